@@ -1,0 +1,191 @@
+//! Exec operations on containerd's Tasks API: create, start, resize, close stdin, kill,
+//! wait, delete. Each is one call with containerd's quirks turned into plain results.
+
+use std::time::Duration;
+
+use containerd_client::services::v1::{
+    CloseIoRequest, DeleteProcessRequest, ExecProcessRequest, KillRequest, ResizePtyRequest,
+    StartRequest, WaitRequest,
+};
+
+use super::error::{Code, Result, RuntimeError};
+use super::stdio::StdioSet;
+use super::{Runtime, request, spec, time_of};
+use crate::domain::{ConsoleSize, ExecId, ExecKey, ExitInfo};
+
+/// Prefix of the exec ids execmux makes; how orphans are recognised.
+pub const EXEC_ID_PREFIX: &str = "execmux-";
+
+/// A fresh exec id, `execmux-` and 16 random hex digits.
+pub fn new_exec_id() -> ExecId {
+    ExecId::from(format!("{EXEC_ID_PREFIX}{:016x}", rand::random::<u64>()))
+}
+
+/// How long a kill may take before we give up on it (Docker's bound).
+pub const KILL_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Runtime {
+    /// Builds the process from the container's spec and registers the exec (`Exec`).
+    pub async fn exec_create(
+        &self,
+        key: &ExecKey,
+        req: &spec::ProcessRequest,
+        stdio: &StdioSet,
+    ) -> Result<()> {
+        let base = self.container_spec(&key.namespace, &key.container).await?;
+        let root = if req.user.as_deref().is_some_and(|u| u.chars().any(|c| !c.is_ascii_digit() && c != ':')) {
+            let task = self.task(&key.namespace, &key.container).await?;
+            Some(std::path::PathBuf::from(format!("/proc/{}/root", task.pid)))
+        } else {
+            None
+        };
+        let process = spec::build(&base, req, root.as_deref())?;
+        let json = spec::to_json(&process)?;
+        if json.len() >= 4 << 20 {
+            return Err(RuntimeError::Invalid(format!(
+                "exec spec is {} bytes; containerd's shim accepts less than 4 MiB",
+                json.len()
+            )));
+        }
+        let msg = ExecProcessRequest {
+            container_id: key.container.to_string(),
+            exec_id: key.exec.to_string(),
+            stdin: stdio.stdin_path(),
+            stdout: stdio.stdout_path(),
+            stderr: stdio.stderr_path(),
+            terminal: req.tty,
+            spec: Some(prost_types::Any {
+                type_url: "types.containerd.io/opencontainers/runtime-spec/1/Process".into(),
+                value: json,
+            }),
+        };
+        self.tasks()
+            .exec(request(&key.namespace, msg)?)
+            .await
+            .map_err(|s| RuntimeError::rpc("exec", &s))?;
+        Ok(())
+    }
+
+    /// Starts a created exec; returns its pid. The shim opens the FIFOs here.
+    pub async fn exec_start(&self, key: &ExecKey) -> Result<u32> {
+        let msg = StartRequest {
+            container_id: key.container.to_string(),
+            exec_id: key.exec.to_string(),
+        };
+        let resp = self
+            .tasks()
+            .start(request(&key.namespace, msg)?)
+            .await
+            .map_err(|s| RuntimeError::rpc("start", &s))?;
+        Ok(resp.into_inner().pid)
+    }
+
+    /// Resizes the exec's console (a no-op for a pipe exec).
+    pub async fn exec_resize(&self, key: &ExecKey, size: ConsoleSize) -> Result<()> {
+        let size = size.clamped();
+        let msg = ResizePtyRequest {
+            container_id: key.container.to_string(),
+            exec_id: key.exec.to_string(),
+            width: u32::from(size.cols),
+            height: u32::from(size.rows),
+        };
+        self.tasks()
+            .resize_pty(request(&key.namespace, msg)?)
+            .await
+            .map_err(|s| RuntimeError::rpc("resize", &s))?;
+        Ok(())
+    }
+
+    /// Tells the shim to close the exec's stdin (pipe mode only: on a tty it hangs up the
+    /// terminal, so callers send ^D there instead).
+    pub async fn exec_close_stdin(&self, key: &ExecKey) -> Result<()> {
+        let msg = CloseIoRequest {
+            container_id: key.container.to_string(),
+            exec_id: key.exec.to_string(),
+            stdin: true,
+        };
+        self.tasks()
+            .close_io(request(&key.namespace, msg)?)
+            .await
+            .map_err(|s| RuntimeError::rpc("close stdin", &s))?;
+        Ok(())
+    }
+
+    /// Sends `signal` to the exec. A process that already finished counts as killed.
+    pub async fn exec_kill(&self, key: &ExecKey, signal: u32) -> Result<()> {
+        let msg = KillRequest {
+            container_id: key.container.to_string(),
+            exec_id: key.exec.to_string(),
+            signal,
+            all: false,
+        };
+        let mut client = self.tasks();
+        let call = client.kill(request(&key.namespace, msg)?);
+        match tokio::time::timeout(KILL_TIMEOUT, call).await {
+            Err(_) => Err(RuntimeError::Timeout { op: "kill", secs: KILL_TIMEOUT.as_secs() }),
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(s)) => {
+                let e = RuntimeError::rpc("kill", &s);
+                if e.code() == Some(Code::NotFound) && s.message().contains("already finished") {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    /// Waits for the exec to exit.
+    pub async fn exec_wait(&self, key: &ExecKey) -> Result<ExitInfo> {
+        let msg = WaitRequest {
+            container_id: key.container.to_string(),
+            exec_id: key.exec.to_string(),
+        };
+        let resp = self
+            .tasks()
+            .wait(request(&key.namespace, msg)?)
+            .await
+            .map_err(|s| RuntimeError::rpc("wait", &s))?
+            .into_inner();
+        Ok(ExitInfo { code: resp.exit_status, at: time_of(resp.exited_at.as_ref()) })
+    }
+
+    /// Deletes the exec's process record in containerd; returns its exit status.
+    pub async fn exec_delete(&self, key: &ExecKey) -> Result<ExitInfo> {
+        let msg = DeleteProcessRequest {
+            container_id: key.container.to_string(),
+            exec_id: key.exec.to_string(),
+        };
+        let resp = self
+            .tasks()
+            .delete_process(request(&key.namespace, msg)?)
+            .await
+            .map_err(|s| RuntimeError::rpc("delete", &s))?
+            .into_inner();
+        Ok(ExitInfo { code: resp.exit_status, at: time_of(resp.exited_at.as_ref()) })
+    }
+
+    /// Kill (SIGKILL, bounded), wait (bounded), then delete. Used to cancel an exec and to
+    /// reap orphans. Returns the exit status when containerd still knew it.
+    pub async fn exec_reap(&self, key: &ExecKey) -> Result<Option<ExitInfo>> {
+        let status = match self.process(&key.namespace, &key.container, Some(&key.exec)).await {
+            Ok(s) => s,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if status.pid != 0 && status.exit.is_none() {
+            self.exec_kill(key, 9).await?;
+            match tokio::time::timeout(KILL_TIMEOUT, self.exec_wait(key)).await {
+                Ok(Ok(_) | Err(_)) => {}
+                Err(_) => {
+                    return Err(RuntimeError::Timeout { op: "wait", secs: KILL_TIMEOUT.as_secs() });
+                }
+            }
+        }
+        match self.exec_delete(key).await {
+            Ok(exit) => Ok(Some(exit)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! The FIFO set of one exec: a private 0700 directory holding 0600 FIFOs and an owner record,
+//! opened off the async runtime, released and removed so that nothing blocks or leaks.
+
+use std::fs::{DirBuilder, File, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use nix::sys::stat::Mode;
+use serde::{Deserialize, Serialize};
+use tokio::net::unix::pipe;
+use tokio::task::JoinHandle;
+
+use super::error::{Result, RuntimeError};
+use crate::domain::{ContainerId, ExecId, ExecKey, Namespace};
+
+const OWNER_FILE: &str = "owner.json";
+const DETACHED_FILE: &str = "detached";
+
+/// Where FIFO directories live: `$EXECMUX_RUNTIME_DIR`, else `/run/execmux` for root, else
+/// `$XDG_RUNTIME_DIR/execmux`, else a per-user directory under the temp dir.
+pub fn default_base() -> PathBuf {
+    if let Some(dir) = std::env::var_os("EXECMUX_RUNTIME_DIR") {
+        return PathBuf::from(dir);
+    }
+    if nix::unistd::geteuid().is_root() {
+        return PathBuf::from("/run/execmux");
+    }
+    if let Some(dir) = std::env::var_os("XDG_RUNTIME_DIR") {
+        return PathBuf::from(dir).join("execmux");
+    }
+    std::env::temp_dir().join(format!("execmux-{}", nix::unistd::geteuid()))
+}
+
+/// Who made an exec: written into its FIFO directory so that a later execmux can tell an
+/// orphan (owner gone) from an exec another execmux still serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    pub pid: u32,
+    /// The owner's start time in clock ticks after boot (`/proc/PID/stat` field 22), so that
+    /// a reused pid is not mistaken for the owner.
+    pub start_time: u64,
+    pub namespace: String,
+    pub container: String,
+    pub exec: String,
+}
+
+impl Owner {
+    /// The record for an exec made by this process.
+    pub fn current(key: &ExecKey) -> Self {
+        let pid = std::process::id();
+        Self {
+            pid,
+            start_time: process_start_time(pid).unwrap_or(0),
+            namespace: key.namespace.to_string(),
+            container: key.container.to_string(),
+            exec: key.exec.to_string(),
+        }
+    }
+
+    pub fn key(&self) -> ExecKey {
+        ExecKey {
+            namespace: Namespace::from(self.namespace.as_str()),
+            container: ContainerId::from(self.container.as_str()),
+            exec: ExecId::from(self.exec.as_str()),
+        }
+    }
+
+    /// Whether the owning process still runs.
+    pub fn is_alive(&self) -> bool {
+        process_start_time(self.pid).is_some_and(|t| t == self.start_time)
+    }
+}
+
+/// Field 22 of `/proc/PID/stat`, or None when the process is gone.
+fn process_start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// The FIFOs of one exec. Paths are empty strings for streams the exec does not have.
+#[derive(Debug)]
+pub struct StdioSet {
+    dir: PathBuf,
+    stdin: Option<PathBuf>,
+    stdout: PathBuf,
+    stderr: Option<PathBuf>,
+}
+
+/// The three ends, opened once the shim opens its side (at Start).
+#[derive(Debug)]
+pub struct Opened {
+    pub stdin: Option<pipe::Sender>,
+    pub stdout: pipe::Receiver,
+    pub stderr: Option<pipe::Receiver>,
+}
+
+/// Opens in progress on blocking threads.
+#[derive(Debug)]
+pub struct PendingOpen {
+    stdin: Option<JoinHandle<std::io::Result<File>>>,
+    stdout: JoinHandle<std::io::Result<File>>,
+    stderr: Option<JoinHandle<std::io::Result<File>>>,
+}
+
+fn mkfifo(path: &Path) -> Result<()> {
+    nix::unistd::mkfifo(path, Mode::from_bits_truncate(0o600))
+        .map_err(|e| RuntimeError::io(format!("mkfifo {}", path.display()), e.into()))
+}
+
+/// Creates `dir` (and parents) with mode 0700 if missing; refuses a base others can write.
+fn ensure_private_dir(dir: &Path) -> Result<()> {
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| RuntimeError::io(format!("create {}", dir.display()), e))?;
+    let meta =
+        std::fs::metadata(dir).map_err(|e| RuntimeError::io(format!("stat {}", dir.display()), e))?;
+    if meta.permissions().mode() & 0o022 != 0 {
+        return Err(RuntimeError::Invalid(format!(
+            "{} is writable by others; refusing to keep FIFOs there",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+impl StdioSet {
+    /// Makes `base/<exec id>` (0700, never reused) with the FIFOs and the owner record.
+    pub fn create(base: &Path, key: &ExecKey, stdin: bool, tty: bool) -> Result<Self> {
+        ensure_private_dir(base)?;
+        let dir = base.join(key.exec.as_str());
+        DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| RuntimeError::io(format!("create {}", dir.display()), e))?;
+        let set = Self {
+            stdin: stdin.then(|| dir.join("stdin")),
+            stdout: dir.join("stdout"),
+            stderr: (!tty).then(|| dir.join("stderr")),
+            dir,
+        };
+        let made = (|| {
+            let owner = serde_json::to_vec(&Owner::current(key))
+                .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
+            std::fs::write(set.dir.join(OWNER_FILE), owner)
+                .map_err(|e| RuntimeError::io("write owner record", e))?;
+            for p in set.paths() {
+                mkfifo(p)?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = made {
+            set.remove();
+            return Err(e);
+        }
+        Ok(set)
+    }
+
+    fn paths(&self) -> impl Iterator<Item = &PathBuf> {
+        self.stdin.iter().chain(std::iter::once(&self.stdout)).chain(self.stderr.iter())
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Paths as containerd's Exec wants them: empty for a missing stream.
+    pub fn stdin_path(&self) -> String {
+        path_string(self.stdin.as_deref())
+    }
+    pub fn stdout_path(&self) -> String {
+        path_string(Some(&self.stdout))
+    }
+    pub fn stderr_path(&self) -> String {
+        path_string(self.stderr.as_deref())
+    }
+
+    /// Starts the blocking opens on worker threads: each returns when the shim opens its end.
+    pub fn open(&self) -> PendingOpen {
+        let read = |p: PathBuf| {
+            tokio::task::spawn_blocking(move || OpenOptions::new().read(true).open(p))
+        };
+        PendingOpen {
+            stdin: self.stdin.clone().map(|p| {
+                tokio::task::spawn_blocking(move || OpenOptions::new().write(true).open(p))
+            }),
+            stdout: read(self.stdout.clone()),
+            stderr: self.stderr.clone().map(read),
+        }
+    }
+
+    /// Gives up on opens still waiting for the shim (Exec or Start failed) and removes the
+    /// directory. Each FIFO is held open read-write until every open has returned, so no
+    /// thread stays in `open(2)`, whether it had begun its open yet or not.
+    pub async fn abort(&self, pending: PendingOpen) {
+        let holders: Vec<File> = self
+            .paths()
+            .filter_map(|p| {
+                OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .custom_flags(nix::libc::O_NONBLOCK)
+                    .open(p)
+                    .ok()
+            })
+            .collect();
+        pending.join_all().await;
+        drop(holders);
+        self.remove();
+    }
+
+    /// Records that the exec was left running on purpose, so it is not reaped as an orphan
+    /// while it runs.
+    pub fn mark_detached(&self) {
+        if let Err(e) = std::fs::write(self.dir.join(DETACHED_FILE), b"") {
+            tracing::warn!(dir = %self.dir.display(), error = %e, "cannot mark exec detached");
+        }
+    }
+
+    /// Removes the directory with everything in it (after the opens have finished).
+    pub fn remove(&self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.dir) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(dir = %self.dir.display(), error = %e, "cannot remove FIFO dir");
+            }
+        }
+    }
+}
+
+fn path_string(p: Option<&Path>) -> String {
+    p.map(|p| p.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+impl PendingOpen {
+    /// Waits for every open, whatever its outcome.
+    async fn join_all(self) {
+        let _ = self.stdout.await;
+        if let Some(h) = self.stdin {
+            let _ = h.await;
+        }
+        if let Some(h) = self.stderr {
+            let _ = h.await;
+        }
+    }
+
+    /// Waits for every open and wraps the files as async pipes.
+    pub async fn finish(self) -> Result<Opened> {
+        async fn join(h: JoinHandle<std::io::Result<File>>, what: &str) -> Result<File> {
+            h.await
+                .map_err(|e| RuntimeError::io(format!("open {what}"), std::io::Error::other(e)))?
+                .map_err(|e| RuntimeError::io(format!("open {what}"), e))
+        }
+        let stdout = pipe::Receiver::from_file(join(self.stdout, "stdout").await?)
+            .map_err(|e| RuntimeError::io("stdout pipe", e))?;
+        let stderr = match self.stderr {
+            Some(h) => Some(
+                pipe::Receiver::from_file(join(h, "stderr").await?)
+                    .map_err(|e| RuntimeError::io("stderr pipe", e))?,
+            ),
+            None => None,
+        };
+        let stdin = match self.stdin {
+            Some(h) => Some(
+                pipe::Sender::from_file(join(h, "stdin").await?)
+                    .map_err(|e| RuntimeError::io("stdin pipe", e))?,
+            ),
+            None => None,
+        };
+        Ok(Opened { stdin, stdout, stderr })
+    }
+}
+
+/// A FIFO directory whose owner is gone.
+#[derive(Debug, Clone)]
+pub struct StaleDir {
+    pub dir: PathBuf,
+    /// None when the owner record is missing or unreadable.
+    pub owner: Option<Owner>,
+    /// The exec was detached on purpose: reap it only once it has exited.
+    pub detached: bool,
+}
+
+/// The owner record and detached mark of an exec's FIFO directory, found from any of its
+/// FIFO paths (as `Tasks.Get` reports them).
+pub fn owner_of_fifo(fifo: &Path) -> Option<(Owner, bool)> {
+    let dir = fifo.parent()?;
+    let owner = serde_json::from_slice(&std::fs::read(dir.join(OWNER_FILE)).ok()?).ok()?;
+    Some((owner, dir.join(DETACHED_FILE).exists()))
+}
+
+/// FIFO directories under `base` whose owning execmux is no longer running.
+pub fn stale_dirs(base: &Path) -> Vec<StaleDir> {
+    let Ok(entries) = std::fs::read_dir(base) else { return Vec::new() };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| {
+            let dir = e.path();
+            let owner: Option<Owner> = std::fs::read(dir.join(OWNER_FILE))
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok());
+            match &owner {
+                Some(o) if o.is_alive() => None,
+                _ => Some(StaleDir { detached: dir.join(DETACHED_FILE).exists(), dir, owner }),
+            }
+        })
+        .collect()
+}
+
+/// The FIFO directories under `base` (for leak checks).
+pub fn list_dirs(base: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(base) else { return Vec::new() };
+    let mut v: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    v.sort();
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> ExecKey {
+        ExecKey { namespace: "ns".into(), container: "c".into(), exec: "execmux-test1".into() }
+    }
+
+    #[test]
+    fn modes_and_removal() {
+        let base = std::env::temp_dir().join(format!("execmux-stdio-{}", std::process::id()));
+        let set = StdioSet::create(&base, &key(), true, false).expect("create");
+        let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode(&base), 0o700);
+        assert_eq!(mode(set.dir()), 0o700);
+        for p in ["stdin", "stdout", "stderr"] {
+            assert_eq!(mode(&set.dir().join(p)), 0o600, "{p}");
+        }
+        // A second exec with the same id never reuses the directory.
+        assert!(StdioSet::create(&base, &key(), false, true).is_err());
+        assert!(stale_dirs(&base).is_empty(), "our own dir is not stale");
+        set.remove();
+        assert!(!set.dir().exists());
+        let _ = std::fs::remove_dir(&base);
+    }
+
+    #[test]
+    fn tty_has_no_stderr_and_no_stdin_without_i() {
+        let base = std::env::temp_dir().join(format!("execmux-stdio2-{}", std::process::id()));
+        let set = StdioSet::create(&base, &key(), false, true).expect("create");
+        assert_eq!(set.stdin_path(), "");
+        assert_eq!(set.stderr_path(), "");
+        assert!(set.stdout_path().ends_with("/stdout"));
+        set.remove();
+        let _ = std::fs::remove_dir(&base);
+    }
+
+    #[tokio::test]
+    async fn abort_unblocks_pending_opens() {
+        let base = std::env::temp_dir().join(format!("execmux-stdio3-{}", std::process::id()));
+        for _ in 0..20 {
+            let set = StdioSet::create(&base, &key(), true, false).expect("create");
+            let pending = set.open();
+            // Returns only once every blocking open has returned.
+            set.abort(pending).await;
+            assert!(!set.dir().exists());
+        }
+        let _ = std::fs::remove_dir(&base);
+    }
+
+    #[test]
+    fn dead_owner_is_stale() {
+        let base = std::env::temp_dir().join(format!("execmux-stdio4-{}", std::process::id()));
+        let set = StdioSet::create(&base, &key(), false, true).expect("create");
+        let mut owner = Owner::current(&key());
+        owner.start_time += 1; // same pid, another start: a reused pid
+        std::fs::write(set.dir().join(OWNER_FILE), serde_json::to_vec(&owner).expect("json"))
+            .expect("write");
+        let stale = stale_dirs(&base);
+        assert_eq!(stale.len(), 1);
+        assert_eq!(stale[0].owner.as_ref().map(Owner::key), Some(key()));
+        set.remove();
+        let _ = std::fs::remove_dir(&base);
+    }
+}
