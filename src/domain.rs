@@ -77,7 +77,9 @@ impl ExecId {
             prev_sep = sep;
         }
         if prev_sep {
-            return Err(InvalidId(format!("exec id {s:?} must not end with a separator")));
+            return Err(InvalidId(format!(
+                "exec id {s:?} must not end with a separator"
+            )));
         }
         Ok(Self(s.to_owned()))
     }
@@ -162,14 +164,21 @@ pub struct ContainerInfo {
 
 impl ContainerInfo {
     pub fn key(&self) -> ContainerKey {
-        ContainerKey { namespace: self.namespace.clone(), container: self.id.clone() }
+        ContainerKey {
+            namespace: self.namespace.clone(),
+            container: self.id.clone(),
+        }
     }
 
     /// A human name from well-known labels (nerdctl, Kubernetes), if any.
     pub fn display_name(&self) -> Option<&str> {
-        ["nerdctl/name", "io.kubernetes.container.name", "io.kubernetes.pod.name"]
-            .iter()
-            .find_map(|k| self.labels.get(*k).map(String::as_str))
+        [
+            "nerdctl/name",
+            "io.kubernetes.container.name",
+            "io.kubernetes.pod.name",
+        ]
+        .iter()
+        .find_map(|k| self.labels.get(*k).map(String::as_str))
     }
 }
 
@@ -201,18 +210,53 @@ pub struct ExitInfo {
 /// A container event or a task event, decoded from containerd's event stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RuntimeEvent {
-    TaskCreate { container: ContainerKey, pid: u32 },
-    TaskStart { container: ContainerKey, pid: u32 },
-    TaskExit { container: ContainerKey, id: String, pid: u32, exit: ExitInfo },
-    TaskDelete { container: ContainerKey, id: String, pid: u32, exit: ExitInfo },
-    TaskPaused { container: ContainerKey },
-    TaskResumed { container: ContainerKey },
-    TaskOom { container: ContainerKey },
-    ExecAdded { exec: ExecKey },
-    ExecStarted { exec: ExecKey, pid: u32 },
-    ContainerCreate { container: ContainerKey, image: String },
-    ContainerUpdate { container: ContainerKey, image: String },
-    ContainerDelete { container: ContainerKey },
+    TaskCreate {
+        container: ContainerKey,
+        pid: u32,
+    },
+    TaskStart {
+        container: ContainerKey,
+        pid: u32,
+    },
+    TaskExit {
+        container: ContainerKey,
+        id: String,
+        pid: u32,
+        exit: ExitInfo,
+    },
+    TaskDelete {
+        container: ContainerKey,
+        id: String,
+        pid: u32,
+        exit: ExitInfo,
+    },
+    TaskPaused {
+        container: ContainerKey,
+    },
+    TaskResumed {
+        container: ContainerKey,
+    },
+    TaskOom {
+        container: ContainerKey,
+    },
+    ExecAdded {
+        exec: ExecKey,
+    },
+    ExecStarted {
+        exec: ExecKey,
+        pid: u32,
+    },
+    ContainerCreate {
+        container: ContainerKey,
+        image: String,
+    },
+    ContainerUpdate {
+        container: ContainerKey,
+        image: String,
+    },
+    ContainerDelete {
+        container: ContainerKey,
+    },
 }
 
 impl RuntimeEvent {
@@ -248,9 +292,7 @@ pub fn ser_time_opt<S: serde::Serializer>(t: &Option<SystemTime>, s: S) -> Resul
 /// RFC 3339 in UTC with second precision.
 pub fn format_time(t: SystemTime) -> String {
     let dt = time::OffsetDateTime::from(t);
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    );
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     dt.format(&fmt).unwrap_or_else(|_| String::from("?"))
 }
 
@@ -280,7 +322,10 @@ pub struct ConsoleSize {
 impl ConsoleSize {
     /// The size with each side at least 1.
     pub fn clamped(self) -> Self {
-        Self { rows: self.rows.max(1), cols: self.cols.max(1) }
+        Self {
+            rows: self.rows.max(1),
+            cols: self.cols.max(1),
+        }
     }
 }
 

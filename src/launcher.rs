@@ -30,6 +30,8 @@ pub struct Launched {
     /// The streams; take them (`Option::take`) to pump them.
     pub io: Option<Opened>,
     wait: JoinHandle<Result<ExitInfo, RuntimeError>>,
+    /// The waiter's answer once it came (a JoinHandle cannot be awaited twice).
+    exit: Option<Result<ExitInfo, String>>,
     stdio: StdioSet,
     rt: Runtime,
 }
@@ -75,23 +77,61 @@ pub async fn launch(rt: &Runtime, base: &Path, plan: &StartPlan) -> Result<Launc
     let io = match tokio::time::timeout(Duration::from_secs(30), pending.finish()).await {
         Ok(Ok(io)) => io,
         Ok(Err(e)) => {
-            let launched = Launched { key, pid, io: None, wait, stdio, rt: rt.clone() };
+            let launched = Launched {
+                key,
+                pid,
+                io: None,
+                wait,
+                exit: None,
+                stdio,
+                rt: rt.clone(),
+            };
             let _ = launched.cancel().await;
             return Err(LaunchError::Start(e));
         }
         Err(_) => {
-            let launched = Launched { key, pid, io: None, wait, stdio, rt: rt.clone() };
+            let launched = Launched {
+                key,
+                pid,
+                io: None,
+                wait,
+                exit: None,
+                stdio,
+                rt: rt.clone(),
+            };
             let _ = launched.cancel().await;
-            return Err(LaunchError::Start(RuntimeError::Timeout { op: "open FIFOs", secs: 30 }));
+            return Err(LaunchError::Start(RuntimeError::Timeout {
+                op: "open FIFOs",
+                secs: 30,
+            }));
         }
     };
-    Ok(Launched { key, pid, io: Some(io), wait, stdio, rt: rt.clone() })
+    Ok(Launched {
+        key,
+        pid,
+        io: Some(io),
+        wait,
+        exit: None,
+        stdio,
+        rt: rt.clone(),
+    })
 }
 
 impl Launched {
     /// Waits for the exit (cancel-safe: may be raced in a `select!`).
     pub async fn exited(&mut self) -> Result<ExitInfo, RuntimeError> {
-        (&mut self.wait).await.map_err(|e| RuntimeError::io("wait task", std::io::Error::other(e)))?
+        if self.exit.is_none() {
+            let got = match (&mut self.wait).await {
+                Ok(r) => r.map_err(|e| e.to_string()),
+                Err(e) => Err(format!("wait task: {e}")),
+            };
+            self.exit = Some(got);
+        }
+        match &self.exit {
+            Some(Ok(exit)) => Ok(*exit),
+            Some(Err(e)) => Err(RuntimeError::Invalid(e.clone())),
+            None => Err(RuntimeError::Invalid("no exit status".into())),
+        }
     }
 
     /// Sends a signal to the exec.
@@ -119,7 +159,10 @@ impl Launched {
             Ok(_) => self.finish().await,
             Err(_) => {
                 self.stdio.remove();
-                Err(RuntimeError::Timeout { op: "wait after kill", secs: KILL_TIMEOUT.as_secs() })
+                Err(RuntimeError::Timeout {
+                    op: "wait after kill",
+                    secs: KILL_TIMEOUT.as_secs(),
+                })
             }
         }
     }

@@ -39,9 +39,100 @@ pub fn parse(spec: &str) -> Result<Vec<u8>, InvalidDetachKeys> {
         .collect()
 }
 
+/// Watches typed bytes for the detach sequence. Bytes that could begin the sequence are
+/// held back; if the sequence does not complete they are passed on as typed.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    keys: Vec<u8>,
+    held: usize,
+}
+
+/// What to do with a chunk of input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scan {
+    /// Send these bytes to the exec (possibly none while a prefix is held).
+    Forward(Vec<u8>),
+    /// The sequence completed: send `before` first, then detach; the rest is dropped.
+    Detach { before: Vec<u8> },
+}
+
+impl Matcher {
+    pub fn new(keys: Vec<u8>) -> Self {
+        Self { keys, held: 0 }
+    }
+
+    /// Feeds typed bytes.
+    pub fn scan(&mut self, input: &[u8]) -> Scan {
+        let mut out = Vec::with_capacity(input.len());
+        for &b in input {
+            if self.keys.is_empty() {
+                out.push(b);
+                continue;
+            }
+            if b == self.keys[self.held] {
+                self.held += 1;
+                if self.held == self.keys.len() {
+                    self.held = 0;
+                    return Scan::Detach { before: out };
+                }
+                continue;
+            }
+            // Mismatch: release what was held, then look at this byte afresh.
+            out.extend_from_slice(&self.keys[..self.held]);
+            self.held = 0;
+            if b == self.keys[0] {
+                self.held = 1;
+                if self.keys.len() == 1 {
+                    self.held = 0;
+                    return Scan::Detach { before: out };
+                }
+            } else {
+                out.push(b);
+            }
+        }
+        Scan::Forward(out)
+    }
+
+    /// Bytes held back so far (to send when input ends).
+    pub fn flush(&mut self) -> Vec<u8> {
+        let held = self.keys[..self.held].to_vec();
+        self.held = 0;
+        held
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn matcher_detaches_and_forwards_incomplete_prefixes() {
+        let mut m = Matcher::new(vec![16, 17]);
+        assert_eq!(m.scan(b"ab"), Scan::Forward(b"ab".to_vec()));
+        assert_eq!(m.scan(&[16]), Scan::Forward(vec![]), "prefix held");
+        assert_eq!(m.scan(&[17, b'z']), Scan::Detach { before: vec![] });
+        assert_eq!(
+            m.scan(&[b'x', 16, b'y']),
+            Scan::Forward(vec![b'x', 16, b'y']),
+            "prefix then other key"
+        );
+        assert_eq!(
+            m.scan(&[16, 16, 17]),
+            Scan::Detach { before: vec![16] },
+            "doubled first key"
+        );
+        assert_eq!(m.scan(&[b'q', 16]), Scan::Forward(vec![b'q']));
+        assert_eq!(m.flush(), vec![16]);
+        let mut one = Matcher::new(vec![b'~']);
+        assert_eq!(
+            one.scan(b"ab~cd"),
+            Scan::Detach {
+                before: b"ab".to_vec()
+            }
+        );
+        let mut none = Matcher::new(vec![]);
+        assert_eq!(none.scan(b"x"), Scan::Forward(b"x".to_vec()));
+    }
 
     #[test]
     fn table() {
@@ -50,7 +141,10 @@ mod tests {
             ("ctrl-a", Some(&[1])),
             ("ctrl-z", Some(&[26])),
             ("ctrl-@", Some(&[0])),
-            ("ctrl-[,ctrl-\\,ctrl-],ctrl-^,ctrl-_", Some(&[27, 28, 29, 30, 31])),
+            (
+                "ctrl-[,ctrl-\\,ctrl-],ctrl-^,ctrl-_",
+                Some(&[27, 28, 29, 30, 31]),
+            ),
             ("DEL", Some(&[127])),
             ("a", Some(b"a")),
             ("a,b,c", Some(b"abc")),

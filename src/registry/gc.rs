@@ -16,8 +16,12 @@ pub struct Sweep {
 impl Registry {
     /// Runs one sweep; logs each collected exec and, when anything changed, the sweep.
     pub fn gc_sweep(&mut self, now: SystemTime) -> Sweep {
-        let doomed: Vec<_> =
-            self.execs.iter().filter(|(_, r)| r.can_remove).map(|(k, _)| k.clone()).collect();
+        let doomed: Vec<_> = self
+            .execs
+            .iter()
+            .filter(|(_, r)| r.can_remove)
+            .map(|(k, _)| k.clone())
+            .collect();
         for key in &doomed {
             if let Some(mut rec) = self.execs.remove(key) {
                 rec.state = ExecState::Collected;
@@ -30,15 +34,28 @@ impl Registry {
         }
         let mut marked = 0;
         for (key, rec) in &mut self.execs {
-            let listed = self.live.get(&container_of(key)).is_some_and(|s| s.contains(&key.exec));
+            let listed = self
+                .live
+                .get(&container_of(key))
+                .is_some_and(|s| s.contains(&key.exec));
             if !listed {
                 rec.can_remove = true;
                 marked += 1;
             }
         }
-        let sweep = Sweep { collected: doomed.len(), marked };
+        let sweep = Sweep {
+            collected: doomed.len(),
+            marked,
+        };
         if sweep != Sweep::default() {
-            self.emit(None, now, LifecycleKind::Sweep { collected: sweep.collected, marked });
+            self.emit(
+                None,
+                now,
+                LifecycleKind::Sweep {
+                    collected: sweep.collected,
+                    marked,
+                },
+            );
         }
         sweep
     }

@@ -12,8 +12,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use crate::domain::{
-    ConsoleSize, ContainerKey, ExecId, ExecKey, ExitInfo, ProcessDefaults, TaskState,
-    ser_time_opt,
+    ConsoleSize, ContainerKey, ExecId, ExecKey, ExitInfo, ProcessDefaults, TaskState, ser_time_opt,
 };
 
 /// Where an exec came from, seen from this registry.
@@ -127,7 +126,11 @@ impl ExecRecord {
 
     /// The command as one line.
     pub fn command_line(&self) -> String {
-        if self.command.is_empty() { String::from("?") } else { self.command.join(" ") }
+        if self.command.is_empty() {
+            String::from("?")
+        } else {
+            self.command.join(" ")
+        }
     }
 
     pub fn is_live(&self) -> bool {
@@ -241,7 +244,10 @@ pub struct Registry {
 }
 
 fn container_of(key: &ExecKey) -> ContainerKey {
-    ContainerKey { namespace: key.namespace.clone(), container: key.container.clone() }
+    ContainerKey {
+        namespace: key.namespace.clone(),
+        container: key.container.clone(),
+    }
 }
 
 impl Registry {
@@ -282,7 +288,11 @@ impl Registry {
     }
 
     fn emit(&mut self, exec: Option<ExecKey>, at: SystemTime, kind: LifecycleKind) {
-        self.log.push(Lifecycle { at: Some(at), exec, kind });
+        self.log.push(Lifecycle {
+            at: Some(at),
+            exec,
+            kind,
+        });
     }
 
     /// Records a container's task state (None: a container without a task).
@@ -320,7 +330,10 @@ impl Registry {
             return Err(RegistryError::NoCommand);
         }
         let detach = detach_keys::parse(
-            config.detach_keys.as_deref().unwrap_or(detach_keys::DEFAULT),
+            config
+                .detach_keys
+                .as_deref()
+                .unwrap_or(detach_keys::DEFAULT),
         )?;
         if self.execs.contains_key(&key) {
             return Err(RegistryError::Duplicate(key.exec));
@@ -336,16 +349,24 @@ impl Registry {
         rec.detach_keys = detach;
         rec.console = config.console;
         let command = rec.command_line();
-        self.live.entry(container).or_default().insert(key.exec.clone());
+        self.live
+            .entry(container)
+            .or_default()
+            .insert(key.exec.clone());
         self.execs.insert(key.clone(), rec);
         self.emit(Some(key.clone()), now, LifecycleKind::Created { command });
-        self.execs.get(&key).ok_or(RegistryError::NoSuchExec(key.exec))
+        self.execs
+            .get(&key)
+            .ok_or(RegistryError::NoSuchExec(key.exec))
     }
 
     /// Looks an exec up by Docker's rules: unknown exec, container gone, then the
     /// container's state.
     pub fn lookup(&self, key: &ExecKey) -> Result<&ExecRecord, RegistryError> {
-        let rec = self.execs.get(key).ok_or_else(|| RegistryError::NoSuchExec(key.exec.clone()))?;
+        let rec = self
+            .execs
+            .get(key)
+            .ok_or_else(|| RegistryError::NoSuchExec(key.exec.clone()))?;
         let container = container_of(key);
         rules::check_container(&container, self.container_task(&container))?;
         Ok(rec)
@@ -358,7 +379,10 @@ impl Registry {
         key: &ExecKey,
         console: Option<ConsoleSize>,
     ) -> Result<StartPlan, RegistryError> {
-        let rec = self.execs.get(key).ok_or_else(|| RegistryError::NoSuchExec(key.exec.clone()))?;
+        let rec = self
+            .execs
+            .get(key)
+            .ok_or_else(|| RegistryError::NoSuchExec(key.exec.clone()))?;
         if rec.exit_code.is_some() || !rec.is_live() {
             return Err(RegistryError::AlreadyRun(key.exec.clone()));
         }
@@ -366,7 +390,10 @@ impl Registry {
             return Err(RegistryError::AlreadyRunning(key.exec.clone()));
         }
         self.lookup(key)?;
-        let rec = self.execs.get_mut(key).ok_or_else(|| RegistryError::NoSuchExec(key.exec.clone()))?;
+        let rec = self
+            .execs
+            .get_mut(key)
+            .ok_or_else(|| RegistryError::NoSuchExec(key.exec.clone()))?;
         rec.state = ExecState::Running;
         Ok(StartPlan {
             key: key.clone(),
@@ -405,7 +432,10 @@ impl Registry {
         self.emit(
             Some(key.clone()),
             now,
-            LifecycleKind::FailedToStart { code, message: message.to_owned() },
+            LifecycleKind::FailedToStart {
+                code,
+                message: message.to_owned(),
+            },
         );
         code
     }
@@ -427,7 +457,9 @@ impl Registry {
     /// The exec exited (Wait or the `/tasks/exit` event; either may come first). `exit`
     /// None: it is gone and containerd no longer knows its status.
     pub fn exited(&mut self, key: &ExecKey, exit: Option<ExitInfo>, now: SystemTime) {
-        let Some(rec) = self.execs.get_mut(key) else { return };
+        let Some(rec) = self.execs.get_mut(key) else {
+            return;
+        };
         if !rec.is_live() {
             return;
         }
@@ -436,10 +468,17 @@ impl Registry {
         rec.finished_at = Some(exit.and_then(|e| e.at).unwrap_or(now));
         rec.started_at.get_or_insert(now);
         let killed = rec.kill_requested;
-        rec.state = if killed { ExecState::Killed } else { ExecState::Exited };
+        rec.state = if killed {
+            ExecState::Killed
+        } else {
+            ExecState::Exited
+        };
         self.unlist(key);
-        let kind =
-            if killed { LifecycleKind::Killed { code } } else { LifecycleKind::Exited { code } };
+        let kind = if killed {
+            LifecycleKind::Killed { code }
+        } else {
+            LifecycleKind::Exited { code }
+        };
         self.emit(Some(key.clone()), now, kind);
     }
 
@@ -449,8 +488,17 @@ impl Registry {
         if !self.execs.contains_key(key) {
             let rec = ExecRecord::new(key.clone(), Origin::Foreign, now);
             self.execs.insert(key.clone(), rec);
-            self.live.entry(container_of(key)).or_default().insert(key.exec.clone());
-            self.emit(Some(key.clone()), now, LifecycleKind::Created { command: String::from("?") });
+            self.live
+                .entry(container_of(key))
+                .or_default()
+                .insert(key.exec.clone());
+            self.emit(
+                Some(key.clone()),
+                now,
+                LifecycleKind::Created {
+                    command: String::from("?"),
+                },
+            );
         }
         if let (Some(pid), Some(rec)) = (pid, self.execs.get(key)) {
             if rec.state == ExecState::Created && rec.origin == Origin::Foreign {

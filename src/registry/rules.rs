@@ -7,7 +7,10 @@ use super::RegistryError;
 
 /// Checks that a container can take an exec, in moby's order: missing, not running,
 /// paused, restarting (containerd's transitional states).
-pub fn check_container(key: &ContainerKey, task: Option<Option<TaskState>>) -> Result<(), RegistryError> {
+pub fn check_container(
+    key: &ContainerKey,
+    task: Option<Option<TaskState>>,
+) -> Result<(), RegistryError> {
     let id = &key.container;
     match task {
         None => Err(RegistryError::NoSuchContainer(key.clone())),
@@ -74,11 +77,17 @@ mod tests {
 
     #[test]
     fn container_checks_in_order() {
-        let k = ContainerKey { namespace: "n".into(), container: "c".into() };
+        let k = ContainerKey {
+            namespace: "n".into(),
+            container: "c".into(),
+        };
         let msg = |t| check_container(&k, t).map_err(|e| e.to_string());
         assert_eq!(msg(None), Err("no such container: n/c".into()));
         assert_eq!(msg(Some(None)), Err("container c is not running".into()));
-        assert_eq!(msg(Some(Some(TaskState::Stopped))), Err("container c is not running".into()));
+        assert_eq!(
+            msg(Some(Some(TaskState::Stopped))),
+            Err("container c is not running".into())
+        );
         assert_eq!(
             msg(Some(Some(TaskState::Paused))),
             Err("container c is paused, unpause the container before exec".into())
@@ -112,8 +121,14 @@ mod tests {
             ("exec: \"/bin\": permission denied: unknown", 126),
             ("read /x: is a directory", 126),
             ("stat /etc/passwd/x: not a directory", 127),
-            ("exec: \"nope\": executable file not found in $PATH: unknown", 127),
-            ("exec: \"/nope\": stat /nope: no such file or directory: unknown", 127),
+            (
+                "exec: \"nope\": executable file not found in $PATH: unknown",
+                127,
+            ),
+            (
+                "exec: \"/nope\": stat /nope: no such file or directory: unknown",
+                127,
+            ),
             ("failed to run runc create/exec call", 127),
             ("Permission Denied while no such file or directory", 126),
             ("context deadline exceeded", 128),

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 /// Why the containerd socket could not be reached.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error("containerd socket {0} does not exist: is containerd running? (set -a or $CONTAINERD_ADDRESS)")]
+    #[error(
+        "containerd socket {0} does not exist: is containerd running? (set -a or $CONTAINERD_ADDRESS)"
+    )]
     Missing(PathBuf),
     #[error("connection refused on {0}: the socket is stale, containerd is not running")]
     Refused(PathBuf),
@@ -14,7 +16,10 @@ pub enum ConnectError {
     #[error("{0} is not a socket")]
     NotASocket(PathBuf),
     #[error("cannot connect to {path}: {source}")]
-    Other { path: PathBuf, source: std::io::Error },
+    Other {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// The gRPC status codes we tell apart.
@@ -36,11 +41,18 @@ pub enum RuntimeError {
     #[error(transparent)]
     Connect(#[from] ConnectError),
     #[error("{op}: {message}")]
-    Rpc { op: &'static str, code: Code, message: String },
+    Rpc {
+        op: &'static str,
+        code: Code,
+        message: String,
+    },
     #[error("{op}: {message}")]
     Decode { op: &'static str, message: String },
     #[error("{what}: {source}")]
-    Io { what: String, source: std::io::Error },
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Invalid(String),
     #[error("{op} timed out after {secs} s")]
@@ -80,11 +92,18 @@ impl RuntimeError {
             tonic::Code::Unknown => Code::Unknown,
             _ => Code::Other,
         };
-        Self::Rpc { op, code, message: status.message().to_owned() }
+        Self::Rpc {
+            op,
+            code,
+            message: status.message().to_owned(),
+        }
     }
 
     pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> Self {
-        Self::Io { what: what.into(), source }
+        Self::Io {
+            what: what.into(),
+            source,
+        }
     }
 }
 

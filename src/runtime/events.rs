@@ -20,7 +20,10 @@ pub enum FeedItem {
     /// Subscribed (first time or again): nothing is replayed, so resync from List now.
     Subscribed,
     /// One decoded event.
-    Event { at: Option<SystemTime>, event: RuntimeEvent },
+    Event {
+        at: Option<SystemTime>,
+        event: RuntimeEvent,
+    },
     /// The stream ended or failed; a resubscription follows after a backoff.
     Lost(String),
 }
@@ -39,21 +42,33 @@ fn filters(ns: Option<&Namespace>) -> Vec<String> {
 /// Decodes one envelope's payload. Unknown topics give None.
 pub fn decode(ns: &str, type_url: &str, value: &[u8]) -> Option<RuntimeEvent> {
     let namespace = Namespace::from(ns);
-    let ck = |id: String| ContainerKey { namespace: namespace.clone(), container: ContainerId::from(id) };
+    let ck = |id: String| ContainerKey {
+        namespace: namespace.clone(),
+        container: ContainerId::from(id),
+    };
     let ek = |c: String, e: String| ExecKey {
         namespace: namespace.clone(),
         container: ContainerId::from(c),
         exec: ExecId::from(e),
     };
-    let exit = |code, at: Option<&prost_types::Timestamp>| ExitInfo { code, at: time_of(at) };
+    let exit = |code, at: Option<&prost_types::Timestamp>| ExitInfo {
+        code,
+        at: time_of(at),
+    };
     Some(match type_name(type_url) {
         "containerd.events.TaskCreate" => {
             let m = ev::TaskCreate::decode(value).ok()?;
-            RuntimeEvent::TaskCreate { container: ck(m.container_id), pid: m.pid }
+            RuntimeEvent::TaskCreate {
+                container: ck(m.container_id),
+                pid: m.pid,
+            }
         }
         "containerd.events.TaskStart" => {
             let m = ev::TaskStart::decode(value).ok()?;
-            RuntimeEvent::TaskStart { container: ck(m.container_id), pid: m.pid }
+            RuntimeEvent::TaskStart {
+                container: ck(m.container_id),
+                pid: m.pid,
+            }
         }
         "containerd.events.TaskExit" => {
             let m = ev::TaskExit::decode(value).ok()?;
@@ -73,30 +88,41 @@ pub fn decode(ns: &str, type_url: &str, value: &[u8]) -> Option<RuntimeEvent> {
                 exit: exit(m.exit_status, m.exited_at.as_ref()),
             }
         }
-        "containerd.events.TaskPaused" => {
-            RuntimeEvent::TaskPaused { container: ck(ev::TaskPaused::decode(value).ok()?.container_id) }
-        }
+        "containerd.events.TaskPaused" => RuntimeEvent::TaskPaused {
+            container: ck(ev::TaskPaused::decode(value).ok()?.container_id),
+        },
         "containerd.events.TaskResumed" => RuntimeEvent::TaskResumed {
             container: ck(ev::TaskResumed::decode(value).ok()?.container_id),
         },
-        "containerd.events.TaskOOM" => {
-            RuntimeEvent::TaskOom { container: ck(ev::TaskOom::decode(value).ok()?.container_id) }
-        }
+        "containerd.events.TaskOOM" => RuntimeEvent::TaskOom {
+            container: ck(ev::TaskOom::decode(value).ok()?.container_id),
+        },
         "containerd.events.TaskExecAdded" => {
             let m = ev::TaskExecAdded::decode(value).ok()?;
-            RuntimeEvent::ExecAdded { exec: ek(m.container_id, m.exec_id) }
+            RuntimeEvent::ExecAdded {
+                exec: ek(m.container_id, m.exec_id),
+            }
         }
         "containerd.events.TaskExecStarted" => {
             let m = ev::TaskExecStarted::decode(value).ok()?;
-            RuntimeEvent::ExecStarted { exec: ek(m.container_id, m.exec_id), pid: m.pid }
+            RuntimeEvent::ExecStarted {
+                exec: ek(m.container_id, m.exec_id),
+                pid: m.pid,
+            }
         }
         "containerd.events.ContainerCreate" => {
             let m = ev::ContainerCreate::decode(value).ok()?;
-            RuntimeEvent::ContainerCreate { container: ck(m.id), image: m.image }
+            RuntimeEvent::ContainerCreate {
+                container: ck(m.id),
+                image: m.image,
+            }
         }
         "containerd.events.ContainerUpdate" => {
             let m = ev::ContainerUpdate::decode(value).ok()?;
-            RuntimeEvent::ContainerUpdate { container: ck(m.id), image: m.image }
+            RuntimeEvent::ContainerUpdate {
+                container: ck(m.id),
+                image: m.image,
+            }
         }
         "containerd.events.ContainerDelete" => RuntimeEvent::ContainerDelete {
             container: ck(ev::ContainerDelete::decode(value).ok()?.id),
@@ -111,7 +137,9 @@ impl Runtime {
     pub async fn follow_events(self, ns: Option<Namespace>, tx: mpsc::Sender<FeedItem>) {
         let mut backoff = Duration::from_millis(100);
         loop {
-            let req = SubscribeRequest { filters: filters(ns.as_ref()) };
+            let req = SubscribeRequest {
+                filters: filters(ns.as_ref()),
+            };
             let lost = match EventsClient::new(self.channel()).subscribe(req).await {
                 Err(s) => format!("subscribe: {}", s.message()),
                 Ok(resp) => {
@@ -164,18 +192,34 @@ mod tests {
             id: "e1".into(),
             pid: 42,
             exit_status: 3,
-            exited_at: Some(prost_types::Timestamp { seconds: 1_700_000_000, nanos: 0 }),
+            exited_at: Some(prost_types::Timestamp {
+                seconds: 1_700_000_000,
+                nanos: 0,
+            }),
         };
         let got = decode("ns", "containerd.events.TaskExit", &m.encode_to_vec());
-        let Some(RuntimeEvent::TaskExit { container, id, pid, exit }) = got else {
+        let Some(RuntimeEvent::TaskExit {
+            container,
+            id,
+            pid,
+            exit,
+        }) = got
+        else {
             panic!("not decoded: {got:?}");
         };
-        assert_eq!((container.container.as_str(), id.as_str(), pid, exit.code), ("c", "e1", 42, 3));
+        assert_eq!(
+            (container.container.as_str(), id.as_str(), pid, exit.code),
+            ("c", "e1", 42, 3)
+        );
         assert!(exit.at.is_some());
         let with_slash = decode(
             "ns",
             "types.example/containerd.events.TaskExecAdded",
-            &ev::TaskExecAdded { container_id: "c".into(), exec_id: "x".into() }.encode_to_vec(),
+            &ev::TaskExecAdded {
+                container_id: "c".into(),
+                exec_id: "x".into(),
+            }
+            .encode_to_vec(),
         );
         assert!(matches!(with_slash, Some(RuntimeEvent::ExecAdded { .. })));
         assert_eq!(decode("ns", "containerd.events.Nope", &[]), None);
@@ -184,16 +228,31 @@ mod tests {
     #[test]
     fn go_zero_time_is_none() {
         let m = ev::TaskExit {
-            exited_at: Some(prost_types::Timestamp { seconds: -62_135_596_800, nanos: 0 }),
+            exited_at: Some(prost_types::Timestamp {
+                seconds: -62_135_596_800,
+                nanos: 0,
+            }),
             ..Default::default()
         };
         let got = decode("ns", "containerd.events.TaskExit", &m.encode_to_vec());
-        assert!(matches!(got, Some(RuntimeEvent::TaskExit { exit: ExitInfo { at: None, .. }, .. })));
+        assert!(matches!(
+            got,
+            Some(RuntimeEvent::TaskExit {
+                exit: ExitInfo { at: None, .. },
+                ..
+            })
+        ));
     }
 
     #[test]
     fn filters_per_namespace() {
-        assert_eq!(filters(None), vec!["topic~=|^/tasks/|", "topic~=|^/containers/|"]);
-        assert_eq!(filters(Some(&"k8s.io".into()))[0], "namespace==k8s.io,topic~=|^/tasks/|");
+        assert_eq!(
+            filters(None),
+            vec!["topic~=|^/tasks/|", "topic~=|^/containers/|"]
+        );
+        assert_eq!(
+            filters(Some(&"k8s.io".into()))[0],
+            "namespace==k8s.io,topic~=|^/tasks/|"
+        );
     }
 }

@@ -33,7 +33,11 @@ impl Runtime {
         stdio: &StdioSet,
     ) -> Result<()> {
         let base = self.container_spec(&key.namespace, &key.container).await?;
-        let root = if req.user.as_deref().is_some_and(|u| u.chars().any(|c| !c.is_ascii_digit() && c != ':')) {
+        let root = if req
+            .user
+            .as_deref()
+            .is_some_and(|u| u.chars().any(|c| !c.is_ascii_digit() && c != ':'))
+        {
             let task = self.task(&key.namespace, &key.container).await?;
             Some(std::path::PathBuf::from(format!("/proc/{}/root", task.pid)))
         } else {
@@ -122,7 +126,10 @@ impl Runtime {
         let mut client = self.tasks();
         let call = client.kill(request(&key.namespace, msg)?);
         match tokio::time::timeout(KILL_TIMEOUT, call).await {
-            Err(_) => Err(RuntimeError::Timeout { op: "kill", secs: KILL_TIMEOUT.as_secs() }),
+            Err(_) => Err(RuntimeError::Timeout {
+                op: "kill",
+                secs: KILL_TIMEOUT.as_secs(),
+            }),
             Ok(Ok(_)) => Ok(()),
             Ok(Err(s)) => {
                 let e = RuntimeError::rpc("kill", &s);
@@ -147,7 +154,10 @@ impl Runtime {
             .await
             .map_err(|s| RuntimeError::rpc("wait", &s))?
             .into_inner();
-        Ok(ExitInfo { code: resp.exit_status, at: time_of(resp.exited_at.as_ref()) })
+        Ok(ExitInfo {
+            code: resp.exit_status,
+            at: time_of(resp.exited_at.as_ref()),
+        })
     }
 
     /// Deletes the exec's process record in containerd; returns its exit status.
@@ -162,13 +172,19 @@ impl Runtime {
             .await
             .map_err(|s| RuntimeError::rpc("delete", &s))?
             .into_inner();
-        Ok(ExitInfo { code: resp.exit_status, at: time_of(resp.exited_at.as_ref()) })
+        Ok(ExitInfo {
+            code: resp.exit_status,
+            at: time_of(resp.exited_at.as_ref()),
+        })
     }
 
     /// Kill (SIGKILL, bounded), wait (bounded), then delete. Used to cancel an exec and to
     /// reap orphans. Returns the exit status when containerd still knew it.
     pub async fn exec_reap(&self, key: &ExecKey) -> Result<Option<ExitInfo>> {
-        let status = match self.process(&key.namespace, &key.container, Some(&key.exec)).await {
+        let status = match self
+            .process(&key.namespace, &key.container, Some(&key.exec))
+            .await
+        {
             Ok(s) => s,
             Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => return Err(e),
@@ -178,7 +194,10 @@ impl Runtime {
             match tokio::time::timeout(KILL_TIMEOUT, self.exec_wait(key)).await {
                 Ok(Ok(_) | Err(_)) => {}
                 Err(_) => {
-                    return Err(RuntimeError::Timeout { op: "wait", secs: KILL_TIMEOUT.as_secs() });
+                    return Err(RuntimeError::Timeout {
+                        op: "wait",
+                        secs: KILL_TIMEOUT.as_secs(),
+                    });
                 }
             }
         }

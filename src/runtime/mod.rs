@@ -13,16 +13,16 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use containerd_client::services::v1::{
-    GetContainerRequest, GetRequest, ListContainersRequest, ListNamespacesRequest,
-    ListPidsRequest, ListTasksRequest, containers_client::ContainersClient,
-    namespaces_client::NamespacesClient, tasks_client::TasksClient,
+    GetContainerRequest, GetRequest, ListContainersRequest, ListNamespacesRequest, ListPidsRequest,
+    ListTasksRequest, containers_client::ContainersClient, namespaces_client::NamespacesClient,
+    tasks_client::TasksClient,
 };
 use containerd_client::types::v1::Status;
 use tonic::transport::Channel;
 
 use crate::domain::{
-    ContainerId, ContainerInfo, ExecId, ExecKey, ExitInfo, Namespace, ProcessEntry,
-    ProcessStatus, TaskInfo, TaskState,
+    ContainerId, ContainerInfo, ExecId, ExecKey, ExitInfo, Namespace, ProcessEntry, ProcessStatus,
+    TaskInfo, TaskState,
 };
 pub use error::{Code, ConnectError, Result, RuntimeError};
 
@@ -48,7 +48,9 @@ pub struct Runtime {
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runtime").field("address", &self.address).finish()
+        f.debug_struct("Runtime")
+            .field("address", &self.address)
+            .finish()
     }
 }
 
@@ -58,7 +60,10 @@ fn probe_socket(path: &Path) -> Result<(), ConnectError> {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => ConnectError::Missing(path.to_owned()),
         std::io::ErrorKind::PermissionDenied => ConnectError::PermissionDenied(path.to_owned()),
-        _ => ConnectError::Other { path: path.to_owned(), source: e },
+        _ => ConnectError::Other {
+            path: path.to_owned(),
+            source: e,
+        },
     })?;
     if !meta.file_type().is_socket() {
         return Err(ConnectError::NotASocket(path.to_owned()));
@@ -68,10 +73,11 @@ fn probe_socket(path: &Path) -> Result<(), ConnectError> {
         Err(e) => Err(match e.kind() {
             std::io::ErrorKind::NotFound => ConnectError::Missing(path.to_owned()),
             std::io::ErrorKind::ConnectionRefused => ConnectError::Refused(path.to_owned()),
-            std::io::ErrorKind::PermissionDenied => {
-                ConnectError::PermissionDenied(path.to_owned())
-            }
-            _ => ConnectError::Other { path: path.to_owned(), source: e },
+            std::io::ErrorKind::PermissionDenied => ConnectError::PermissionDenied(path.to_owned()),
+            _ => ConnectError::Other {
+                path: path.to_owned(),
+                source: e,
+            },
         }),
     }
 }
@@ -148,11 +154,17 @@ impl Runtime {
     pub async fn namespaces(&self) -> Result<Vec<Namespace>> {
         let resp = NamespacesClient::new(self.channel.clone())
             .max_decoding_message_size(MAX_DECODE)
-            .list(ListNamespacesRequest { filter: String::new() })
+            .list(ListNamespacesRequest {
+                filter: String::new(),
+            })
             .await
             .map_err(|s| RuntimeError::rpc("list namespaces", &s))?;
-        let mut names: Vec<Namespace> =
-            resp.into_inner().namespaces.into_iter().map(|n| Namespace::from(n.name)).collect();
+        let mut names: Vec<Namespace> = resp
+            .into_inner()
+            .namespaces
+            .into_iter()
+            .map(|n| Namespace::from(n.name))
+            .collect();
         names.sort();
         Ok(names)
     }
@@ -166,7 +178,12 @@ impl Runtime {
             .map_err(|s| RuntimeError::rpc("list containers", &s))?;
         let tasks = self
             .tasks()
-            .list(request(ns, ListTasksRequest { filter: String::new() })?)
+            .list(request(
+                ns,
+                ListTasksRequest {
+                    filter: String::new(),
+                },
+            )?)
             .await
             .map_err(|s| RuntimeError::rpc("list tasks", &s))?
             .into_inner()
@@ -175,8 +192,18 @@ impl Runtime {
         let task_of: BTreeMap<String, TaskInfo> = tasks
             .into_iter()
             .map(|p| {
-                let key = if p.container_id.is_empty() { p.id } else { p.container_id };
-                (key, TaskInfo { state: task_state(p.status), pid: p.pid })
+                let key = if p.container_id.is_empty() {
+                    p.id
+                } else {
+                    p.container_id
+                };
+                (
+                    key,
+                    TaskInfo {
+                        state: task_state(p.status),
+                        pid: p.pid,
+                    },
+                )
             })
             .collect();
         let mut out: Vec<ContainerInfo> = resp
@@ -208,10 +235,13 @@ impl Runtime {
             .get(request(ns, GetContainerRequest { id: id.to_string() })?)
             .await
             .map_err(|s| RuntimeError::rpc("get container", &s))?;
-        let container = resp.into_inner().container.ok_or_else(|| RuntimeError::Decode {
-            op: "get container",
-            message: format!("containerd returned no container for {id}"),
-        })?;
+        let container = resp
+            .into_inner()
+            .container
+            .ok_or_else(|| RuntimeError::Decode {
+                op: "get container",
+                message: format!("containerd returned no container for {id}"),
+            })?;
         let spec = container.spec.ok_or_else(|| RuntimeError::Decode {
             op: "get container",
             message: format!("container {id} has no OCI spec"),
@@ -225,7 +255,10 @@ impl Runtime {
     /// The task of a container: its state and init pid.
     pub async fn task(&self, ns: &Namespace, id: &ContainerId) -> Result<TaskInfo> {
         let status = self.process(ns, id, None).await?;
-        Ok(TaskInfo { state: status.state, pid: status.pid })
+        Ok(TaskInfo {
+            state: status.state,
+            pid: status.pid,
+        })
     }
 
     /// The status of a container's init process (`exec` None) or of one exec.
@@ -244,14 +277,25 @@ impl Runtime {
             .get(request(ns, req)?)
             .await
             .map_err(|s| RuntimeError::rpc("get process", &s))?;
-        let p = resp.into_inner().process.ok_or_else(|| RuntimeError::Decode {
-            op: "get process",
-            message: "containerd returned no process".into(),
-        })?;
+        let p = resp
+            .into_inner()
+            .process
+            .ok_or_else(|| RuntimeError::Decode {
+                op: "get process",
+                message: "containerd returned no process".into(),
+            })?;
         let state = task_state(p.status);
-        let exit = (state == TaskState::Stopped)
-            .then(|| ExitInfo { code: p.exit_status, at: time_of(p.exited_at.as_ref()) });
-        Ok(ProcessStatus { state, pid: p.pid, terminal: p.terminal, stdout: p.stdout, exit })
+        let exit = (state == TaskState::Stopped).then(|| ExitInfo {
+            code: p.exit_status,
+            at: time_of(p.exited_at.as_ref()),
+        });
+        Ok(ProcessStatus {
+            state,
+            pid: p.pid,
+            terminal: p.terminal,
+            stdout: p.stdout,
+            exit,
+        })
     }
 
     /// The running processes of a container's task, with exec ids decoded.
@@ -259,7 +303,12 @@ impl Runtime {
         use prost::Message as _;
         let resp = self
             .tasks()
-            .list_pids(request(ns, ListPidsRequest { container_id: id.to_string() })?)
+            .list_pids(request(
+                ns,
+                ListPidsRequest {
+                    container_id: id.to_string(),
+                },
+            )?)
             .await
             .map_err(|s| RuntimeError::rpc("list pids", &s))?;
         Ok(resp
@@ -294,8 +343,11 @@ impl Runtime {
             };
             for p in pids {
                 if let Some(exec) = p.exec {
-                    let key =
-                        ExecKey { namespace: ns.clone(), container: c.id.clone(), exec };
+                    let key = ExecKey {
+                        namespace: ns.clone(),
+                        container: c.id.clone(),
+                        exec,
+                    };
                     out.push((key, p.pid));
                 }
             }

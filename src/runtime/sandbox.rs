@@ -2,16 +2,19 @@
 //! a temporary directory (CRI disabled), a busybox rootfs from the host's `busybox-static`,
 //! containers made through the API, and a stop by PID that leaves nothing behind.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use containerd_client::services::v1::{
     Container, CreateContainerRequest, CreateTaskRequest, DeleteContainerRequest,
-    DeleteTaskRequest, KillRequest, PauseTaskRequest, ResumeTaskRequest, StartRequest,
-    WaitRequest, container::Runtime as ContainerRuntime,
+    DeleteTaskRequest, KillRequest, PauseTaskRequest, ResumeTaskRequest, StartRequest, WaitRequest,
+    container::Runtime as ContainerRuntime,
 };
-use oci_spec::runtime::{LinuxBuilder, MountBuilder, ProcessBuilder, RootBuilder, Spec, UserBuilder};
+use oci_spec::runtime::{
+    LinuxBuilder, MountBuilder, ProcessBuilder, RootBuilder, Spec, UserBuilder,
+};
 
 use super::error::{Result, RuntimeError};
 use super::{Runtime, request};
@@ -22,9 +25,20 @@ const INSTALL_HINT: &str =
 
 /// Docker's default capability set, so that sandbox containers look like real ones.
 const DEFAULT_CAPS: &[&str] = &[
-    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
-    "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
-    "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
 ];
 
 /// What a sandbox container runs.
@@ -88,6 +102,15 @@ fn which(tool: &str) -> Option<PathBuf> {
 pub struct Sandbox {
     dir: PathBuf,
     child: Option<Child>,
+    /// A guard process that tears the sandbox down when its stdin pipe closes, which
+    /// happens when we stop it or when this process dies, however it dies.
+    guard: Option<(Child, std::process::ChildStdin)>,
+    client: SandboxClient,
+}
+
+/// What works on a sandbox's containers; cheap to clone, holds no daemon.
+#[derive(Debug, Clone)]
+pub struct SandboxClient {
     address: PathBuf,
     rootfs: PathBuf,
 }
@@ -100,11 +123,24 @@ fn io(what: &str) -> impl FnOnce(std::io::Error) -> RuntimeError + '_ {
 fn build_rootfs(root: &Path) -> Result<()> {
     let busybox = which("busybox")
         .ok_or_else(|| RuntimeError::Invalid(format!("busybox not found; {INSTALL_HINT}")))?;
-    for d in ["bin", "etc", "proc", "sys", "dev", "tmp", "root", "var/www", "home/nobody"] {
+    for d in [
+        "bin",
+        "etc",
+        "proc",
+        "sys",
+        "dev",
+        "tmp",
+        "root",
+        "var/www",
+        "home/nobody",
+    ] {
         std::fs::create_dir_all(root.join(d)).map_err(io("create rootfs"))?;
     }
     std::fs::copy(&busybox, root.join("bin/busybox")).map_err(io("copy busybox"))?;
-    let list = Command::new(&busybox).arg("--list").output().map_err(io("busybox --list"))?;
+    let list = Command::new(&busybox)
+        .arg("--list")
+        .output()
+        .map_err(io("busybox --list"))?;
     for applet in String::from_utf8_lossy(&list.stdout).lines() {
         let link = root.join("bin").join(applet.trim());
         if applet.trim().is_empty() || applet.contains('/') || link.exists() {
@@ -156,38 +192,69 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 
 impl Sandbox {
     /// Starts a private containerd under a fresh temporary directory and waits (10 s at
-    /// most) until it answers.
-    pub async fn start() -> Result<Self> {
+    /// most) until it answers. With `guard_exe` (the execmux binary), a guard process
+    /// (`execmux sandbox-guard`) tears everything down once this process is gone.
+    pub async fn start(guard_exe: Option<&Path>) -> Result<Self> {
         check_tools()?;
-        let dir = std::env::temp_dir()
-            .join(format!("execmux-sandbox-{}-{:08x}", std::process::id(), rand::random::<u32>()));
+        let dir = std::env::temp_dir().join(format!(
+            "execmux-sandbox-{}-{:08x}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
         std::fs::create_dir_all(&dir).map_err(io("create sandbox dir"))?;
         let address = dir.join("containerd.sock");
         let rootfs = dir.join("rootfs");
-        let mut sandbox = Self { dir: dir.clone(), child: None, address, rootfs };
-        build_rootfs(&sandbox.rootfs)?;
+        let mut sandbox = Self {
+            dir: dir.clone(),
+            child: None,
+            guard: None,
+            client: SandboxClient { address, rootfs },
+        };
+        build_rootfs(&sandbox.client.rootfs)?;
         let cfg = dir.join("config.toml");
-        std::fs::write(&cfg, config(&dir, &sandbox.address)).map_err(io("write config"))?;
+        std::fs::write(&cfg, config(&dir, &sandbox.client.address)).map_err(io("write config"))?;
         let log = std::fs::File::create(dir.join("containerd.log")).map_err(io("create log"))?;
         let child = Command::new("containerd")
             .arg("--config")
             .arg(&cfg)
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(io("log"))?)
             .stderr(log)
             .spawn()
-            .map_err(|e| RuntimeError::Invalid(format!("cannot start containerd: {e}; {INSTALL_HINT}")))?;
+            .map_err(|e| {
+                RuntimeError::Invalid(format!("cannot start containerd: {e}; {INSTALL_HINT}"))
+            })?;
+        let daemon_pid = child.id();
         sandbox.child = Some(child);
+        if let Some(exe) = guard_exe {
+            let mut guard = Command::new(exe)
+                .arg("sandbox-guard")
+                .arg(&dir)
+                .arg(daemon_pid.to_string())
+                .process_group(0)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(io("start the sandbox guard"))?;
+            let pipe = guard
+                .stdin
+                .take()
+                .ok_or_else(|| RuntimeError::Invalid("guard has no stdin".into()))?;
+            sandbox.guard = Some((guard, pipe));
+        }
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if let Ok(rt) = Runtime::connect(&sandbox.address).await {
+            if let Ok(rt) = Runtime::connect(&sandbox.client.address).await {
                 if rt.namespaces().await.is_ok() {
                     return Ok(sandbox);
                 }
             }
             if let Some(c) = sandbox.child.as_mut() {
                 if let Ok(Some(status)) = c.try_wait() {
-                    let log = std::fs::read_to_string(dir.join("containerd.log")).unwrap_or_default();
+                    let log =
+                        std::fs::read_to_string(dir.join("containerd.log")).unwrap_or_default();
                     let tail: Vec<&str> = log.lines().rev().take(5).collect();
                     sandbox.child = None;
                     return Err(RuntimeError::Invalid(format!(
@@ -197,14 +264,17 @@ impl Sandbox {
                 }
             }
             if Instant::now() > deadline {
-                return Err(RuntimeError::Timeout { op: "sandbox containerd start", secs: 10 });
+                return Err(RuntimeError::Timeout {
+                    op: "sandbox containerd start",
+                    secs: 10,
+                });
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
     pub fn address(&self) -> &Path {
-        &self.address
+        &self.client.address
     }
 
     pub fn dir(&self) -> &Path {
@@ -214,6 +284,52 @@ impl Sandbox {
     /// The daemon's pid.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
+    }
+
+    /// A client for the sandbox's containers.
+    pub fn client(&self) -> SandboxClient {
+        self.client.clone()
+    }
+
+    /// Removes every container of every namespace, stops the daemon by its pid (TERM, then
+    /// KILL after 5 s) and removes the directory.
+    pub async fn stop(mut self) -> Result<()> {
+        let result = if let Some((mut guard, pipe)) = self.guard.take() {
+            // Closing the pipe tells the guard to tear down; it does what `teardown` does.
+            drop(pipe);
+            tokio::task::spawn_blocking(move || guard.wait())
+                .await
+                .map_err(|e| RuntimeError::io("sandbox guard", std::io::Error::other(e)))?
+                .map_err(io("sandbox guard"))
+                .and_then(|st| {
+                    if st.success() {
+                        Ok(())
+                    } else {
+                        Err(RuntimeError::Invalid(format!(
+                            "sandbox teardown failed ({st})"
+                        )))
+                    }
+                })
+        } else {
+            self.client.remove_all().await
+        };
+        self.kill_daemon();
+        result
+    }
+
+    fn kill_daemon(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            stop_pid(child.id());
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        remove_dir(&self.dir);
+    }
+}
+
+impl SandboxClient {
+    pub fn address(&self) -> &Path {
+        &self.address
     }
 
     pub async fn runtime(&self) -> Result<Runtime> {
@@ -236,7 +352,10 @@ impl Sandbox {
             id: id.to_string(),
             labels: def.labels.iter().cloned().collect(),
             image: "execmux.sandbox/busybox:static".into(),
-            runtime: Some(ContainerRuntime { name: "io.containerd.runc.v2".into(), options: None }),
+            runtime: Some(ContainerRuntime {
+                name: "io.containerd.runc.v2".into(),
+                options: None,
+            }),
             spec: Some(prost_types::Any {
                 type_url: "types.containerd.io/opencontainers/runtime-spec/1/Spec".into(),
                 value: json,
@@ -244,7 +363,12 @@ impl Sandbox {
             ..Default::default()
         };
         rt.containers_client()
-            .create(request(ns, CreateContainerRequest { container: Some(container) })?)
+            .create(request(
+                ns,
+                CreateContainerRequest {
+                    container: Some(container),
+                },
+            )?)
             .await
             .map_err(|s| RuntimeError::rpc("create container", &s))?;
         if start {
@@ -256,12 +380,18 @@ impl Sandbox {
     /// Creates and starts a container's task.
     pub async fn start_task(&self, ns: &Namespace, id: &ContainerId) -> Result<u32> {
         let rt = self.runtime().await?;
-        let req = CreateTaskRequest { container_id: id.to_string(), ..Default::default() };
+        let req = CreateTaskRequest {
+            container_id: id.to_string(),
+            ..Default::default()
+        };
         rt.tasks()
             .create(request(ns, req)?)
             .await
             .map_err(|s| RuntimeError::rpc("create task", &s))?;
-        let start = StartRequest { container_id: id.to_string(), exec_id: String::new() };
+        let start = StartRequest {
+            container_id: id.to_string(),
+            exec_id: String::new(),
+        };
         let resp = rt
             .tasks()
             .start(request(ns, start)?)
@@ -287,14 +417,26 @@ impl Sandbox {
             .args(def.args.clone())
             .env(def.env.clone())
             .cwd(def.cwd.clone())
-            .user(UserBuilder::default().uid(def.uid).gid(def.gid).build().map_err(err)?)
+            .user(
+                UserBuilder::default()
+                    .uid(def.uid)
+                    .gid(def.gid)
+                    .build()
+                    .map_err(err)?,
+            )
             .capabilities(capabilities)
             .no_new_privileges(true)
             .terminal(false)
             .build()
             .map_err(err)?;
         spec.set_process(Some(process));
-        spec.set_root(Some(RootBuilder::default().path(&self.rootfs).readonly(true).build().map_err(err)?));
+        spec.set_root(Some(
+            RootBuilder::default()
+                .path(&self.rootfs)
+                .readonly(true)
+                .build()
+                .map_err(err)?,
+        ));
         spec.set_hostname(Some(id.to_string()));
         let mut mounts = spec.mounts().clone().unwrap_or_default();
         mounts.push(
@@ -322,7 +464,12 @@ impl Sandbox {
     pub async fn pause(&self, ns: &Namespace, id: &ContainerId) -> Result<()> {
         let rt = self.runtime().await?;
         rt.tasks()
-            .pause(request(ns, PauseTaskRequest { container_id: id.to_string() })?)
+            .pause(request(
+                ns,
+                PauseTaskRequest {
+                    container_id: id.to_string(),
+                },
+            )?)
             .await
             .map_err(|s| RuntimeError::rpc("pause", &s))?;
         Ok(())
@@ -331,7 +478,12 @@ impl Sandbox {
     pub async fn resume(&self, ns: &Namespace, id: &ContainerId) -> Result<()> {
         let rt = self.runtime().await?;
         rt.tasks()
-            .resume(request(ns, ResumeTaskRequest { container_id: id.to_string() })?)
+            .resume(request(
+                ns,
+                ResumeTaskRequest {
+                    container_id: id.to_string(),
+                },
+            )?)
             .await
             .map_err(|s| RuntimeError::rpc("resume", &s))?;
         Ok(())
@@ -340,12 +492,25 @@ impl Sandbox {
     /// Kills a container's init with SIGKILL and waits for it (the task stays, stopped).
     pub async fn stop_task(&self, ns: &Namespace, id: &ContainerId) -> Result<()> {
         let rt = self.runtime().await?;
-        let kill = KillRequest { container_id: id.to_string(), signal: 9, ..Default::default() };
-        rt.tasks().kill(request(ns, kill)?).await.map_err(|s| RuntimeError::rpc("kill task", &s))?;
-        let wait = WaitRequest { container_id: id.to_string(), exec_id: String::new() };
+        let kill = KillRequest {
+            container_id: id.to_string(),
+            signal: 9,
+            ..Default::default()
+        };
+        rt.tasks()
+            .kill(request(ns, kill)?)
+            .await
+            .map_err(|s| RuntimeError::rpc("kill task", &s))?;
+        let wait = WaitRequest {
+            container_id: id.to_string(),
+            exec_id: String::new(),
+        };
         tokio::time::timeout(Duration::from_secs(10), rt.tasks().wait(request(ns, wait)?))
             .await
-            .map_err(|_| RuntimeError::Timeout { op: "wait task", secs: 10 })?
+            .map_err(|_| RuntimeError::Timeout {
+                op: "wait task",
+                secs: 10,
+            })?
             .map_err(|s| RuntimeError::rpc("wait task", &s))?;
         Ok(())
     }
@@ -361,7 +526,9 @@ impl Sandbox {
                 if task.state != TaskState::Stopped {
                     self.stop_task(ns, id).await?;
                 }
-                let del = DeleteTaskRequest { container_id: id.to_string() };
+                let del = DeleteTaskRequest {
+                    container_id: id.to_string(),
+                };
                 rt.tasks()
                     .delete(request(ns, del)?)
                     .await
@@ -376,16 +543,11 @@ impl Sandbox {
             .map_err(|s| RuntimeError::rpc("delete container", &s))?;
         Ok(())
     }
+}
 
-    /// Removes every container of every namespace, stops the daemon by its pid (TERM, then
-    /// KILL after 5 s) and removes the directory.
-    pub async fn stop(mut self) -> Result<()> {
-        let result = self.remove_all().await;
-        self.kill_daemon();
-        result
-    }
-
-    async fn remove_all(&self) -> Result<()> {
+impl SandboxClient {
+    /// Removes every container of every namespace.
+    pub async fn remove_all(&self) -> Result<()> {
         let rt = self.runtime().await?;
         let mut first_err = None;
         for ns in rt.namespaces().await? {
@@ -398,46 +560,77 @@ impl Sandbox {
         }
         first_err.map_or(Ok(()), Err)
     }
-
-    /// The same stop from synchronous code (a test binary's exit hook, a Drop).
-    pub fn stop_blocking(self) -> Result<()> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(io("tokio runtime"))?;
-        rt.block_on(self.stop())
-    }
-
-    fn kill_daemon(&mut self) {
-        use nix::sys::signal::{Signal, kill};
-        use nix::unistd::Pid;
-        if let Some(mut child) = self.child.take() {
-            if let Ok(pid) = i32::try_from(child.id()) {
-                let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
-            }
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            if !matches!(child.try_wait(), Ok(Some(_))) {
-                let _ = child.kill();
-                let _ = child.wait();
-            }
-        }
-        if let Err(e) = std::fs::remove_dir_all(&self.dir) {
-            tracing::warn!(dir = %self.dir.display(), error = %e, "cannot remove sandbox dir");
-        }
-    }
 }
 
 impl Drop for Sandbox {
-    /// A sandbox dropped without `stop` still stops its daemon and removes its directory.
+    /// A sandbox dropped without `stop`: its guard (if any) tears it down; without a guard
+    /// the daemon is stopped and the directory removed here.
     fn drop(&mut self) {
+        if let Some((guard, pipe)) = self.guard.take() {
+            drop(pipe);
+            drop(guard);
+            return;
+        }
         if self.child.is_some() {
             self.kill_daemon();
         }
     }
+}
+
+/// Whether `pid` still runs (a zombie does not).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rfind(')')
+                .and_then(|i| s[i + 1..].split_whitespace().next().map(str::to_owned))
+        })
+        .is_some_and(|state| state != "Z" && state != "X")
+}
+
+/// TERM, then KILL after 5 s.
+fn stop_pid(pid: u32) {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let Ok(raw) = i32::try_from(pid) else { return };
+    let _ = kill(Pid::from_raw(raw), Signal::SIGTERM);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while running(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if running(pid) {
+        let _ = kill(Pid::from_raw(raw), Signal::SIGKILL);
+    }
+}
+
+fn remove_dir(dir: &Path) {
+    if let Err(e) = std::fs::remove_dir_all(dir) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot remove sandbox dir");
+        }
+    }
+}
+
+/// What the guard does once its parent is gone: remove every container of the sandbox in
+/// `dir`, stop its daemon (`daemon_pid`) and remove `dir`. Only a directory that holds a
+/// sandbox config is removed.
+pub async fn teardown(dir: &Path, daemon_pid: u32) -> Result<()> {
+    if !dir.join("config.toml").is_file() || !dir.join("rootfs").is_dir() {
+        return Err(RuntimeError::Invalid(format!(
+            "{} is not a sandbox directory",
+            dir.display()
+        )));
+    }
+    let client = SandboxClient {
+        address: dir.join("containerd.sock"),
+        rootfs: dir.join("rootfs"),
+    };
+    let result = if running(daemon_pid) {
+        client.remove_all().await
+    } else {
+        Ok(())
+    };
+    stop_pid(daemon_pid);
+    remove_dir(dir);
+    result
 }

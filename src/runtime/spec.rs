@@ -17,20 +17,54 @@ const MAX_DB: u64 = 1 << 20;
 
 /// Every Linux capability up to 6.x; runc skips those the kernel lacks.
 const ALL_CAPS: &[&str] = &[
-    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
-    "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
-    "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-    "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
-    "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
 ];
 
 /// The container's process defaults (env, cwd, user).
 pub fn defaults(spec: &Spec) -> ProcessDefaults {
-    let Some(p) = spec.process() else { return ProcessDefaults::default() };
+    let Some(p) = spec.process() else {
+        return ProcessDefaults::default();
+    };
     ProcessDefaults {
         env: p.env().clone().unwrap_or_default(),
         cwd: p.cwd().to_string_lossy().into_owned(),
@@ -63,7 +97,10 @@ pub fn build(spec: &Spec, req: &ProcessRequest, root: Option<&Path>) -> Result<P
     p.set_cwd(req.cwd.clone().into());
     p.set_terminal(Some(req.tty));
     p.set_console_size(if req.tty {
-        let size = req.console.unwrap_or(ConsoleSize { rows: 24, cols: 80 }).clamped();
+        let size = req
+            .console
+            .unwrap_or(ConsoleSize { rows: 24, cols: 80 })
+            .clamped();
         oci_spec::runtime::BoxBuilder::default()
             .height(u64::from(size.rows))
             .width(u64::from(size.cols))
@@ -103,13 +140,21 @@ pub fn resolve_user(spec: &str, root: Option<&Path>) -> Result<User> {
         None => (spec, None),
     };
     if user.is_empty() || group.is_some_and(str::is_empty) {
-        return Err(RuntimeError::Invalid(format!("invalid user {spec:?}: expected USER[:GROUP]")));
+        return Err(RuntimeError::Invalid(format!(
+            "invalid user {spec:?}: expected USER[:GROUP]"
+        )));
     }
-    let passwd = root.and_then(|r| read_in_root(r, "etc/passwd")).unwrap_or_default();
+    let passwd = root
+        .and_then(|r| read_in_root(r, "etc/passwd"))
+        .unwrap_or_default();
     let entry = passwd.lines().find_map(|l| {
         let f: Vec<&str> = l.split(':').collect();
         (f.len() >= 4 && (f[0] == user || f[2] == user)).then(|| {
-            (f[0].to_owned(), f[2].parse::<u32>().ok(), f[3].parse::<u32>().ok())
+            (
+                f[0].to_owned(),
+                f[2].parse::<u32>().ok(),
+                f[3].parse::<u32>().ok(),
+            )
         })
     });
     let (name, uid, mut gid) = match (user.parse::<u32>(), entry) {
@@ -121,7 +166,9 @@ pub fn resolve_user(spec: &str, root: Option<&Path>) -> Result<User> {
             )));
         }
     };
-    let groups = root.and_then(|r| read_in_root(r, "etc/group")).unwrap_or_default();
+    let groups = root
+        .and_then(|r| read_in_root(r, "etc/group"))
+        .unwrap_or_default();
     if let Some(g) = group {
         gid = match g.parse::<u32>() {
             Ok(n) => n,
@@ -129,7 +176,9 @@ pub fn resolve_user(spec: &str, root: Option<&Path>) -> Result<User> {
                 .lines()
                 .find_map(|l| {
                     let f: Vec<&str> = l.split(':').collect();
-                    (f.len() >= 3 && f[0] == g).then(|| f[2].parse::<u32>().ok()).flatten()
+                    (f.len() >= 3 && f[0] == g)
+                        .then(|| f[2].parse::<u32>().ok())
+                        .flatten()
                 })
                 .ok_or_else(|| {
                     RuntimeError::Invalid(format!(
@@ -164,14 +213,21 @@ pub fn resolve_user(spec: &str, root: Option<&Path>) -> Result<User> {
 fn read_in_root(root: &Path, rel: &str) -> Option<String> {
     use nix::fcntl::{OFlag, OpenHow, ResolveFlag, open, openat2};
     use nix::sys::stat::Mode;
-    let dir = open(root, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
-        .ok()?;
+    let dir = open(
+        root,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .ok()?;
     let how = OpenHow::new()
         .flags(OFlag::O_RDONLY | OFlag::O_CLOEXEC)
         .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
     let fd = openat2(dir.as_fd(), rel, how).ok()?;
     let mut s = String::new();
-    std::fs::File::from(fd).take(MAX_DB).read_to_string(&mut s).ok()?;
+    std::fs::File::from(fd)
+        .take(MAX_DB)
+        .read_to_string(&mut s)
+        .ok()?;
     Some(s)
 }
 
@@ -186,7 +242,10 @@ mod tests {
             cwd: "/tmp".into(),
             user: None,
             tty: true,
-            console: Some(ConsoleSize { rows: 30, cols: 100 }),
+            console: Some(ConsoleSize {
+                rows: 30,
+                cols: 100,
+            }),
             privileged: false,
         }
     }
@@ -197,9 +256,21 @@ mod tests {
         let p = build(&spec, &request(), None).expect("build");
         assert_eq!(p.args().as_deref(), Some(&["/bin/sh".to_owned()][..]));
         assert_eq!(p.cwd(), Path::new("/tmp"));
-        assert_eq!(p.console_size().map(|b| (b.height(), b.width())), Some((30, 100)));
-        assert_eq!(p.no_new_privileges(), spec.process().as_ref().and_then(|p| p.no_new_privileges()));
-        assert_eq!(p.capabilities(), &spec.process().as_ref().and_then(|p| p.capabilities().clone()));
+        assert_eq!(
+            p.console_size().map(|b| (b.height(), b.width())),
+            Some((30, 100))
+        );
+        assert_eq!(
+            p.no_new_privileges(),
+            spec.process().as_ref().and_then(|p| p.no_new_privileges())
+        );
+        assert_eq!(
+            p.capabilities(),
+            &spec
+                .process()
+                .as_ref()
+                .and_then(|p| p.capabilities().clone())
+        );
     }
 
     #[test]
@@ -208,9 +279,21 @@ mod tests {
         req.privileged = true;
         let p = build(&Spec::default(), &req, None).expect("build");
         let caps = p.capabilities().clone().expect("caps");
-        assert_eq!(caps.bounding().as_ref().map(HashSet::len), Some(ALL_CAPS.len()));
-        assert!(caps.effective().as_ref().is_some_and(|s| s.contains(&Capability::SysAdmin)));
-        assert!(!caps.inheritable().as_ref().is_some_and(|s| s.contains(&Capability::SysAdmin)));
+        assert_eq!(
+            caps.bounding().as_ref().map(HashSet::len),
+            Some(ALL_CAPS.len())
+        );
+        assert!(
+            caps.effective()
+                .as_ref()
+                .is_some_and(|s| s.contains(&Capability::SysAdmin))
+        );
+        assert!(
+            !caps
+                .inheritable()
+                .as_ref()
+                .is_some_and(|s| s.contains(&Capability::SysAdmin))
+        );
     }
 
     #[test]
@@ -218,7 +301,10 @@ mod tests {
         let mut req = request();
         req.console = Some(ConsoleSize { rows: 0, cols: 0 });
         let p = build(&Spec::default(), &req, None).expect("build");
-        assert_eq!(p.console_size().map(|b| (b.height(), b.width())), Some((1, 1)));
+        assert_eq!(
+            p.console_size().map(|b| (b.height(), b.width())),
+            Some((1, 1))
+        );
         req.tty = false;
         let p = build(&Spec::default(), &req, None).expect("build");
         assert!(p.console_size().is_none());
@@ -228,8 +314,16 @@ mod tests {
     fn users_by_number_and_name() {
         let root = std::env::temp_dir().join(format!("execmux-spec-{}", std::process::id()));
         std::fs::create_dir_all(root.join("etc")).expect("mkdir");
-        std::fs::write(root.join("etc/passwd"), "root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n").expect("passwd");
-        std::fs::write(root.join("etc/group"), "root:x:0:\nnogroup:x:65534:\nwheel:x:10:nobody\n").expect("group");
+        std::fs::write(
+            root.join("etc/passwd"),
+            "root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n",
+        )
+        .expect("passwd");
+        std::fs::write(
+            root.join("etc/group"),
+            "root:x:0:\nnogroup:x:65534:\nwheel:x:10:nobody\n",
+        )
+        .expect("group");
         let u = resolve_user("nobody", Some(&root)).expect("nobody");
         assert_eq!((u.uid(), u.gid()), (65534, 65534));
         assert_eq!(u.additional_gids().as_deref(), Some(&[10][..]));

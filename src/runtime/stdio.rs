@@ -116,8 +116,8 @@ fn ensure_private_dir(dir: &Path) -> Result<()> {
         .mode(0o700)
         .create(dir)
         .map_err(|e| RuntimeError::io(format!("create {}", dir.display()), e))?;
-    let meta =
-        std::fs::metadata(dir).map_err(|e| RuntimeError::io(format!("stat {}", dir.display()), e))?;
+    let meta = std::fs::metadata(dir)
+        .map_err(|e| RuntimeError::io(format!("stat {}", dir.display()), e))?;
     if meta.permissions().mode() & 0o022 != 0 {
         return Err(RuntimeError::Invalid(format!(
             "{} is writable by others; refusing to keep FIFOs there",
@@ -160,7 +160,10 @@ impl StdioSet {
     }
 
     fn paths(&self) -> impl Iterator<Item = &PathBuf> {
-        self.stdin.iter().chain(std::iter::once(&self.stdout)).chain(self.stderr.iter())
+        self.stdin
+            .iter()
+            .chain(std::iter::once(&self.stdout))
+            .chain(self.stderr.iter())
     }
 
     pub fn dir(&self) -> &Path {
@@ -180,9 +183,8 @@ impl StdioSet {
 
     /// Starts the blocking opens on worker threads: each returns when the shim opens its end.
     pub fn open(&self) -> PendingOpen {
-        let read = |p: PathBuf| {
-            tokio::task::spawn_blocking(move || OpenOptions::new().read(true).open(p))
-        };
+        let read =
+            |p: PathBuf| tokio::task::spawn_blocking(move || OpenOptions::new().read(true).open(p));
         PendingOpen {
             stdin: self.stdin.clone().map(|p| {
                 tokio::task::spawn_blocking(move || OpenOptions::new().write(true).open(p))
@@ -231,7 +233,8 @@ impl StdioSet {
 }
 
 fn path_string(p: Option<&Path>) -> String {
-    p.map(|p| p.to_string_lossy().into_owned()).unwrap_or_default()
+    p.map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 impl PendingOpen {
@@ -269,7 +272,11 @@ impl PendingOpen {
             ),
             None => None,
         };
-        Ok(Opened { stdin, stdout, stderr })
+        Ok(Opened {
+            stdin,
+            stdout,
+            stderr,
+        })
     }
 }
 
@@ -293,7 +300,9 @@ pub fn owner_of_fifo(fifo: &Path) -> Option<(Owner, bool)> {
 
 /// FIFO directories under `base` whose owning execmux is no longer running.
 pub fn stale_dirs(base: &Path) -> Vec<StaleDir> {
-    let Ok(entries) = std::fs::read_dir(base) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return Vec::new();
+    };
     entries
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
@@ -304,7 +313,11 @@ pub fn stale_dirs(base: &Path) -> Vec<StaleDir> {
                 .and_then(|b| serde_json::from_slice(&b).ok());
             match &owner {
                 Some(o) if o.is_alive() => None,
-                _ => Some(StaleDir { detached: dir.join(DETACHED_FILE).exists(), dir, owner }),
+                _ => Some(StaleDir {
+                    detached: dir.join(DETACHED_FILE).exists(),
+                    dir,
+                    owner,
+                }),
             }
         })
         .collect()
@@ -312,7 +325,9 @@ pub fn stale_dirs(base: &Path) -> Vec<StaleDir> {
 
 /// The FIFO directories under `base` (for leak checks).
 pub fn list_dirs(base: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(base) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return Vec::new();
+    };
     let mut v: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     v.sort();
     v
@@ -323,7 +338,11 @@ mod tests {
     use super::*;
 
     fn key() -> ExecKey {
-        ExecKey { namespace: "ns".into(), container: "c".into(), exec: "execmux-test1".into() }
+        ExecKey {
+            namespace: "ns".into(),
+            container: "c".into(),
+            exec: "execmux-test1".into(),
+        }
     }
 
     #[test]
@@ -374,8 +393,11 @@ mod tests {
         let set = StdioSet::create(&base, &key(), false, true).expect("create");
         let mut owner = Owner::current(&key());
         owner.start_time += 1; // same pid, another start: a reused pid
-        std::fs::write(set.dir().join(OWNER_FILE), serde_json::to_vec(&owner).expect("json"))
-            .expect("write");
+        std::fs::write(
+            set.dir().join(OWNER_FILE),
+            serde_json::to_vec(&owner).expect("json"),
+        )
+        .expect("write");
         let stale = stale_dirs(&base);
         assert_eq!(stale.len(), 1);
         assert_eq!(stale[0].owner.as_ref().map(Owner::key), Some(key()));

@@ -1,0 +1,129 @@
+//! The command line: global `-a`/`-n`/`-A` as ctr has them, and the subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const ABOUT: &str = "A terminal exec console for containerd: several containers, one window, \
+every exec's exit code and garbage collection in view.";
+
+const AFTER: &str = "\
+Without a subcommand execmux opens the console on the node's containerd.
+
+Environment:
+  CONTAINERD_ADDRESS    socket when -a is not given (default /run/containerd/containerd.sock)
+  CONTAINERD_NAMESPACE  namespace when -n is not given (default: default)
+  EXECMUX_RUNTIME_DIR   where exec FIFO directories live (default /run/execmux for root)
+  EXECMUX_LOG           log filter, e.g. debug (log file: $XDG_STATE_HOME/execmux/execmux.log)
+
+Exit status of `execmux exec`: the exec's own exit code; 126 when the command cannot be
+run, 127 when it is not found; 125 when execmux itself fails (bad input, containerd error).";
+
+#[derive(Debug, Parser)]
+#[command(name = "execmux", version, about = ABOUT, after_help = AFTER)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// containerd's gRPC socket.
+    #[arg(
+        short = 'a',
+        long = "address",
+        env = "CONTAINERD_ADDRESS",
+        default_value = "/run/containerd/containerd.sock",
+        global = true
+    )]
+    pub address: PathBuf,
+    /// Namespace to work in.
+    #[arg(
+        short = 'n',
+        long = "namespace",
+        env = "CONTAINERD_NAMESPACE",
+        default_value = "default",
+        global = true
+    )]
+    pub namespace: String,
+    /// Every namespace (console, ps and execs).
+    #[arg(
+        short = 'A',
+        long = "all-namespaces",
+        global = true,
+        conflicts_with = "namespace"
+    )]
+    pub all_namespaces: bool,
+    /// Where exec FIFO directories are made.
+    #[arg(
+        long = "runtime-dir",
+        env = "EXECMUX_RUNTIME_DIR",
+        global = true,
+        hide_env_values = true
+    )]
+    pub runtime_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List containers with task state, pid and exec counts.
+    Ps {
+        /// One JSON object per container, one per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List execs, live or collected, own and foreign, with state and exit code.
+    Execs {
+        /// Keep running and print each lifecycle change (created, started, exited CODE,
+        /// killed, collected, GC sweeps) as it happens.
+        #[arg(long)]
+        watch: bool,
+        /// JSON: one object per exec (or per change with --watch), one per line.
+        #[arg(long)]
+        json: bool,
+        /// GC interval in seconds for --watch (Docker's is 300).
+        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+        gc_interval: u64,
+    },
+    /// Run a command in a running container, as `docker exec` does.
+    Exec(ExecArgs),
+    /// Internal: tears a sandbox down once stdin closes (its owner stopped or died).
+    #[command(hide = true)]
+    SandboxGuard { dir: PathBuf, pid: u32 },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExecArgs {
+    /// Keep stdin open and send it to the command (to EOF).
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+    /// Allocate a terminal with this terminal's size; follows its resizes.
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    /// User as USER[:GROUP], names or numbers (default: the container's).
+    #[arg(short = 'u', long)]
+    pub user: Option<String>,
+    /// Working directory (default: the container's, else /).
+    #[arg(short = 'w', long = "workdir")]
+    pub workdir: Option<String>,
+    /// Set an environment variable (K=V; K alone removes it); repeatable.
+    #[arg(short = 'e', long = "env", value_name = "K=V")]
+    pub env: Vec<String>,
+    /// Give the command every capability.
+    #[arg(long)]
+    pub privileged: bool,
+    /// Keys that detach from a tty exec and leave it running.
+    #[arg(
+        long = "detach-keys",
+        value_name = "SPEC",
+        default_value = "ctrl-p,ctrl-q"
+    )]
+    pub detach_keys: String,
+    /// The container.
+    pub container: String,
+    /// The command and its arguments (after `--` when they start with a dash).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true, num_args = 1.., value_name = "CMD")]
+    pub command: Vec<String>,
+}

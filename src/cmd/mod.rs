@@ -1,0 +1,79 @@
+//! The subcommands, and what they share: the error type, connecting, the scope.
+
+pub mod exec;
+pub mod execs;
+pub mod guard;
+pub mod ps;
+mod rawtty;
+
+/// Puts the caller's terminal back as it was (for every exit path and the panic hook).
+pub fn restore_terminal() {
+    rawtty::restore();
+}
+
+use std::path::PathBuf;
+
+use crate::cli::Global;
+use crate::domain::Namespace;
+use crate::monitor::Scope;
+use crate::registry::RegistryError;
+use crate::runtime::{Runtime, RuntimeError};
+
+/// Exit status when execmux itself fails (as `docker run` and `podman exec` use it).
+pub const EXIT_EXECMUX: i32 = 125;
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CmdError {
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub async fn connect(global: &Global) -> Result<Runtime, CmdError> {
+    Ok(Runtime::connect(&global.address).await?)
+}
+
+pub fn namespace(global: &Global) -> Result<Namespace, CmdError> {
+    let ns = global.namespace.trim();
+    if ns.is_empty() {
+        return Err(CmdError::Usage("namespace must not be empty".into()));
+    }
+    Ok(Namespace::from(ns))
+}
+
+pub fn scope(global: &Global) -> Result<Scope, CmdError> {
+    if global.all_namespaces {
+        Ok(Scope::All)
+    } else {
+        Ok(Scope::One(namespace(global)?))
+    }
+}
+
+pub fn runtime_dir(global: &Global) -> PathBuf {
+    global
+        .runtime_dir
+        .clone()
+        .unwrap_or_else(crate::runtime::stdio::default_base)
+}
+
+/// Reaps orphaned execs of ours and says so on stderr.
+pub async fn reap_orphans(rt: &Runtime, global: &Global, scope: &Scope) {
+    match crate::reaper::reap(rt, &runtime_dir(global), scope).await {
+        Ok(reaped) => {
+            for r in reaped {
+                tracing::info!(%r, "orphan");
+                eprintln!("execmux: {r}");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "orphan reaping failed");
+            eprintln!("execmux: could not reap orphaned execs: {e}");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! The `execmux` binary: parses the command line, logs to a file, restores the terminal on
+//! panic, runs the subcommand and turns its result into an exit status.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use execmux::cli::{Cli, Command};
+use execmux::cmd::{self, EXIT_EXECMUX};
+
+/// `$XDG_STATE_HOME/execmux/execmux.log` (or `~/.local/state/...`).
+fn log_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    Some(base.join("execmux").join("execmux.log"))
+}
+
+/// Logs go to a file, never to the screen; a log that cannot be opened is no reason to fail.
+fn init_logging() {
+    let Some(path) = log_path() else { return };
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EXECMUX_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
+}
+
+fn main() {
+    let cli = Cli::parse();
+    init_logging();
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        cmd::restore_terminal();
+        tracing::error!(%info, "panic");
+        default_hook(info);
+        std::process::exit(EXIT_EXECMUX);
+    }));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("execmux: cannot start the async runtime: {e}");
+            std::process::exit(EXIT_EXECMUX);
+        }
+    };
+    let global = cli.global.clone();
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Some(Command::Ps { json }) => cmd::ps::run(&global, json).await,
+            Some(Command::Execs {
+                watch,
+                json,
+                gc_interval,
+            }) => cmd::execs::run(&global, watch, json, gc_interval).await,
+            Some(Command::Exec(args)) => cmd::exec::run(&global, args).await,
+            Some(Command::SandboxGuard { dir, pid }) => cmd::guard::run(&dir, pid).await,
+            None => Err(cmd::CmdError::Usage(
+                "the console is not built yet; use `execmux ps`, `execmux execs` or `execmux exec`"
+                    .into(),
+            )),
+        }
+    });
+    cmd::restore_terminal();
+    let code = match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("execmux: {e}");
+            EXIT_EXECMUX
+        }
+    };
+    // Exit without waiting for a stdin reader blocked in read(2).
+    runtime.shutdown_background();
+    std::process::exit(code);
+}

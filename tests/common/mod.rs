@@ -1,0 +1,138 @@
+//! Shared test support: one private containerd per test binary (started on first use,
+//! stopped at exit), a namespace per test, and leak checks.
+#![allow(dead_code, clippy::unwrap_used, clippy::missing_panics_doc)]
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use execmux::domain::{ContainerId, Namespace, TaskState};
+use execmux::runtime::sandbox::{ContainerDef, Sandbox, SandboxClient};
+use execmux::runtime::{Runtime, stdio};
+
+/// The sandbox lives as long as the test binary: when the binary exits, its guard process
+/// (`execmux sandbox-guard`) sees its pipe close and removes every container, stops the
+/// daemon and removes the directory.
+struct Shared {
+    client: SandboxClient,
+    dir: PathBuf,
+    _sandbox: Mutex<Sandbox>,
+}
+
+static SHARED: tokio::sync::OnceCell<Result<Shared, String>> = tokio::sync::OnceCell::const_new();
+
+async fn shared() -> &'static Shared {
+    let r = SHARED
+        .get_or_init(|| async {
+            let guard = std::path::Path::new(env!("CARGO_BIN_EXE_execmux"));
+            match Sandbox::start(Some(guard)).await {
+                Ok(s) => Ok(Shared {
+                    client: s.client(),
+                    dir: s.dir().to_owned(),
+                    _sandbox: Mutex::new(s),
+                }),
+                Err(e) => Err(e.to_string()),
+            }
+        })
+        .await;
+    match r {
+        Ok(s) => s,
+        Err(e) => panic!(
+            "these tests need a private containerd and could not start one: {e}\n\
+             install what they need with: apt-get install -y containerd runc busybox-static (as root)"
+        ),
+    }
+}
+
+/// One test's world: its own namespace on the shared daemon and its own FIFO base.
+pub struct Ctx {
+    pub rt: Runtime,
+    pub sandbox: SandboxClient,
+    pub ns: Namespace,
+    pub fifo_base: PathBuf,
+    pub state_dir: PathBuf,
+}
+
+pub async fn ctx(name: &str) -> Ctx {
+    let shared = shared().await;
+    let rt = Runtime::connect(shared.client.address())
+        .await
+        .expect("connect to the sandbox");
+    Ctx {
+        rt,
+        sandbox: shared.client.clone(),
+        ns: Namespace::from(format!("t-{name}")),
+        fifo_base: shared.dir.join("fifo").join(name),
+        state_dir: shared.dir.join("state-home"),
+    }
+}
+
+impl Ctx {
+    pub async fn container(&self, id: &str, def: ContainerDef) -> ContainerId {
+        let cid = ContainerId::from(id);
+        self.sandbox
+            .create_container(&self.ns, &cid, &def, true)
+            .await
+            .expect("create container");
+        cid
+    }
+
+    pub async fn sleeper(&self, id: &str) -> ContainerId {
+        self.container(id, ContainerDef::sleeper()).await
+    }
+
+    /// Exec ids with a running process in a container.
+    pub async fn exec_pids(&self, c: &ContainerId) -> Vec<String> {
+        self.rt
+            .pids(&self.ns, c)
+            .await
+            .expect("list pids")
+            .into_iter()
+            .filter_map(|p| p.exec.map(|e| e.to_string()))
+            .collect()
+    }
+
+    /// Every test ends here: no exec process left in its containers, no FIFO directory
+    /// left; then its containers are removed.
+    pub async fn leak_check(&self) {
+        for c in self.rt.containers(&self.ns).await.expect("list") {
+            if c.task.is_some_and(|t| t.state == TaskState::Running) {
+                let left = self.exec_pids(&c.id).await;
+                assert!(left.is_empty(), "execs left running in {}: {left:?}", c.id);
+            }
+        }
+        let dirs = stdio::list_dirs(&self.fifo_base);
+        assert!(dirs.is_empty(), "FIFO directories left: {dirs:?}");
+        for c in self.rt.containers(&self.ns).await.expect("list") {
+            self.sandbox
+                .remove_container(&self.ns, &c.id)
+                .await
+                .expect("remove container");
+        }
+    }
+
+    /// The execmux binary pointed at this sandbox, namespace and FIFO base.
+    pub fn execmux(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_execmux"));
+        cmd.env("CONTAINERD_ADDRESS", self.sandbox.address())
+            .env("CONTAINERD_NAMESPACE", self.ns.as_str())
+            .env("EXECMUX_RUNTIME_DIR", &self.fifo_base)
+            .env("XDG_STATE_HOME", &self.state_dir)
+            .env_remove("EXECMUX_LOG");
+        cmd
+    }
+}
+
+/// Polls `f` every 20 ms until it returns Some, for at most `secs` seconds.
+pub async fn eventually<T>(secs: u64, mut f: impl AsyncFnMut() -> Option<T>) -> Option<T> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return Some(v);
+        }
+        if tokio::time::Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
