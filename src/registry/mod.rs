@@ -343,7 +343,13 @@ impl Registry {
         rec.tty = config.tty;
         rec.stdin = config.stdin;
         rec.privileged = config.privileged;
-        rec.env = rules::merge_env(&defaults.env, &config.env);
+        // A tty exec gets TERM=xterm unless the user says otherwise (Docker does the same).
+        let base = if config.tty {
+            rules::merge_env(&defaults.env, &["TERM=xterm".to_owned()])
+        } else {
+            defaults.env.clone()
+        };
+        rec.env = rules::merge_env(&base, &config.env);
         rec.cwd = Some(rules::working_dir(config.cwd.as_deref(), &defaults.cwd));
         rec.user = config.user.clone().filter(|u| !u.is_empty());
         rec.detach_keys = detach;

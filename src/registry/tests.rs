@@ -60,6 +60,28 @@ fn create_resolves_env_user_cwd_and_logs() {
 }
 
 #[test]
+fn tty_gets_term_unless_overridden() {
+    let mut r = running();
+    let mut cfg = config(&["sh"]);
+    cfg.tty = true;
+    let rec = r
+        .create(key("c", "a"), &cfg, &defaults(), t(0))
+        .expect("create");
+    assert_eq!(rec.env, vec!["PATH=/bin", "HOME=/root", "TERM=xterm"]);
+    cfg.env = vec!["TERM=vt100".into()];
+    let rec = r
+        .create(key("c", "b"), &cfg, &defaults(), t(0))
+        .expect("create");
+    assert_eq!(rec.env, vec!["PATH=/bin", "HOME=/root", "TERM=vt100"]);
+    cfg.tty = false;
+    cfg.env.clear();
+    let rec = r
+        .create(key("c", "c"), &cfg, &defaults(), t(0))
+        .expect("create");
+    assert_eq!(rec.env, vec!["PATH=/bin", "HOME=/root"]);
+}
+
+#[test]
 fn create_refuses_bad_input_and_registers_nothing() {
     let mut r = running();
     let mut cfg = config(&["sh"]);
