@@ -1,10 +1,14 @@
-//! `execmux exec` end to end against a private containerd: exit codes, streams, stdin,
-//! env/user/cwd, failures and cleanup.
+//! `execmux exec` end to end against a private containerd: exit codes, streams, stdin, a
+//! tty with size and resize, detach keys, cancel by signal, and bad input.
 
 mod common;
 
 use std::io::Write;
 use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use common::pty::Pty;
+use execmux::domain::ContainerId;
 
 fn run(cmd: &mut std::process::Command, stdin: &[u8]) -> Output {
     let mut child = cmd
@@ -44,19 +48,259 @@ async fn exit_codes_and_streams() {
         );
     }
     let out = run(
-        ctx.execmux().args([
-            "exec",
-            "box",
-            "--",
-            "/bin/sh",
-            "-c",
-            "echo out; echo err >&2",
-        ]),
+        ctx.execmux()
+            .args(["exec", "box", "/bin/sh", "-c", "echo out; echo err >&2"]),
         b"",
     );
     assert_eq!(
         (text(&out.stdout), text(&out.stderr)),
         ("out\n".into(), "err\n".into())
+    );
+    ctx.leak_check().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_that_cannot_start_exit_126_or_127() {
+    let ctx = common::ctx("cli-start-fail").await;
+    ctx.sleeper("box").await;
+    for (cmd, code, msg) in [
+        ("/nonexistent", 127, "no such file or directory"),
+        ("nonexistent", 127, "executable file not found"),
+        ("/etc", 126, "permission denied"),
+    ] {
+        let out = run(ctx.execmux().args(["exec", "box", "--", cmd]), b"");
+        assert_eq!(out.status.code(), Some(code), "{cmd}");
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with("execmux: ") && err.contains(msg),
+            "{cmd}: {err}"
+        );
+    }
+    ctx.leak_check().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stdin_is_sent_to_eof_only_with_i() {
+    let ctx = common::ctx("cli-stdin").await;
+    ctx.sleeper("box").await;
+    let out = run(
+        ctx.execmux()
+            .args(["exec", "-i", "box", "--", "/bin/sh", "-c", "cat; exit 4"]),
+        b"hello\nworld\n",
+    );
+    assert_eq!(
+        (out.status.code(), text(&out.stdout)),
+        (Some(4), "hello\nworld\n".into())
+    );
+    // Without -i the command gets no stdin: cat ends at once.
+    let out = run(
+        ctx.execmux().args(["exec", "box", "--", "/bin/cat"]),
+        b"ignored\n",
+    );
+    assert_eq!(text(&out.stdout), "");
+    ctx.leak_check().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tty_has_the_callers_size_follows_resizes_and_restores_the_terminal() {
+    let ctx = common::ctx("cli-tty").await;
+    ctx.sleeper("box").await;
+    let mut cmd = ctx.execmux();
+    cmd.args(["exec", "-i", "-t", "box", "--", "/bin/sh"]);
+    let mut pty = Pty::spawn(cmd, 30, 100);
+    let before = pty.attrs();
+    pty.wait_for("# ");
+    assert_ne!(
+        pty.attrs().local_modes,
+        before.local_modes,
+        "raw mode while the exec runs"
+    );
+    pty.write(b"stty size\r");
+    pty.wait_for("30 100");
+    pty.resize(40, 120);
+    std::thread::sleep(Duration::from_millis(200));
+    pty.write(b"stty size\r");
+    pty.wait_for("40 120");
+    pty.write(b"exit 3\r");
+    assert_eq!(pty.wait(), Some(3));
+    let after = pty.attrs();
+    assert_eq!(
+        (after.local_modes, after.input_modes, after.output_modes),
+        (before.local_modes, before.input_modes, before.output_modes)
+    );
+    ctx.leak_check().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detach_keys_leave_the_exec_running() {
+    let ctx = common::ctx("cli-detach").await;
+    let c = ctx.sleeper("box").await;
+    let mut cmd = ctx.execmux();
+    cmd.args([
+        "exec",
+        "-it",
+        "--detach-keys",
+        "ctrl-x,ctrl-y",
+        "box",
+        "--",
+        "/bin/sh",
+    ]);
+    let mut pty = Pty::spawn(cmd, 24, 80);
+    pty.wait_for("# ");
+    // An incomplete prefix is sent on as typed: ^X then 'e' reaches the shell.
+    pty.write(b"\x18echo still-here\r");
+    pty.wait_for("still-here");
+    pty.write(b"\x18\x19");
+    assert_eq!(pty.wait(), Some(0));
+    assert!(pty.text().contains("detached"), "{}", pty.text());
+    let execs = ctx.exec_pids(&c).await;
+    assert_eq!(execs.len(), 1, "the exec keeps running");
+    // `execmux execs` does not reap an exec that was detached on purpose ...
+    let out = run(ctx.execmux().args(["execs"]), b"");
+    assert!(
+        !text(&out.stderr).contains("reaped"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(ctx.exec_pids(&c).await, execs);
+    // ... and cleans it up once it has exited.
+    let key = execmux::domain::ExecKey {
+        namespace: ctx.ns.clone(),
+        container: c.clone(),
+        exec: execs[0].as_str().into(),
+    };
+    ctx.rt.exec_kill(&key, 9).await.expect("kill");
+    let _ = ctx.rt.exec_wait(&key).await;
+    let out = run(ctx.execmux().args(["execs"]), b"");
+    assert!(
+        text(&out.stderr).contains("reaped orphan exec"),
+        "{}",
+        text(&out.stderr)
+    );
+    ctx.leak_check().await;
+}
+
+async fn wait_for_exec(ctx: &common::Ctx, c: &ContainerId) {
+    common::eventually(10, async || {
+        (!ctx.exec_pids(c).await.is_empty()).then_some(())
+    })
+    .await
+    .expect("the exec started");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signals_cancel_the_exec_and_it_is_killed_and_deleted() {
+    let ctx = common::ctx("cli-cancel").await;
+    let c = ctx.sleeper("box").await;
+    for sig in [
+        nix::sys::signal::Signal::SIGTERM,
+        nix::sys::signal::Signal::SIGINT,
+        nix::sys::signal::Signal::SIGHUP,
+    ] {
+        let child = ctx
+            .execmux()
+            .args(["exec", "box", "--", "/bin/sleep", "1000"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        wait_for_exec(&ctx, &c).await;
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+        nix::sys::signal::kill(pid, sig).expect("signal");
+        let out = child.wait_with_output().expect("wait");
+        assert_eq!(out.status.code(), Some(137), "{sig}: {}", text(&out.stderr));
+        assert!(ctx.exec_pids(&c).await.is_empty(), "{sig}: exec killed");
+    }
+    ctx.leak_check().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_one_clear_line_and_creates_nothing() {
+    let ctx = common::ctx("cli-bad").await;
+    let c = ctx.sleeper("box").await;
+    let stopped = ctx.sleeper("stopped").await;
+    ctx.sandbox
+        .stop_task(&ctx.ns, &stopped)
+        .await
+        .expect("stop");
+    let paused = ctx.sleeper("paused").await;
+    ctx.sandbox.pause(&ctx.ns, &paused).await.expect("pause");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["exec", "missing", "--", "/bin/true"],
+            "no such container: t-cli-bad/missing",
+        ),
+        (
+            &["exec", "stopped", "--", "/bin/true"],
+            "container stopped is not running",
+        ),
+        (
+            &["exec", "paused", "--", "/bin/true"],
+            "container paused is paused, unpause the container before exec",
+        ),
+        (
+            &["exec", "--detach-keys", "ctrl-A", "box", "--", "/bin/true"],
+            "invalid detach keys (ctrl-A)",
+        ),
+        (
+            &["exec", "-u", "alice", "box", "--", "/bin/true"],
+            "unable to find user alice",
+        ),
+        (
+            &["exec", "-n", "bad ns!", "box", "--", "/bin/true"],
+            "bad ns!",
+        ),
+        (
+            &["exec", "", "--", "/bin/true"],
+            "container id must not be empty",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = run(ctx.execmux().args(*args), b"");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(125), "{args:?}: {err}");
+        assert!(
+            err.starts_with("execmux: ") && err.contains(want),
+            "{args:?}: {err}"
+        );
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{args:?}: one line: {err}"
+        );
+    }
+    assert!(ctx.exec_pids(&c).await.is_empty());
+    ctx.sandbox.resume(&ctx.ns, &paused).await.expect("resume");
+    ctx.leak_check().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_sockets_are_told_apart() {
+    let ctx = common::ctx("cli-connect").await;
+    let dir = ctx.fifo_base.parent().expect("dir").join("sockets");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let stale = dir.join("stale.sock");
+    drop(std::os::unix::net::UnixListener::bind(&stale).expect("bind"));
+    let cases = [
+        (
+            dir.join("missing.sock"),
+            "does not exist: is containerd running?",
+        ),
+        (stale, "connection refused"),
+        (dir.clone(), "is not a socket"),
+    ];
+    for (path, want) in cases {
+        let out = run(ctx.execmux().arg("-a").arg(&path).arg("ps"), b"");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(125), "{err}");
+        assert!(err.contains(want), "{}: {err}", path.display());
+    }
+    use std::os::unix::process::CommandExt;
+    let out = run(ctx.execmux().arg("ps").uid(65534).gid(65534), b"");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("permission denied") && err.contains("root or"),
+        "{err}"
     );
     ctx.leak_check().await;
 }
