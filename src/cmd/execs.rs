@@ -106,6 +106,10 @@ async fn watch_changes(
 ) -> Result<i32, CmdError> {
     let (tx, mut rx) = mpsc::channel(256);
     tokio::spawn(rt.clone().follow_events(scope.namespace().cloned(), tx));
+    // containerd answers a subscription only with its first event, so `Subscribed` may come
+    // late: sync now, and again whenever it comes (a resync is idempotent).
+    monitor::resync(&rt, &scope, &mut registry).await?;
+    print_changes(json, registry.take_log())?;
     let mut gc = tokio::time::interval_at(tokio::time::Instant::now() + gc_interval, gc_interval);
     let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -18,6 +18,8 @@ use crate::domain::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeedItem {
     /// Subscribed (first time or again): nothing is replayed, so resync from List now.
+    /// containerd sends the stream's headers with its first event, so this arrives just
+    /// before that event, not when the subscription begins.
     Subscribed,
     /// One decoded event.
     Event {

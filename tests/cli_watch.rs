@@ -1,0 +1,310 @@
+//! `execmux ps`, `execmux execs` and `execs --watch` against a private containerd: foreign
+//! execs made with ctr (from events and from ListPids), exit codes from exit events, two-phase
+//! GC, and orphan reaping.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use execmux::domain::ExecKey;
+use execmux::runtime::sandbox::ContainerDef;
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn output(cmd: &mut Command) -> Output {
+    cmd.stdin(Stdio::null()).output().expect("run")
+}
+
+/// `ctr` on the sandbox, as an independent client.
+fn ctr(ctx: &common::Ctx) -> Command {
+    assert!(
+        std::path::Path::new("/usr/bin/ctr").exists(),
+        "ctr is missing: install it with apt-get install -y containerd"
+    );
+    let mut cmd = Command::new("/usr/bin/ctr");
+    cmd.arg("-a")
+        .arg(ctx.sandbox.address())
+        .arg("-n")
+        .arg(ctx.ns.as_str());
+    cmd
+}
+
+/// A running `execs --watch --json`, its lines collected on a thread.
+struct Watch {
+    child: Child,
+    lines: Arc<Mutex<Vec<serde_json::Value>>>,
+}
+
+impl Watch {
+    fn start(ctx: &common::Ctx, gc: &str) -> Self {
+        let mut child = ctx
+            .execmux()
+            .args(["execs", "--watch", "--json", "--gc-interval", gc])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn watch");
+        let out = child.stdout.take().expect("stdout");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let v = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+                sink.lock().expect("lock").push(v);
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// Waits (15 s at most) for a line with `event` about exec `exec` (or a sweep when None).
+    fn wait_for(&self, event: &str, exec: Option<&str>) -> serde_json::Value {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let found = self
+                .lines
+                .lock()
+                .expect("lock")
+                .iter()
+                .find(|v| v["event"] == event && exec.is_none_or(|e| v["exec"]["exec"] == e))
+                .cloned();
+            if let Some(v) = found {
+                return v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {event} for {exec:?} in {:#?}",
+                self.lines.lock().expect("lock")
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ps_lists_containers_with_task_state_pid_and_execs() {
+    let ctx = common::ctx("ps").await;
+    let mut def = ContainerDef::sleeper();
+    def.labels.push(("nerdctl/name".into(), "web".into()));
+    ctx.container("c1", def).await;
+    let stopped = ctx.sleeper("c2").await;
+    ctx.sandbox
+        .stop_task(&ctx.ns, &stopped)
+        .await
+        .expect("stop");
+    let fifo = ctx.fifo_base.join("ctr");
+    let st = ctr(&ctx)
+        .args(["task", "exec", "-d", "--exec-id", "visible", "--fifo-dir"])
+        .arg(&fifo)
+        .args(["c1", "/bin/sleep", "100"])
+        .status()
+        .expect("ctr");
+    assert!(st.success());
+    let out = output(ctx.execmux().args(["ps"]));
+    let table = text(&out.stdout);
+    assert!(
+        table.lines().any(|l| l.contains("c1 (web)")
+            && l.contains("running")
+            && l.trim_end().ends_with("execmux.sandbox/busybox:static")
+            && l.contains(" 1 ")),
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("c2") && l.contains("stopped")),
+        "{table}"
+    );
+    let out = output(ctx.execmux().args(["ps", "--json"]));
+    let rows: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let c1 = rows.iter().find(|r| r["id"] == "c1").expect("c1");
+    assert_eq!(
+        (c1["task"]["state"].as_str(), c1["execs"].as_u64()),
+        (Some("running"), Some(1))
+    );
+    assert!(c1["task"]["pid"].as_u64().is_some_and(|p| p > 1));
+    let _ = ctr(&ctx)
+        .args([
+            "task",
+            "kill",
+            "-s",
+            "SIGKILL",
+            "--exec-id",
+            "visible",
+            "c1",
+        ])
+        .status();
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = ctr(&ctx)
+        .args(["task", "delete", "--exec-id", "visible", "c1"])
+        .output();
+    let _ = std::fs::remove_dir_all(&fifo);
+    ctx.leak_check().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_execs_are_seen_from_listpids_and_events_and_collected_in_two_sweeps() {
+    let ctx = common::ctx("watch").await;
+    let c = ctx.sleeper("box").await;
+    let fifo = ctx.fifo_base.join("ctr");
+    // Seen through ListPids: a foreign exec already running when execmux looks.
+    let st = ctr(&ctx)
+        .args(["task", "exec", "-d", "--exec-id", "early", "--fifo-dir"])
+        .arg(&fifo)
+        .args(["box", "/bin/sleep", "100"])
+        .status()
+        .expect("ctr");
+    assert!(st.success());
+    let out = output(ctx.execmux().args(["execs", "--json"]));
+    let rows: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let early = rows
+        .iter()
+        .find(|r| r["exec"] == "early")
+        .unwrap_or_else(|| panic!("{rows:#?}"));
+    assert_eq!(
+        (early["origin"].as_str(), early["state"].as_str()),
+        (Some("foreign"), Some("running"))
+    );
+    assert_eq!(early["command"], serde_json::json!(["/bin/sleep", "100"]));
+    let out = output(ctx.execmux().args(["execs"]));
+    assert!(
+        text(&out.stdout)
+            .lines()
+            .any(|l| l.contains("early") && l.contains("foreign") && l.contains("/bin/sleep 100")),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // Seen through events: an exec made while watching, its exit code from /tasks/exit.
+    let watch = Watch::start(&ctx, "2");
+    watch.wait_for("started", Some("early"));
+    let st = ctr(&ctx)
+        .args(["task", "exec", "--exec-id", "late", "--fifo-dir"])
+        .arg(&fifo)
+        .args(["box", "/bin/sh", "-c", "sleep 0.3; exit 9"])
+        .status()
+        .expect("ctr");
+    assert_eq!(st.code(), Some(9));
+    watch.wait_for("created", Some("late"));
+    watch.wait_for("started", Some("late"));
+    let exited = watch.wait_for("exited", Some("late"));
+    assert_eq!(exited["code"], 9);
+    // Two phases: marked by one sweep, collected by the next, never while running.
+    let collected = watch.wait_for("collected", Some("late"));
+    let marked_at = watch
+        .lines
+        .lock()
+        .expect("lock")
+        .iter()
+        .find(|v| v["event"] == "sweep" && v["marked"].as_u64() >= Some(1))
+        .cloned()
+        .expect("a marking sweep");
+    assert!(marked_at["at"].as_str() <= collected["at"].as_str());
+    assert!(
+        !watch
+            .lines
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|v| v["event"] == "collected" && v["exec"]["exec"] == "early")
+    );
+    drop(watch);
+    let _ = ctr(&ctx)
+        .args(["task", "kill", "-s", "SIGKILL", "--exec-id", "early", "box"])
+        .status();
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = ctr(&ctx)
+        .args(["task", "delete", "--exec-id", "early", "box"])
+        .output();
+    let _ = std::fs::remove_dir_all(&fifo);
+    assert!(ctx.exec_pids(&c).await.is_empty());
+    ctx.leak_check().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orphans_of_a_dead_execmux_are_reported_and_reaped() {
+    let ctx = common::ctx("orphans").await;
+    let c = ctx.sleeper("box").await;
+    // An exec of ours whose owner died: run `execmux exec` and SIGKILL it.
+    let child = ctx
+        .execmux()
+        .args(["exec", "box", "--", "/bin/sleep", "1000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    common::eventually(10, async || {
+        (!ctx.exec_pids(&c).await.is_empty()).then_some(())
+    })
+    .await
+    .expect("started");
+    let mut child = child;
+    child.kill().expect("kill execmux");
+    child.wait().expect("wait");
+    let orphan = ctx.exec_pids(&c).await;
+    assert_eq!(orphan.len(), 1, "the exec outlived its owner");
+    assert_eq!(execmux::runtime::stdio::list_dirs(&ctx.fifo_base).len(), 1);
+    // An exec with our prefix that no execmux made at all (no owner record).
+    let fifo = ctx.fifo_base.parent().expect("dir").join("ctr-orphans");
+    let st = ctr(&ctx)
+        .args([
+            "task",
+            "exec",
+            "-d",
+            "--exec-id",
+            "execmux-0000000000000abc",
+            "--fifo-dir",
+        ])
+        .arg(&fifo)
+        .args(["box", "/bin/sleep", "100"])
+        .status()
+        .expect("ctr");
+    assert!(st.success());
+    let out = output(ctx.execmux().args(["execs"]));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("reaped orphan exec t-orphans/box/{}", orphan[0]))
+            && err.contains("is gone"),
+        "{err}"
+    );
+    assert!(
+        err.contains("reaped orphan exec t-orphans/box/execmux-0000000000000abc (no owner record)"),
+        "{err}"
+    );
+    assert!(ctx.exec_pids(&c).await.is_empty());
+    for id in [orphan[0].as_str(), "execmux-0000000000000abc"] {
+        let key = ExecKey {
+            namespace: ctx.ns.clone(),
+            container: c.clone(),
+            exec: id.into(),
+        };
+        assert!(
+            ctx.rt
+                .process(&ctx.ns, &c, Some(&key.exec))
+                .await
+                .is_err_and(|e| e.is_not_found()),
+            "{id} deleted"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&fifo);
+    ctx.leak_check().await;
+}
