@@ -59,7 +59,7 @@ impl ExecId {
     /// characters.
     pub fn validate(s: &str) -> Result<Self, InvalidId> {
         if s.is_empty() {
-            return Err(InvalidId(format!("exec id cannot be empty")));
+            return Err(InvalidId(String::from("exec id cannot be empty")));
         }
         if s.len() > MAX_EXEC_ID_LEN {
             return Err(InvalidId(format!(
@@ -321,6 +321,7 @@ pub struct ConsoleSize {
 
 impl ConsoleSize {
     /// The size with each side at least 1.
+    #[must_use]
     pub fn clamped(self) -> Self {
         Self {
             rows: self.rows.max(1),

@@ -30,7 +30,7 @@ pub struct Launched {
     /// The streams; take them (`Option::take`) to pump them.
     pub io: Option<Opened>,
     wait: JoinHandle<Result<ExitInfo, RuntimeError>>,
-    /// The waiter's answer once it came (a JoinHandle cannot be awaited twice).
+    /// The waiter's answer once it came (a `JoinHandle` cannot be awaited twice).
     exit: Option<Result<ExitInfo, String>>,
     stdio: StdioSet,
     rt: Runtime,
@@ -146,8 +146,7 @@ impl Launched {
         let deleted = self.rt.exec_delete(&self.key).await;
         self.stdio.remove();
         match (exit, deleted) {
-            (Ok(exit), _) => Ok(exit),
-            (Err(_), Ok(exit)) => Ok(exit),
+            (Ok(exit), _) | (Err(_), Ok(exit)) => Ok(exit),
             (Err(e), Err(_)) => Err(e),
         }
     }
@@ -155,15 +154,17 @@ impl Launched {
     /// Cancels: SIGKILL (bounded by 30 s), wait for the exit, delete, remove the FIFOs.
     pub async fn cancel(mut self) -> Result<ExitInfo, RuntimeError> {
         self.rt.exec_kill(&self.key, 9).await?;
-        match tokio::time::timeout(KILL_TIMEOUT, self.exited()).await {
-            Ok(_) => self.finish().await,
-            Err(_) => {
-                self.stdio.remove();
-                Err(RuntimeError::Timeout {
-                    op: "wait after kill",
-                    secs: KILL_TIMEOUT.as_secs(),
-                })
-            }
+        if tokio::time::timeout(KILL_TIMEOUT, self.exited())
+            .await
+            .is_ok()
+        {
+            self.finish().await
+        } else {
+            self.stdio.remove();
+            Err(RuntimeError::Timeout {
+                op: "wait after kill",
+                secs: KILL_TIMEOUT.as_secs(),
+            })
         }
     }
 

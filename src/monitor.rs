@@ -1,4 +1,4 @@
-//! Keeps a registry in step with containerd: a full resync from List, ListPids and Get, and
+//! Keeps a registry in step with containerd: a full resync from `List`, `ListPids` and `Get`, and
 //! every event of the stream applied as it comes. Shared by `execs`, `ps` and the console.
 
 use std::time::SystemTime;

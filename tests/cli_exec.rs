@@ -4,6 +4,7 @@
 mod common;
 
 use std::io::Write;
+use std::os::unix::process::CommandExt;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
@@ -295,7 +296,6 @@ async fn unreachable_sockets_are_told_apart() {
         assert_eq!(out.status.code(), Some(125), "{err}");
         assert!(err.contains(want), "{}: {err}", path.display());
     }
-    use std::os::unix::process::CommandExt;
     let out = run(ctx.execmux().arg("ps").uid(65534).gid(65534), b"");
     let err = text(&out.stderr);
     assert!(

@@ -1,5 +1,5 @@
 //! `execmux ps`, `execmux execs` and `execs --watch` against a private containerd: foreign
-//! execs made with ctr (from events and from ListPids), exit codes from exit events, two-phase
+//! execs made with ctr (from events and from `ListPids`), exit codes from exit events, two-phase
 //! GC, and orphan reaping.
 
 mod common;

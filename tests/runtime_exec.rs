@@ -369,7 +369,7 @@ async fn stopped_paused_and_missing_containers_are_refused() {
             .create(
                 key,
                 &config(&["/bin/true"]),
-                &Default::default(),
+                &execmux::domain::ProcessDefaults::default(),
                 SystemTime::now(),
             )
             .map(|_| ())

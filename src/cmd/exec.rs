@@ -105,11 +105,35 @@ async fn load_container(
     }
 }
 
+/// Signals that cancel the exec, and SIGWINCH.
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+    winch: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+            hangup: signal(SignalKind::hangup())?,
+            winch: signal(SignalKind::window_change())?,
+        })
+    }
+}
+
+/// How the session with a running exec ended.
+enum Outcome {
+    Exited,
+    Cancelled(&'static str),
+    Detached,
+}
+
 pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut hangup = signal(SignalKind::hangup())?;
-    let mut winch = signal(SignalKind::window_change())?;
+    // Installed first, so that a signal during the launch cancels rather than orphans.
+    let mut signals = Signals::install()?;
     if args.container.trim().is_empty() {
         return Err(CmdError::Usage("container id must not be empty".into()));
     }
@@ -167,60 +191,12 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
     let err_task = io
         .stderr
         .map(|e| tokio::spawn(copy_out(e, tokio::io::stderr())));
-    let mut stdin_pipe = io.stdin;
-    let mut input = if args.interactive {
+    let input = if args.interactive {
         read_stdin(args.tty.then_some(detach))
     } else {
         mpsc::channel(1).1
     };
-
-    enum Outcome {
-        Exited,
-        Cancelled(&'static str),
-        Detached,
-    }
-    let outcome = loop {
-        tokio::select! {
-            _ = launched.exited() => break Outcome::Exited,
-            msg = input.recv(), if stdin_pipe.is_some() => match msg {
-                Some(Input::Bytes(b)) => {
-                    if let Some(p) = stdin_pipe.as_mut() {
-                        if p.write_all(&b).await.is_err() {
-                            stdin_pipe = None;
-                        }
-                    }
-                }
-                Some(Input::Detach(before)) => {
-                    if let Some(p) = stdin_pipe.as_mut() {
-                        let _ = p.write_all(&before).await;
-                    }
-                    break Outcome::Detached;
-                }
-                Some(Input::Eof) | None => {
-                    // Pipe mode: close our end and tell the shim. A tty is never closed
-                    // (CloseIO would hang up its terminal), as Docker does.
-                    if !args.tty {
-                        stdin_pipe = None;
-                        if let Err(e) = rt.exec_close_stdin(&key).await {
-                            tracing::warn!(error = %e, "close stdin");
-                        }
-                    } else {
-                        input = mpsc::channel(1).1;
-                    }
-                }
-            },
-            _ = winch.recv(), if args.tty => {
-                if let Some(size) = rawtty::size() {
-                    if let Err(e) = rt.exec_resize(&key, size).await {
-                        tracing::warn!(error = %e, "resize");
-                    }
-                }
-            }
-            _ = interrupt.recv() => break Outcome::Cancelled("SIGINT"),
-            _ = terminate.recv() => break Outcome::Cancelled("SIGTERM"),
-            _ = hangup.recv() => break Outcome::Cancelled("SIGHUP"),
-        }
-    };
+    let outcome = session(&rt, &mut launched, io.stdin, input, &mut signals, args.tty).await;
     let result = match outcome {
         Outcome::Detached => {
             drop(raw);
@@ -247,4 +223,59 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
     registry.exited(&key, Some(exit), SystemTime::now());
     tracing::info!(exec = %key, code = exit.code, "exec_die");
     Ok(i32::try_from(exit.code).unwrap_or(255))
+}
+
+/// Feeds stdin, follows resizes and waits for the exit, a cancelling signal or a detach.
+async fn session(
+    rt: &Runtime,
+    launched: &mut launcher::Launched,
+    mut stdin_pipe: Option<tokio::net::unix::pipe::Sender>,
+    mut input: mpsc::Receiver<Input>,
+    signals: &mut Signals,
+    tty: bool,
+) -> Outcome {
+    let key = launched.key.clone();
+    loop {
+        tokio::select! {
+            _ = launched.exited() => return Outcome::Exited,
+            msg = input.recv(), if stdin_pipe.is_some() => match msg {
+                Some(Input::Bytes(b)) => {
+                    if let Some(p) = stdin_pipe.as_mut() {
+                        if p.write_all(&b).await.is_err() {
+                            stdin_pipe = None;
+                        }
+                    }
+                }
+                Some(Input::Detach(before)) => {
+                    if let Some(p) = stdin_pipe.as_mut() {
+                        let _ = p.write_all(&before).await;
+                    }
+                    return Outcome::Detached;
+                }
+                Some(Input::Eof) | None => {
+                    if tty {
+                        // A tty is never closed (CloseIO would hang up its terminal), as
+                        // Docker does; stop reading instead.
+                        input = mpsc::channel(1).1;
+                    } else {
+                        // Pipe mode: close our end and tell the shim.
+                        stdin_pipe = None;
+                        if let Err(e) = rt.exec_close_stdin(&key).await {
+                            tracing::warn!(error = %e, "close stdin");
+                        }
+                    }
+                }
+            },
+            _ = signals.winch.recv(), if tty => {
+                if let Some(size) = rawtty::size() {
+                    if let Err(e) = rt.exec_resize(&key, size).await {
+                        tracing::warn!(error = %e, "resize");
+                    }
+                }
+            }
+            _ = signals.interrupt.recv() => return Outcome::Cancelled("SIGINT"),
+            _ = signals.terminate.recv() => return Outcome::Cancelled("SIGTERM"),
+            _ = signals.hangup.recv() => return Outcome::Cancelled("SIGHUP"),
+        }
+    }
 }

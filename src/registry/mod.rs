@@ -65,6 +65,7 @@ pub struct ExecConfig {
 }
 
 /// One exec as the registry knows it.
+#[allow(clippy::struct_excessive_bools)] // a record of independent facts, not a state machine
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ExecRecord {
     #[serde(flatten)]

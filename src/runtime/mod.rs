@@ -50,7 +50,7 @@ impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runtime")
             .field("address", &self.address)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

@@ -225,7 +225,7 @@ pub fn resolve_user(spec: &str, root: Option<&Path>) -> Result<User> {
 }
 
 /// Reads a small file inside a container root without following links out of it
-/// (openat2 with RESOLVE_IN_ROOT), at most 1 MiB.
+/// (`openat2` with `RESOLVE_IN_ROOT`), at most 1 MiB.
 fn read_in_root(root: &Path, rel: &str) -> Option<String> {
     use nix::fcntl::{OFlag, OpenHow, ResolveFlag, open, openat2};
     use nix::sys::stat::Mode;
@@ -278,7 +278,7 @@ mod tests {
         );
         assert_eq!(
             p.no_new_privileges(),
-            spec.process().as_ref().and_then(|p| p.no_new_privileges())
+            spec.process().as_ref().and_then(Process::no_new_privileges)
         );
         assert_eq!(
             p.capabilities(),
