@@ -68,6 +68,9 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a private containerd with three demo containers and work on it; everything is
+    /// stopped and removed on exit. Needs root, containerd, runc and busybox-static.
+    Demo,
     /// List containers with task state, pid and exec counts.
     Ps {
         /// One JSON object per container, one per line.

@@ -61,6 +61,7 @@ fn main() {
     let global = cli.global.clone();
     let result = runtime.block_on(async move {
         match cli.command {
+            Some(Command::Demo) => cmd::demo::run().await,
             Some(Command::Ps { json }) => cmd::ps::run(&global, json).await,
             Some(Command::Execs {
                 watch,

@@ -155,6 +155,8 @@ fn build_rootfs(root: &Path) -> Result<()> {
     .map_err(io("write passwd"))?;
     std::fs::write(root.join("etc/group"), "root:x:0:\nnogroup:x:65534:\n")
         .map_err(io("write group"))?;
+    std::fs::write(root.join("etc/hosts"), "127.0.0.1 localhost\n::1 localhost\n")
+        .map_err(io("write hosts"))?;
     std::fs::write(
         root.join("var/www/index.html"),
         "<h1>execmux demo</h1><p>served by busybox httpd in a container</p>\n",
