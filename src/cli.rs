@@ -8,7 +8,7 @@ const ABOUT: &str = "A terminal exec console for containerd: several containers,
 every exec's exit code and garbage collection in view.";
 
 const AFTER: &str = "\
-Without a subcommand execmux opens the console on the node's containerd.
+Without a subcommand execmux will open the console; it is not built yet.
 
 Environment:
   CONTAINERD_ADDRESS    socket when -a is not given (default /run/containerd/containerd.sock)
@@ -17,7 +17,8 @@ Environment:
   EXECMUX_LOG           log filter, e.g. debug (log file: $XDG_STATE_HOME/execmux/execmux.log)
 
 Exit status of `execmux exec`: the exec's own exit code; 126 when the command cannot be
-run, 127 when it is not found; 125 when execmux itself fails (bad input, containerd error).";
+run, 127 when it is not found, 128 for other start failures; 125 when execmux itself fails
+(bad input, containerd error).";
 
 #[derive(Debug, Parser)]
 #[command(name = "execmux", version, about = ABOUT, after_help = AFTER)]
@@ -94,7 +95,7 @@ pub enum Command {
     Exec(ExecArgs),
     /// Internal: tears a sandbox down once stdin closes (its owner stopped or died).
     #[command(hide = true)]
-    SandboxGuard { dir: PathBuf, pid: u32 },
+    SandboxGuard { dir: PathBuf },
 }
 
 #[derive(Debug, Clone, Args)]

@@ -69,7 +69,7 @@ fn main() {
                 gc_interval,
             }) => cmd::execs::run(&global, watch, json, gc_interval).await,
             Some(Command::Exec(args)) => cmd::exec::run(&global, args).await,
-            Some(Command::SandboxGuard { dir, pid }) => cmd::guard::run(&dir, pid).await,
+            Some(Command::SandboxGuard { dir }) => cmd::guard::run(&dir).await,
             None => Err(cmd::CmdError::Usage(
                 "the console is not built yet; use `execmux ps`, `execmux execs` or `execmux exec`"
                     .into(),

@@ -106,8 +106,8 @@ async fn watch_changes(
 ) -> Result<i32, CmdError> {
     let (tx, mut rx) = mpsc::channel(256);
     tokio::spawn(rt.clone().follow_events(scope.namespace().cloned(), tx));
-    // containerd answers a subscription only with its first event, so `Subscribed` may come
-    // late: sync now, and again whenever it comes (a resync is idempotent).
+    // Sync now, so the listing starts at once, and again when the subscription stands (a
+    // resync is idempotent).
     monitor::resync(&rt, &scope, &mut registry).await?;
     print_changes(json, registry.take_log())?;
     let mut gc = tokio::time::interval_at(tokio::time::Instant::now() + gc_interval, gc_interval);

@@ -14,12 +14,13 @@ use crate::domain::{
     ContainerId, ContainerKey, ExecId, ExecKey, ExitInfo, Namespace, RuntimeEvent,
 };
 
+/// How long a subscription must stand without failing before it counts as registered.
+const SETTLE: Duration = Duration::from_millis(300);
+
 /// What the feed delivers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeedItem {
     /// Subscribed (first time or again): nothing is replayed, so resync from List now.
-    /// containerd sends the stream's headers with its first event, so this arrives just
-    /// before that event, not when the subscription begins.
     Subscribed,
     /// One decoded event.
     Event {
@@ -142,11 +143,27 @@ impl Runtime {
             let req = SubscribeRequest {
                 filters: filters(ns.as_ref()),
             };
-            let lost = match EventsClient::new(self.channel()).subscribe(req).await {
+            let mut client = EventsClient::new(self.channel());
+            let call = client.subscribe(req);
+            tokio::pin!(call);
+            // containerd sends the stream's headers with its first event; a subscription
+            // that has not failed within SETTLE is taken as registered.
+            let mut told = false;
+            let answer = tokio::select! {
+                r = &mut call => r,
+                () = tokio::time::sleep(SETTLE) => {
+                    told = true;
+                    if tx.send(FeedItem::Subscribed).await.is_err() {
+                        return;
+                    }
+                    call.await
+                }
+            };
+            let lost = match answer {
                 Err(s) => format!("subscribe: {}", s.message()),
                 Ok(resp) => {
                     backoff = Duration::from_millis(100);
-                    if tx.send(FeedItem::Subscribed).await.is_err() {
+                    if !told && tx.send(FeedItem::Subscribed).await.is_err() {
                         return;
                     }
                     let mut stream = resp.into_inner();

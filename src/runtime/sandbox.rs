@@ -20,6 +20,9 @@ use super::error::{Result, RuntimeError};
 use super::{Runtime, request};
 use crate::domain::{ContainerId, Namespace, TaskState};
 
+/// The daemon's pid, for the guard (the daemon may have been restarted).
+const PID_FILE: &str = "containerd.pid";
+
 const INSTALL_HINT: &str =
     "install it with: apt-get install -y containerd runc busybox-static (as root)";
 
@@ -155,8 +158,11 @@ fn build_rootfs(root: &Path) -> Result<()> {
     .map_err(io("write passwd"))?;
     std::fs::write(root.join("etc/group"), "root:x:0:\nnogroup:x:65534:\n")
         .map_err(io("write group"))?;
-    std::fs::write(root.join("etc/hosts"), "127.0.0.1 localhost\n::1 localhost\n")
-        .map_err(io("write hosts"))?;
+    std::fs::write(
+        root.join("etc/hosts"),
+        "127.0.0.1 localhost\n::1 localhost\n",
+    )
+    .map_err(io("write hosts"))?;
     std::fs::write(
         root.join("var/www/index.html"),
         "<h1>execmux demo</h1><p>served by busybox httpd in a container</p>\n",
@@ -215,25 +221,10 @@ impl Sandbox {
         build_rootfs(&sandbox.client.rootfs)?;
         let cfg = dir.join("config.toml");
         std::fs::write(&cfg, config(&dir, &sandbox.client.address)).map_err(io("write config"))?;
-        let log = std::fs::File::create(dir.join("containerd.log")).map_err(io("create log"))?;
-        let child = Command::new("containerd")
-            .arg("--config")
-            .arg(&cfg)
-            .process_group(0)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().map_err(io("log"))?)
-            .stderr(log)
-            .spawn()
-            .map_err(|e| {
-                RuntimeError::Invalid(format!("cannot start containerd: {e}; {INSTALL_HINT}"))
-            })?;
-        let daemon_pid = child.id();
-        sandbox.child = Some(child);
         if let Some(exe) = guard_exe {
             let mut guard = Command::new(exe)
                 .arg("sandbox-guard")
                 .arg(&dir)
-                .arg(daemon_pid.to_string())
                 .process_group(0)
                 .stdin(Stdio::piped())
                 .stdout(Stdio::null())
@@ -246,19 +237,45 @@ impl Sandbox {
                 .ok_or_else(|| RuntimeError::Invalid("guard has no stdin".into()))?;
             sandbox.guard = Some((guard, pipe));
         }
+        sandbox.spawn_daemon().await?;
+        Ok(sandbox)
+    }
+
+    /// Starts the daemon on the sandbox's config, records its pid in `containerd.pid` (for
+    /// the guard) and waits until it answers.
+    async fn spawn_daemon(&mut self) -> Result<()> {
+        let dir = self.dir.clone();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("containerd.log"))
+            .map_err(io("open log"))?;
+        let child = Command::new("containerd")
+            .arg("--config")
+            .arg(dir.join("config.toml"))
+            .process_group(0)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(io("log"))?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| {
+                RuntimeError::Invalid(format!("cannot start containerd: {e}; {INSTALL_HINT}"))
+            })?;
+        std::fs::write(dir.join(PID_FILE), child.id().to_string()).map_err(io("write pid file"))?;
+        self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if let Ok(rt) = Runtime::connect(&sandbox.client.address).await {
+            if let Ok(rt) = Runtime::connect(&self.client.address).await {
                 if rt.namespaces().await.is_ok() {
-                    return Ok(sandbox);
+                    return Ok(());
                 }
             }
-            if let Some(c) = sandbox.child.as_mut() {
+            if let Some(c) = self.child.as_mut() {
                 if let Ok(Some(status)) = c.try_wait() {
                     let log =
                         std::fs::read_to_string(dir.join("containerd.log")).unwrap_or_default();
                     let tail: Vec<&str> = log.lines().rev().take(5).collect();
-                    sandbox.child = None;
+                    self.child = None;
                     return Err(RuntimeError::Invalid(format!(
                         "sandbox containerd exited with {status}: {}",
                         tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
@@ -273,6 +290,23 @@ impl Sandbox {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Stops the daemon (SIGTERM, KILL after 5 s) and leaves shims and tasks running, as an
+    /// administrator's `systemctl stop containerd` would; `start_daemon` brings it back.
+    pub fn stop_daemon(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            stop_pid(child.id());
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the daemon again on the same config and state after `stop_daemon`.
+    pub async fn start_daemon(&mut self) -> Result<()> {
+        if self.child.is_some() {
+            return Ok(());
+        }
+        self.spawn_daemon().await
     }
 
     pub fn address(&self) -> &Path {
@@ -594,7 +628,11 @@ fn running(pid: u32) -> bool {
 fn stop_pid(pid: u32) {
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;
+    // Never 0: kill(0) would signal our whole process group.
     let Ok(raw) = i32::try_from(pid) else { return };
+    if raw <= 0 {
+        return;
+    }
     let _ = kill(Pid::from_raw(raw), Signal::SIGTERM);
     let deadline = Instant::now() + Duration::from_secs(5);
     while running(pid) && Instant::now() < deadline {
@@ -614,9 +652,13 @@ fn remove_dir(dir: &Path) {
 }
 
 /// What the guard does once its parent is gone: remove every container of the sandbox in
-/// `dir`, stop its daemon (`daemon_pid`) and remove `dir`. Only a directory that holds a
-/// sandbox config is removed.
-pub async fn teardown(dir: &Path, daemon_pid: u32) -> Result<()> {
+/// `dir`, stop its daemon (pid from `containerd.pid`) and remove `dir`. Only a directory that
+/// holds a sandbox config is removed.
+pub async fn teardown(dir: &Path) -> Result<()> {
+    let daemon_pid: u32 = std::fs::read_to_string(dir.join(PID_FILE))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
     if !dir.join("config.toml").is_file() || !dir.join("rootfs").is_dir() {
         return Err(RuntimeError::Invalid(format!(
             "{} is not a sandbox directory",

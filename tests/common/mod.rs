@@ -16,7 +16,7 @@ use execmux::runtime::{Runtime, stdio};
 struct Shared {
     client: SandboxClient,
     dir: PathBuf,
-    _sandbox: Mutex<Sandbox>,
+    sandbox: Mutex<Option<Sandbox>>,
 }
 
 static SHARED: tokio::sync::OnceCell<Result<Shared, String>> = tokio::sync::OnceCell::const_new();
@@ -29,7 +29,7 @@ async fn shared() -> &'static Shared {
                 Ok(s) => Ok(Shared {
                     client: s.client(),
                     dir: s.dir().to_owned(),
-                    _sandbox: Mutex::new(s),
+                    sandbox: Mutex::new(Some(s)),
                 }),
                 Err(e) => Err(e.to_string()),
             }
@@ -42,6 +42,17 @@ async fn shared() -> &'static Shared {
              install what they need with: apt-get install -y containerd runc busybox-static (as root)"
         ),
     }
+}
+
+/// Stops the shared daemon (shims and tasks live on), runs `during`, starts it again.
+pub async fn daemon_outage(during: impl AsyncFnOnce()) {
+    let shared = shared().await;
+    let mut sandbox = shared.sandbox.lock().unwrap().take().expect("sandbox");
+    sandbox.stop_daemon();
+    during().await;
+    let started = sandbox.start_daemon().await;
+    *shared.sandbox.lock().unwrap() = Some(sandbox);
+    started.expect("restart the daemon");
 }
 
 /// One test's world: its own namespace on the shared daemon and its own FIFO base.
