@@ -8,7 +8,9 @@ const ABOUT: &str = "A terminal exec console for containerd: several containers,
 every exec's exit code and garbage collection in view.";
 
 const AFTER: &str = "\
-Without a subcommand execmux will open the console; it is not built yet.
+Without a subcommand execmux opens the console on the node's containerd: containers,
+their execs (live, finished and collected, own and foreign), events, and a tab with an
+embedded terminal per exec. Press ? in it for the keys.
 
 Environment:
   CONTAINERD_ADDRESS    socket when -a is not given (default /run/containerd/containerd.sock)
@@ -25,6 +27,9 @@ run, 127 when it is not found, 128 for other start failures; 125 when execmux it
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// Print the default config file (keys, shell, scrollback, GC interval) and exit.
+    #[arg(long)]
+    pub print_config: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -1,10 +1,17 @@
 //! execmux: a terminal exec console for containerd.
 
+pub mod app;
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod domain;
+pub mod effects;
+pub mod event_loop;
 pub mod launcher;
 pub mod monitor;
 pub mod reaper;
 pub mod registry;
 pub mod runtime;
+pub mod session;
+pub mod tui;
+pub mod ui;

@@ -59,6 +59,7 @@ fn main() {
         }
     };
     let global = cli.global.clone();
+    let print_config = cli.print_config;
     let result = runtime.block_on(async move {
         match cli.command {
             Some(Command::Demo) => cmd::demo::run().await,
@@ -70,10 +71,11 @@ fn main() {
             }) => cmd::execs::run(&global, watch, json, gc_interval).await,
             Some(Command::Exec(args)) => cmd::exec::run(&global, args).await,
             Some(Command::SandboxGuard { dir }) => cmd::guard::run(&dir).await,
-            None => Err(cmd::CmdError::Usage(
-                "the console is not built yet; use `execmux ps`, `execmux execs` or `execmux exec`"
-                    .into(),
-            )),
+            None if print_config => {
+                print!("{}", execmux::config::Config::print_defaults());
+                Ok(0)
+            }
+            None => cmd::console::run(&global).await,
         }
     });
     cmd::restore_terminal();

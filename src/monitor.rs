@@ -1,9 +1,10 @@
-//! Keeps a registry in step with containerd: a full resync from `List`, `ListPids` and `Get`, and
-//! every event of the stream applied as it comes. Shared by `execs`, `ps` and the console.
+//! Keeps a registry in step with containerd: a snapshot read from `List`, `ListPids` and
+//! `Get` (I/O), applied to the registry as pure state; and every event of the stream applied
+//! as it comes. Shared by `execs`, `ps` and the console.
 
 use std::time::SystemTime;
 
-use crate::domain::{ContainerInfo, ExecKey, Namespace, RuntimeEvent, TaskState};
+use crate::domain::{ContainerInfo, ExecKey, ExitInfo, Namespace, RuntimeEvent, TaskState};
 use crate::registry::Registry;
 use crate::runtime::{Result, Runtime};
 
@@ -30,8 +31,18 @@ impl Scope {
     }
 }
 
+/// What containerd says about a scope at one moment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    pub containers: Vec<ContainerInfo>,
+    /// Running execs with their pid and host command line.
+    pub running: Vec<(ExecKey, u32, Vec<String>)>,
+    /// Execs believed live that are not running: how they ended (None: deleted, unknown).
+    pub ended: Vec<(ExecKey, Option<ExitInfo>)>,
+}
+
 /// The command line of a host process, for execs made by other clients.
-fn host_cmdline(pid: u32) -> Vec<String> {
+pub fn host_cmdline(pid: u32) -> Vec<String> {
     std::fs::read(format!("/proc/{pid}/cmdline"))
         .map(|b| {
             b.split(|c| *c == 0)
@@ -42,63 +53,87 @@ fn host_cmdline(pid: u32) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Brings `registry` in line with containerd for `scope`; returns the containers seen.
+/// Reads a snapshot of `scope`; `believed` are the execs the caller holds as live, whose
+/// end is looked up with `Get` when they no longer run.
+pub async fn snapshot(rt: &Runtime, scope: &Scope, believed: &[ExecKey]) -> Result<Snapshot> {
+    let mut snap = Snapshot::default();
+    for ns in scope.namespaces(rt).await? {
+        let containers = rt.containers(&ns).await?;
+        for c in &containers {
+            let running = c
+                .task
+                .is_some_and(|t| matches!(t.state, TaskState::Running | TaskState::Paused));
+            if !running {
+                continue;
+            }
+            let pids = match rt.pids(&ns, &c.id).await {
+                Ok(p) => p,
+                Err(e) if e.is_not_found() => Vec::new(),
+                Err(e) => return Err(e),
+            };
+            for p in pids {
+                let Some(exec) = p.exec else { continue };
+                let key = ExecKey {
+                    namespace: ns.clone(),
+                    container: c.id.clone(),
+                    exec,
+                };
+                snap.running.push((key, p.pid, host_cmdline(p.pid)));
+            }
+        }
+        snap.containers.extend(containers);
+    }
+    for key in believed {
+        if scope.namespace().is_some_and(|ns| *ns != key.namespace)
+            || snap.running.iter().any(|(k, ..)| k == key)
+        {
+            continue;
+        }
+        match rt
+            .process(&key.namespace, &key.container, Some(&key.exec))
+            .await
+        {
+            Ok(st) if st.state == TaskState::Stopped => snap.ended.push((key.clone(), st.exit)),
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => snap.ended.push((key.clone(), None)),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(snap)
+}
+
+/// Applies a snapshot to the registry.
+pub fn apply_snapshot(registry: &mut Registry, snap: &Snapshot, now: SystemTime) {
+    for c in &snap.containers {
+        registry.set_container(c.key(), c.task.map(|t| t.state));
+    }
+    for (key, pid, cmd) in &snap.running {
+        registry.observe(key, Some(*pid), now);
+        registry.describe(key, cmd.clone(), false);
+    }
+    for (key, exit) in &snap.ended {
+        registry.exited(key, *exit, now);
+    }
+}
+
+/// The execs a registry holds as live (for `snapshot`).
+pub fn believed_live(registry: &Registry) -> Vec<ExecKey> {
+    registry
+        .execs()
+        .filter(|r| r.is_live())
+        .map(|r| r.key.clone())
+        .collect()
+}
+
+/// Snapshot and apply in one go; returns the containers seen.
 pub async fn resync(
     rt: &Runtime,
     scope: &Scope,
     registry: &mut Registry,
 ) -> Result<Vec<ContainerInfo>> {
-    let now = SystemTime::now();
-    let mut all = Vec::new();
-    for ns in scope.namespaces(rt).await? {
-        let containers = rt.containers(&ns).await?;
-        for c in &containers {
-            registry.set_container(c.key(), c.task.map(|t| t.state));
-            let running = c
-                .task
-                .is_some_and(|t| matches!(t.state, TaskState::Running | TaskState::Paused));
-            let mut seen = Vec::new();
-            if running {
-                let pids = match rt.pids(&ns, &c.id).await {
-                    Ok(p) => p,
-                    Err(e) if e.is_not_found() => Vec::new(),
-                    Err(e) => return Err(e),
-                };
-                for p in pids {
-                    let Some(exec) = p.exec else { continue };
-                    let key = ExecKey {
-                        namespace: ns.clone(),
-                        container: c.id.clone(),
-                        exec,
-                    };
-                    registry.observe(&key, Some(p.pid), now);
-                    registry.describe(&key, host_cmdline(p.pid), false);
-                    seen.push(key);
-                }
-            }
-            // Execs we believed live that ListPids no longer shows: ask Get how they ended.
-            let believed: Vec<ExecKey> = registry
-                .live_execs(&c.key())
-                .map(|e| ExecKey {
-                    namespace: ns.clone(),
-                    container: c.id.clone(),
-                    exec: e.clone(),
-                })
-                .filter(|k| !seen.contains(k))
-                .collect();
-            for key in believed {
-                match rt.process(&ns, &c.id, Some(&key.exec)).await {
-                    Ok(st) if st.state == TaskState::Created => {}
-                    Ok(st) if st.state == TaskState::Stopped => registry.exited(&key, st.exit, now),
-                    Ok(_) => {}
-                    Err(e) if e.is_not_found() => registry.exited(&key, None, now),
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        all.extend(containers);
-    }
-    Ok(all)
+    let snap = snapshot(rt, scope, &believed_live(registry)).await?;
+    apply_snapshot(registry, &snap, SystemTime::now());
+    Ok(snap.containers)
 }
 
 /// Applies one event to the registry.

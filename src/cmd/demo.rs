@@ -1,12 +1,9 @@
 //! `execmux demo`: a private containerd with three busybox containers that look like a small
-//! node (a web server, a worker writing logs, an idle one running as nobody), `execmux ps`
-//! on it and a shell in the web container; on exit everything is stopped and removed.
-
-use std::process::Command;
-
-use tokio::signal::unix::{SignalKind, signal};
+//! node (a web server, a worker writing logs, an idle one running as nobody) and the console
+//! on it; on exit every exec is killed, the daemon stopped and everything removed.
 
 use crate::domain::{ContainerId, Namespace};
+use crate::monitor::Scope;
 use crate::runtime::sandbox::{ContainerDef, Sandbox, SandboxClient};
 
 use super::CmdError;
@@ -41,43 +38,16 @@ pub async fn populate(client: &SandboxClient) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// Runs this binary against the sandbox with `args`, in the caller's terminal.
-fn run_self(sandbox: &Sandbox, args: &[&str]) -> Result<i32, CmdError> {
-    let exe = std::env::current_exe()?;
-    let status = Command::new(exe)
-        .args(args)
-        .env("CONTAINERD_ADDRESS", sandbox.address())
-        .env("CONTAINERD_NAMESPACE", NAMESPACE)
-        .env("EXECMUX_RUNTIME_DIR", sandbox.dir().join("fifo"))
-        .status()?;
-    Ok(status.code().unwrap_or(1))
-}
-
 pub async fn run() -> Result<i32, CmdError> {
-    // The children share our terminal: Ctrl-C is theirs to handle, not a reason to leave
-    // the sandbox behind.
-    let _int = signal(SignalKind::interrupt())?;
+    let cfg = super::console::load_config()?;
     eprintln!("execmux demo: starting a private containerd ...");
     let guard = std::env::current_exe()?;
     let sandbox = Sandbox::start(Some(&guard)).await?;
     let result = async {
         populate(&sandbox.client()).await?;
-        eprintln!(
-            "execmux demo: containerd at {} with containers web, worker and idle in namespace {NAMESPACE}\n",
-            sandbox.address().display()
-        );
-        run_self(&sandbox, &["ps"])?;
-        if rustix::termios::isatty(rustix::stdio::stdin()) {
-            eprintln!(
-                "\nexecmux demo: a shell in container web (`execmux exec -it web -- /bin/sh`).\n\
-                 Try `wget -qO- localhost`, `ps`, `cat /proc/1/status`; `exit` ends the demo,\n\
-                 ctrl-p ctrl-q detaches and leaves the shell running until the demo stops.\n"
-            );
-            run_self(&sandbox, &["exec", "-it", "web", "--", "/bin/sh"])?;
-        } else {
-            run_self(&sandbox, &["exec", "web", "--", "/bin/sh", "-c", "wget -qO- localhost"])?;
-        }
-        Ok::<_, CmdError>(0)
+        let rt = sandbox.client().runtime().await?;
+        let scope = Scope::One(Namespace::from(NAMESPACE));
+        super::console::run_on(rt, scope, &cfg, sandbox.dir().join("fifo")).await
     }
     .await;
     eprintln!("execmux demo: stopping containerd and removing everything ...");

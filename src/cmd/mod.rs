@@ -1,5 +1,6 @@
 //! The subcommands, and what they share: the error type, connecting, the scope.
 
+pub mod console;
 pub mod demo;
 pub mod exec;
 pub mod execs;
@@ -9,6 +10,7 @@ mod rawtty;
 
 /// Puts the caller's terminal back as it was (for every exit path and the panic hook).
 pub fn restore_terminal() {
+    crate::tui::leave();
     rawtty::restore();
 }
 

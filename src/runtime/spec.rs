@@ -224,6 +224,28 @@ pub fn resolve_user(spec: &str, root: Option<&Path>) -> Result<User> {
     b.build().map_err(|e| RuntimeError::Invalid(e.to_string()))
 }
 
+/// Whether `path` names an executable file inside a container root (resolved with
+/// `RESOLVE_IN_ROOT`, so links cannot lead out of it).
+pub fn executable_in_root(root: &Path, path: &str) -> bool {
+    use nix::fcntl::{OFlag, OpenHow, ResolveFlag, open, openat2};
+    use nix::sys::stat::Mode;
+    let Ok(dir) = open(
+        root,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    ) else {
+        return false;
+    };
+    let how = OpenHow::new()
+        .flags(OFlag::O_PATH | OFlag::O_CLOEXEC)
+        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+    let Ok(fd) = openat2(dir.as_fd(), path.trim_start_matches('/'), how) else {
+        return false;
+    };
+    nix::sys::stat::fstat(&fd)
+        .is_ok_and(|st| st.st_mode & 0o170_000 == 0o100_000 && st.st_mode & 0o111 != 0)
+}
+
 /// Reads a small file inside a container root without following links out of it
 /// (`openat2` with `RESOLVE_IN_ROOT`), at most 1 MiB.
 fn read_in_root(root: &Path, rel: &str) -> Option<String> {

@@ -1,0 +1,478 @@
+//! Keys, mouse and paste: navigation mode through the keymap, terminal mode straight to the
+//! exec (except the detach sequence and scrollback keys), the filter, help, confirmations
+//! and the form.
+
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
+
+use super::form::Outcome;
+use super::keymap::Action;
+use super::layout::tab_spans;
+use super::msg::{Effect, PendingExec};
+use super::tab::TabState;
+use super::{App, Confirm, Form, Mode, Pane};
+use crate::monitor::Scope;
+use crate::registry::detach_keys::Scan;
+use crate::registry::{ExecConfig, Origin};
+use crate::session::keys::{self, KeyModes};
+
+/// Lines moved per wheel step.
+const WHEEL: usize = 3;
+
+impl App {
+    pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        match &mut self.mode {
+            Mode::Terminal => self.terminal_key(key),
+            Mode::Filter => {
+                match key.code {
+                    KeyCode::Esc => {
+                        self.filter.clear();
+                        self.mode = Mode::Navigate;
+                    }
+                    KeyCode::Enter => self.mode = Mode::Navigate,
+                    KeyCode::Backspace => {
+                        self.filter.pop();
+                    }
+                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        self.filter.push(c)
+                    }
+                    _ => {}
+                }
+                self.selected_container = 0;
+                self.selected_exec = 0;
+                Vec::new()
+            }
+            Mode::Help => {
+                self.mode = Mode::Navigate;
+                Vec::new()
+            }
+            Mode::Confirm(c) => {
+                let c = c.clone();
+                self.mode = Mode::Navigate;
+                if matches!(key.code, KeyCode::Char('y' | 'Y')) {
+                    self.confirmed(c)
+                } else {
+                    Vec::new()
+                }
+            }
+            Mode::Form(form) => match form.key(key) {
+                Outcome::Editing => Vec::new(),
+                Outcome::Cancel => {
+                    self.mode = Mode::Navigate;
+                    Vec::new()
+                }
+                Outcome::Submit(config) => {
+                    let container = form.container.clone();
+                    self.mode = Mode::Navigate;
+                    vec![Effect::Prepare(PendingExec {
+                        container,
+                        config,
+                        shell: None,
+                    })]
+                }
+            },
+            Mode::Navigate => self.navigate_key(key),
+        }
+    }
+
+    fn navigate_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.modifiers.contains(KeyModifiers::ALT) {
+            if let KeyCode::Char(c @ '1'..='9') = key.code {
+                let i = (c as usize) - ('1' as usize);
+                if i < self.tabs.len() {
+                    self.active = i;
+                }
+                return Vec::new();
+            }
+        }
+        if key.code == KeyCode::Esc {
+            self.status = None;
+            return Vec::new();
+        }
+        let Some(action) = self.keymap.action(&key) else {
+            return Vec::new();
+        };
+        self.status = None;
+        self.act(action)
+    }
+
+    fn act(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Quit => {
+                if self.running_tabs() > 0 {
+                    self.mode = Mode::Confirm(Confirm::Quit);
+                    Vec::new()
+                } else {
+                    self.quit()
+                }
+            }
+            Action::Help => {
+                self.mode = Mode::Help;
+                Vec::new()
+            }
+            Action::Up | Action::Down => {
+                let down = action == Action::Down;
+                let step = |v: usize, len: usize| {
+                    if down {
+                        (v + 1).min(len.saturating_sub(1))
+                    } else {
+                        v.saturating_sub(1)
+                    }
+                };
+                match self.focus {
+                    Pane::Containers => {
+                        self.selected_container =
+                            step(self.selected_container, self.visible_containers().len());
+                        self.selected_exec = 0;
+                    }
+                    Pane::Execs => {
+                        self.selected_exec = step(self.selected_exec, self.visible_execs().len())
+                    }
+                    Pane::Events => {
+                        self.events_scroll = step(self.events_scroll, self.events.len())
+                    }
+                }
+                Vec::new()
+            }
+            Action::NextPane => {
+                self.focus = match self.focus {
+                    Pane::Containers => Pane::Execs,
+                    Pane::Execs => Pane::Events,
+                    Pane::Events => Pane::Containers,
+                };
+                Vec::new()
+            }
+            Action::Filter => {
+                self.mode = Mode::Filter;
+                Vec::new()
+            }
+            Action::Open => self.open(),
+            Action::NewExec => {
+                match self.selected_container() {
+                    Some(c) => {
+                        let key = c.key();
+                        self.mode =
+                            Mode::Form(Box::new(Form::new(key, &self.settings.detach_keys)));
+                    }
+                    None => self.status = Some("no container selected".into()),
+                }
+                Vec::new()
+            }
+            Action::PrevTab | Action::NextTab => {
+                let n = self.tabs.len();
+                if n > 0 {
+                    self.active = if action == Action::NextTab {
+                        (self.active + 1) % n
+                    } else {
+                        (self.active + n - 1) % n
+                    };
+                }
+                Vec::new()
+            }
+            Action::FocusTab => {
+                match self.active_tab().map(|t| t.state.clone()) {
+                    Some(s) if s.is_running() => self.mode = Mode::Terminal,
+                    Some(s) => {
+                        self.status = Some(format!("the tab's exec has ended ({})", s.label()))
+                    }
+                    None => {
+                        self.status =
+                            Some("no tab open: Enter on a container opens its shell".into())
+                    }
+                }
+                Vec::new()
+            }
+            Action::CloseTab => self.close_active(),
+            Action::KillExec => self.kill_selected(),
+            Action::Namespace => {
+                let mut all = vec![Scope::All];
+                all.extend(self.namespaces.iter().cloned().map(Scope::One));
+                let i = all
+                    .iter()
+                    .position(|s| *s == self.scope)
+                    .map_or(0, |i| (i + 1) % all.len());
+                self.scope = all.swap_remove(i);
+                self.selected_container = 0;
+                self.selected_exec = 0;
+                vec![Effect::ListNamespaces, self.resync()]
+            }
+            Action::ScrollUp | Action::ScrollDown => {
+                let half = usize::from(self.layout.console().0 / 2).max(1);
+                self.scroll_active(if action == Action::ScrollUp {
+                    half.cast_signed()
+                } else {
+                    -half.cast_signed()
+                });
+                Vec::new()
+            }
+        }
+    }
+
+    /// Enter: a container opens its shell; an exec of ours re-opens its tab.
+    fn open(&mut self) -> Vec<Effect> {
+        match self.focus {
+            Pane::Execs => {
+                let Some(rec) = self.selected_exec() else {
+                    return Vec::new();
+                };
+                let key = rec.key.clone();
+                if let Some(i) = self.tabs.iter().position(|t| t.key == key) {
+                    self.active = i;
+                    if self.tabs[i].state.is_running() {
+                        self.mode = Mode::Terminal;
+                    }
+                } else {
+                    self.status = Some(format!(
+                        "exec {} has no tab here: only execs opened in this window can be re-opened",
+                        key.exec
+                    ));
+                }
+                Vec::new()
+            }
+            Pane::Containers | Pane::Events => {
+                let Some(c) = self.selected_container() else {
+                    self.status = Some("no container selected".into());
+                    return Vec::new();
+                };
+                let container = c.key();
+                let config = ExecConfig {
+                    tty: true,
+                    stdin: true,
+                    detach_keys: Some(self.settings.detach_keys.clone()),
+                    ..ExecConfig::default()
+                };
+                vec![Effect::Prepare(PendingExec {
+                    container,
+                    config,
+                    shell: Some(self.settings.shell.clone()),
+                })]
+            }
+        }
+    }
+
+    fn close_active(&mut self) -> Vec<Effect> {
+        let Some(tab) = self.active_tab() else {
+            return Vec::new();
+        };
+        if tab.state.is_running() {
+            self.mode = Mode::Confirm(Confirm::CloseTab(tab.id));
+            return Vec::new();
+        }
+        self.tabs.remove(self.active);
+        self.active = self.active.min(self.tabs.len().saturating_sub(1));
+        Vec::new()
+    }
+
+    fn kill_selected(&mut self) -> Vec<Effect> {
+        let Some(rec) = self.selected_exec() else {
+            return Vec::new();
+        };
+        if !rec.is_live() {
+            self.status = Some(format!("exec {} is not running", rec.key.exec));
+            return Vec::new();
+        }
+        let key = rec.key.clone();
+        let own = rec.origin == Origin::Own;
+        match self.tabs.iter().find(|t| t.key == key) {
+            Some(t) if own => self.mode = Mode::Confirm(Confirm::CloseTab(t.id)),
+            _ => self.mode = Mode::Confirm(Confirm::Kill(key)),
+        }
+        Vec::new()
+    }
+
+    fn confirmed(&mut self, c: Confirm) -> Vec<Effect> {
+        match c {
+            Confirm::CloseTab(id) => {
+                let Some(i) = self.tab_index(id) else {
+                    return Vec::new();
+                };
+                let tab = &mut self.tabs[i];
+                if !tab.state.is_running() {
+                    return Vec::new();
+                }
+                tab.state = TabState::Closing;
+                self.registry.kill_requested(&tab.key);
+                vec![Effect::Close { tab: id }]
+            }
+            Confirm::Kill(key) => {
+                self.registry.kill_requested(&key);
+                vec![Effect::Kill { key }]
+            }
+            Confirm::Quit => self.quit(),
+        }
+    }
+
+    /// Closes every running tab the same way as `x`, then leaves once all have ended.
+    pub(super) fn quit(&mut self) -> Vec<Effect> {
+        self.quitting = true;
+        let mut effects = Vec::new();
+        for tab in &mut self.tabs {
+            if tab.state.is_running() && tab.state != TabState::Closing {
+                tab.state = TabState::Closing;
+                self.registry.kill_requested(&tab.key);
+                effects.push(Effect::Close { tab: tab.id });
+            }
+        }
+        if self.running_tabs() == 0 {
+            effects.push(Effect::Exit);
+        } else {
+            self.status = Some(format!("closing {} exec(s) ...", self.running_tabs()));
+        }
+        effects
+    }
+
+    fn terminal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.modifiers.contains(KeyModifiers::SHIFT)
+            && matches!(key.code, KeyCode::PageUp | KeyCode::PageDown)
+        {
+            let half = usize::from(self.layout.console().0 / 2)
+                .max(1)
+                .cast_signed();
+            self.scroll_active(if key.code == KeyCode::PageUp {
+                half
+            } else {
+                -half
+            });
+            return Vec::new();
+        }
+        let Some(tab) = self.tabs.get_mut(self.active) else {
+            self.mode = Mode::Navigate;
+            return Vec::new();
+        };
+        if !tab.state.is_running() {
+            self.mode = Mode::Navigate;
+            return Vec::new();
+        }
+        let modes = KeyModes {
+            application_cursor: tab.emulator.application_cursor(),
+            bracketed_paste: tab.emulator.bracketed_paste(),
+        };
+        let Some(bytes) = keys::encode(&key, modes) else {
+            return Vec::new();
+        };
+        tab.scroll = 0;
+        match tab.matcher.scan(&bytes) {
+            Scan::Forward(b) if b.is_empty() => Vec::new(),
+            Scan::Forward(b) => vec![Effect::Input {
+                tab: tab.id,
+                bytes: b,
+            }],
+            Scan::Detach { before } => {
+                let (id, key) = (tab.id, tab.key.clone());
+                self.mode = Mode::Navigate;
+                self.registry.detached(&key, (self.clock)());
+                self.status = Some(format!(
+                    "detached from {}; it keeps running (i to focus it again)",
+                    key.exec
+                ));
+                if before.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Effect::Input {
+                        tab: id,
+                        bytes: before,
+                    }]
+                }
+            }
+        }
+    }
+
+    pub(super) fn on_paste(&mut self, text: &str) -> Vec<Effect> {
+        match &mut self.mode {
+            Mode::Terminal => {
+                let Some(tab) = self
+                    .tabs
+                    .get_mut(self.active)
+                    .filter(|t| t.state.is_running())
+                else {
+                    return Vec::new();
+                };
+                let modes = KeyModes {
+                    application_cursor: tab.emulator.application_cursor(),
+                    bracketed_paste: tab.emulator.bracketed_paste(),
+                };
+                tab.scroll = 0;
+                vec![Effect::Input {
+                    tab: tab.id,
+                    bytes: keys::encode_paste(text, modes),
+                }]
+            }
+            Mode::Filter => {
+                self.filter.push_str(text.lines().next().unwrap_or(""));
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub(super) fn on_mouse(&mut self, ev: MouseEvent) -> Vec<Effect> {
+        let at = Position::new(ev.column, ev.row);
+        let l = self.layout;
+        match ev.kind {
+            MouseEventKind::ScrollUp if l.terminal.contains(at) => {
+                self.scroll_active(WHEEL.cast_signed())
+            }
+            MouseEventKind::ScrollDown if l.terminal.contains(at) => {
+                self.scroll_active(-WHEEL.cast_signed())
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                if l.tab_bar.contains(at) {
+                    let titles = self.tab_titles();
+                    if let Some(i) = tab_spans(&titles, l.tab_bar)
+                        .iter()
+                        .position(|(a, b)| (*a..*b).contains(&at.x))
+                    {
+                        self.active = i;
+                    }
+                } else if l.terminal.contains(at) {
+                    if self.active_tab().is_some_and(|t| t.state.is_running())
+                        && matches!(self.mode, Mode::Navigate)
+                    {
+                        self.mode = Mode::Terminal;
+                    }
+                } else if matches!(self.mode, Mode::Navigate | Mode::Terminal) {
+                    self.mode = Mode::Navigate;
+                    let row = |r: Rect| usize::from(at.y.saturating_sub(r.y + 2));
+                    if l.containers.contains(at) {
+                        self.focus = Pane::Containers;
+                        self.selected_container = row(l.containers)
+                            .min(self.visible_containers().len().saturating_sub(1));
+                        self.selected_exec = 0;
+                    } else if l.execs.contains(at) {
+                        self.focus = Pane::Execs;
+                        self.selected_exec =
+                            row(l.execs).min(self.visible_execs().len().saturating_sub(1));
+                    } else if l.events.contains(at) {
+                        self.focus = Pane::Events;
+                    }
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Scrolls the active tab by `lines` (positive: back into the scrollback).
+    fn scroll_active(&mut self, lines: isize) {
+        if let Some(tab) = self.tabs.get_mut(self.active) {
+            let max = tab.emulator.scrollback().len();
+            tab.scroll = tab.scroll.saturating_add_signed(lines).min(max);
+        }
+    }
+}
+
+impl App {
+    /// Tab titles as the tab bar shows them: number (for Alt-N), state mark, title.
+    pub fn tab_titles(&self) -> Vec<String> {
+        self.tabs
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!("{}:{} {}", i + 1, t.state.mark(), t.title))
+            .collect()
+    }
+}

@@ -1,0 +1,114 @@
+//! Screen geometry shared by `update` (tab sizes, mouse hits) and `ui` (drawing): a left
+//! column of panes, the tab bar and terminal on the right, a status bar at the bottom.
+
+use ratatui::layout::Rect;
+
+/// Where everything goes on a screen of `area`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    pub containers: Rect,
+    pub execs: Rect,
+    pub events: Rect,
+    pub tab_bar: Rect,
+    /// The terminal box, border included.
+    pub terminal: Rect,
+    pub status: Rect,
+}
+
+impl Layout {
+    pub fn new(area: Rect) -> Self {
+        let status_h = 1.min(area.height);
+        let main_h = area.height - status_h;
+        let left_w = match area.width {
+            160.. => 64,
+            120.. => 52,
+            w => (w * 2 / 5).max(24).min(w),
+        };
+        let right_w = area.width - left_w;
+        let third = main_h / 3;
+        let containers = Rect::new(area.x, area.y, left_w, third.max(3).min(main_h));
+        let execs_h = third.min(main_h - containers.height);
+        let execs = Rect::new(area.x, containers.bottom(), left_w, execs_h);
+        let events = Rect::new(
+            area.x,
+            execs.bottom(),
+            left_w,
+            main_h - containers.height - execs_h,
+        );
+        let tab_bar = Rect::new(area.x + left_w, area.y, right_w, 1.min(main_h));
+        let terminal = Rect::new(
+            area.x + left_w,
+            tab_bar.bottom(),
+            right_w,
+            main_h - tab_bar.height,
+        );
+        let status = Rect::new(area.x, area.y + main_h, area.width, status_h);
+        Self {
+            containers,
+            execs,
+            events,
+            tab_bar,
+            terminal,
+            status,
+        }
+    }
+
+    /// The size an exec's terminal gets: the terminal box without its border, never 0.
+    pub fn console(&self) -> (u16, u16) {
+        (
+            self.terminal.height.saturating_sub(2).max(1),
+            self.terminal.width.saturating_sub(2).max(1),
+        )
+    }
+}
+
+/// The x ranges of tab titles on the tab bar (start, end exclusive), for drawing and clicks.
+pub fn tab_spans(titles: &[String], bar: Rect) -> Vec<(u16, u16)> {
+    let mut x = bar.x;
+    titles
+        .iter()
+        .map(|t| {
+            let w = u16::try_from(unicode_width::UnicodeWidthStr::width(t.as_str()) + 2)
+                .unwrap_or(u16::MAX);
+            let start = x.min(bar.right());
+            x = x.saturating_add(w).min(bar.right());
+            let span = (start, x);
+            x = x.saturating_add(1).min(bar.right());
+            span
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn areas_tile_the_screen_and_console_is_never_zero() {
+        for (w, h) in [(200, 50), (120, 40), (80, 24), (30, 5), (1, 1), (0, 0)] {
+            let l = Layout::new(Rect::new(0, 0, w, h));
+            let area = [
+                l.containers,
+                l.execs,
+                l.events,
+                l.tab_bar,
+                l.terminal,
+                l.status,
+            ]
+            .iter()
+            .map(|r| u32::from(r.width) * u32::from(r.height))
+            .sum::<u32>();
+            assert_eq!(area, u32::from(w) * u32::from(h), "{w}x{h}");
+            let (rows, cols) = l.console();
+            assert!(rows >= 1 && cols >= 1);
+        }
+        assert_eq!(Layout::new(Rect::new(0, 0, 200, 50)).console(), (46, 134));
+    }
+
+    #[test]
+    fn tab_spans_follow_titles() {
+        let bar = Rect::new(10, 0, 30, 1);
+        let spans = tab_spans(&["ab".into(), "cdef".into(), "x".repeat(40)], bar);
+        assert_eq!(spans, vec![(10, 14), (15, 21), (22, 40)]);
+    }
+}

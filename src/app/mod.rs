@@ -1,0 +1,226 @@
+//! The console's model: containers, the exec registry, tabs with their emulated screens,
+//! events, the mode and the focus. `update` (state + message -> state + effects) does no
+//! I/O; the effects runner does it and answers with messages.
+
+mod form;
+mod input;
+pub mod keymap;
+pub mod layout;
+pub mod msg;
+pub mod tab;
+mod update;
+
+use std::collections::VecDeque;
+use std::time::SystemTime;
+
+pub use form::{Field, Form};
+use keymap::Keymap;
+use layout::Layout;
+use msg::TabId;
+use ratatui::layout::Rect;
+use tab::Tab;
+
+use crate::config::Config;
+use crate::domain::{ContainerInfo, ContainerKey, ExecKey, Namespace};
+use crate::monitor::Scope;
+use crate::registry::{ExecRecord, Registry};
+
+/// Events kept for the events pane.
+const EVENTS_KEPT: usize = 500;
+
+/// The pane that has the focus in navigation mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Containers,
+    Execs,
+    Events,
+}
+
+/// A question waiting for `y`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirm {
+    CloseTab(TabId),
+    Kill(ExecKey),
+    Quit,
+}
+
+/// What keys do right now.
+#[derive(Debug)]
+pub enum Mode {
+    Navigate,
+    /// Keys go to the active tab's exec.
+    Terminal,
+    Filter,
+    Help,
+    Confirm(Confirm),
+    Form(Box<Form>),
+}
+
+/// Whether containerd's event stream is live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    Connecting,
+    Connected,
+    Reconnecting(String),
+}
+
+/// One line of the events pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventLine {
+    pub at: SystemTime,
+    pub text: String,
+    pub error: bool,
+}
+
+/// Settings the app uses from the config.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub shell: Vec<String>,
+    pub scrollback_lines: usize,
+    pub detach_keys: String,
+}
+
+#[derive(Debug)]
+pub struct App {
+    pub settings: Settings,
+    pub keymap: Keymap,
+    pub address: String,
+    pub scope: Scope,
+    pub namespaces: Vec<Namespace>,
+    pub registry: Registry,
+    pub containers: Vec<ContainerInfo>,
+    pub filter: String,
+    pub selected_container: usize,
+    pub selected_exec: usize,
+    pub events_scroll: usize,
+    pub focus: Pane,
+    pub mode: Mode,
+    pub tabs: Vec<Tab>,
+    pub active: usize,
+    pub events: VecDeque<EventLine>,
+    pub connection: Connection,
+    pub status: Option<String>,
+    pub layout: Layout,
+    pub quitting: bool,
+    /// The wall clock (a fixed one in tests, so frames are deterministic).
+    pub clock: fn() -> SystemTime,
+    next_tab: u64,
+}
+
+impl App {
+    pub fn new(config: &Config, address: String, scope: Scope, size: (u16, u16)) -> Self {
+        Self {
+            settings: Settings {
+                shell: config.shell.clone(),
+                scrollback_lines: config.scrollback_lines,
+                detach_keys: config.detach_keys.clone(),
+            },
+            keymap: config.keymap(),
+            address,
+            scope,
+            namespaces: Vec::new(),
+            registry: Registry::new(config.history),
+            containers: Vec::new(),
+            filter: String::new(),
+            selected_container: 0,
+            selected_exec: 0,
+            events_scroll: 0,
+            focus: Pane::Containers,
+            mode: Mode::Navigate,
+            tabs: Vec::new(),
+            active: 0,
+            events: VecDeque::new(),
+            connection: Connection::Connecting,
+            status: None,
+            layout: Layout::new(Rect::new(0, 0, size.0, size.1)),
+            quitting: false,
+            clock: SystemTime::now,
+            next_tab: 1,
+        }
+    }
+
+    /// Containers in scope that pass the filter, in display order.
+    pub fn visible_containers(&self) -> Vec<&ContainerInfo> {
+        let needle = self.filter.to_lowercase();
+        self.containers
+            .iter()
+            .filter(|c| self.scope.namespace().is_none_or(|ns| *ns == c.namespace))
+            .filter(|c| {
+                needle.is_empty()
+                    || c.id.as_str().to_lowercase().contains(&needle)
+                    || c.display_name()
+                        .is_some_and(|n| n.to_lowercase().contains(&needle))
+                    || c.image.to_lowercase().contains(&needle)
+            })
+            .collect()
+    }
+
+    pub fn selected_container(&self) -> Option<&ContainerInfo> {
+        self.visible_containers()
+            .get(self.selected_container)
+            .copied()
+    }
+
+    /// Execs of the selected container: live and finished first (newest first), then the
+    /// collected ones.
+    pub fn visible_execs(&self) -> Vec<&ExecRecord> {
+        let Some(c) = self.selected_container() else {
+            return Vec::new();
+        };
+        let key = c.key();
+        let of =
+            |r: &&ExecRecord| r.key.namespace == key.namespace && r.key.container == key.container;
+        let mut live: Vec<&ExecRecord> = self.registry.execs().filter(of).collect();
+        live.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        let mut gone: Vec<&ExecRecord> = self.registry.history().filter(of).collect();
+        gone.reverse();
+        live.extend(gone);
+        live
+    }
+
+    pub fn selected_exec(&self) -> Option<&ExecRecord> {
+        self.visible_execs().get(self.selected_exec).copied()
+    }
+
+    /// Number of live execs of a container.
+    pub fn exec_count(&self, c: &ContainerKey) -> usize {
+        self.registry.live_execs(c).count()
+    }
+
+    pub fn active_tab(&self) -> Option<&Tab> {
+        self.tabs.get(self.active)
+    }
+
+    pub fn tab_index(&self, id: TabId) -> Option<usize> {
+        self.tabs.iter().position(|t| t.id == id)
+    }
+
+    /// Tabs whose exec still runs.
+    pub fn running_tabs(&self) -> usize {
+        self.tabs.iter().filter(|t| t.state.is_running()).count()
+    }
+
+    fn next_tab_id(&mut self) -> TabId {
+        let id = TabId(self.next_tab);
+        self.next_tab += 1;
+        id
+    }
+
+    fn log(&mut self, text: impl Into<String>, error: bool) {
+        self.events.push_front(EventLine {
+            at: (self.clock)(),
+            text: text.into(),
+            error,
+        });
+        self.events.truncate(EVENTS_KEPT);
+    }
+
+    fn error(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        self.log(text.clone(), true);
+        self.status = Some(text);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,94 @@
+//! What reaches the app (`Msg`) and what it asks the effects runner to do (`Effect`).
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::domain::{ConsoleSize, ContainerKey, ExecKey, ExitInfo, Namespace, ProcessDefaults};
+use crate::monitor::{Scope, Snapshot};
+use crate::registry::{ExecConfig, StartPlan};
+use crate::runtime::events::FeedItem;
+
+/// A tab's identity, never reused within a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TabId(pub u64);
+
+/// An exec asked for, waiting for its container's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingExec {
+    pub container: ContainerKey,
+    pub config: ExecConfig,
+    /// The command is "the container's shell": the first of these that exists.
+    pub shell: Option<Vec<String>>,
+}
+
+/// Inputs of `update`.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// containerd's event stream.
+    Feed(FeedItem),
+    Snapshot(Snapshot),
+    Namespaces(Vec<Namespace>),
+    /// The container's defaults are known, an exec id chosen and the shell resolved (the
+    /// command to run): create and start.
+    Prepared {
+        pending: PendingExec,
+        result: Result<(ProcessDefaults, ExecKey, Vec<String>), String>,
+    },
+    Started {
+        tab: TabId,
+        pid: u32,
+    },
+    StartFailed {
+        tab: TabId,
+        message: String,
+    },
+    Output {
+        tab: TabId,
+        bytes: Vec<u8>,
+    },
+    /// The exec ended and was deleted (its FIFOs removed).
+    Ended {
+        tab: TabId,
+        exit: Result<ExitInfo, String>,
+    },
+    /// A kill asked with `K` went through or failed.
+    KillDone {
+        key: ExecKey,
+        result: Result<(), String>,
+    },
+    /// Orphans reaped at start-up.
+    Reaped(Vec<String>),
+    GcTick,
+    /// SIGTERM or SIGHUP: close every tab (killing its exec) and leave.
+    Terminate,
+    Error(String),
+}
+
+/// Outputs of `update`: I/O for the effects runner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Read containers and execs again (after a subscription, a namespace change).
+    Resync {
+        scope: Scope,
+        believed: Vec<ExecKey>,
+    },
+    /// List namespaces (for cycling).
+    ListNamespaces,
+    /// Load a container's defaults and resolve its shell, then answer `Prepared`.
+    Prepare(PendingExec),
+    /// Create the exec, start it and stream it to a tab.
+    Launch { tab: TabId, plan: StartPlan },
+    /// Bytes typed into a tab.
+    Input { tab: TabId, bytes: Vec<u8> },
+    /// The tab's terminal size changed (sent after Start, debounced by the runner).
+    Resize { tab: TabId, size: ConsoleSize },
+    /// Kill (SIGKILL), wait, delete, remove FIFOs; answers `Ended`.
+    Close { tab: TabId },
+    /// SIGKILL an exec that is not ours (or not in a tab); answers `KillDone`.
+    Kill { key: ExecKey },
+    /// Everything is closed: leave.
+    Exit,
+}

@@ -1,0 +1,107 @@
+//! One exec tab: its exec, its emulated screen, its scroll position and its detach matcher.
+
+use crate::domain::ExecKey;
+use crate::registry::detach_keys::Matcher;
+use crate::session::emulator::Emulator;
+
+use super::msg::TabId;
+
+/// Where the tab's exec is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TabState {
+    Starting,
+    Running {
+        pid: u32,
+    },
+    /// A kill was sent; waiting for the exit.
+    Closing,
+    Exited {
+        code: Option<u32>,
+        killed: bool,
+    },
+    Failed {
+        code: u32,
+        message: String,
+    },
+}
+
+impl TabState {
+    pub fn is_running(&self) -> bool {
+        matches!(self, Self::Starting | Self::Running { .. } | Self::Closing)
+    }
+
+    /// The outcome as the tab shows it.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Starting => "starting".into(),
+            Self::Running { .. } => "running".into(),
+            Self::Closing => "killing".into(),
+            Self::Exited {
+                code: Some(c),
+                killed: true,
+            } => format!("killed, {c}"),
+            Self::Exited {
+                code: None,
+                killed: true,
+            } => "killed".into(),
+            Self::Exited {
+                code: Some(c),
+                killed: false,
+            } => format!("exited {c}"),
+            Self::Exited {
+                code: None,
+                killed: false,
+            } => "exited".into(),
+            Self::Failed { code, message } => format!("failed to start: {message} ({code})"),
+        }
+    }
+
+    /// One character for the tab bar.
+    pub fn mark(&self) -> &'static str {
+        match self {
+            Self::Starting => "…",
+            Self::Running { .. } => "●",
+            Self::Closing => "✕",
+            Self::Exited {
+                code: Some(0),
+                killed: false,
+            } => "✓",
+            Self::Exited { .. } | Self::Failed { .. } => "✗",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Tab {
+    pub id: TabId,
+    pub key: ExecKey,
+    pub title: String,
+    pub tty: bool,
+    pub state: TabState,
+    pub emulator: Emulator,
+    /// Lines scrolled back (0: the live screen).
+    pub scroll: usize,
+    pub matcher: Matcher,
+}
+
+impl Tab {
+    pub fn new(
+        id: TabId,
+        key: ExecKey,
+        title: String,
+        tty: bool,
+        emulator: Emulator,
+        detach: Vec<u8>,
+    ) -> Self {
+        Self {
+            id,
+            key,
+            title,
+            tty,
+            state: TabState::Starting,
+            emulator,
+            scroll: 0,
+            matcher: Matcher::new(detach),
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! `update`: one message in, the model changed, effects out. No I/O, no clock except the
+//! wall time stamped on registry records.
+
+use super::msg::{Effect, Msg, PendingExec, TabId};
+use super::tab::{Tab, TabState};
+use super::{App, Connection, Mode};
+use crate::domain::{ConsoleSize, ExecKey, ExitInfo, RuntimeEvent};
+use crate::monitor;
+use crate::registry::LifecycleKind;
+use crate::runtime::events::FeedItem;
+use crate::session::emulator::Emulator;
+
+/// Longest tab title before it is cut.
+const TITLE_MAX: usize = 28;
+
+impl App {
+    /// Applies one message; returns the I/O to perform.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let effects = match msg {
+            Msg::Key(key) => self.on_key(key),
+            Msg::Paste(text) => self.on_paste(&text),
+            Msg::Mouse(ev) => self.on_mouse(ev),
+            Msg::Resize(w, h) => self.on_resize(w, h),
+            Msg::Feed(item) => self.on_feed(item),
+            Msg::Snapshot(snap) => {
+                monitor::apply_snapshot(&mut self.registry, &snap, (self.clock)());
+                self.containers = snap.containers;
+                self.clamp_selection();
+                Vec::new()
+            }
+            Msg::Namespaces(ns) => {
+                self.namespaces = ns;
+                Vec::new()
+            }
+            Msg::Prepared { pending, result } => self.on_prepared(pending, result),
+            Msg::Started { tab, pid } => self.on_started(tab, pid),
+            Msg::StartFailed { tab, message } => {
+                if let Some(i) = self.tab_index(tab) {
+                    let key = self.tabs[i].key.clone();
+                    let code = self.registry.start_failed(&key, &message, (self.clock)());
+                    self.tabs[i].state = TabState::Failed { code, message };
+                    self.leave_terminal_if(i);
+                }
+                self.maybe_exit()
+            }
+            Msg::Output { tab, bytes } => {
+                if let Some(i) = self.tab_index(tab) {
+                    let t = &mut self.tabs[i];
+                    let before = t.emulator.scrolled_off();
+                    t.emulator.feed(&bytes);
+                    if t.scroll > 0 {
+                        // Keep a scrolled-back view on the same lines while output flows.
+                        let moved = usize::try_from(t.emulator.scrolled_off() - before)
+                            .unwrap_or(usize::MAX);
+                        t.scroll = t
+                            .scroll
+                            .saturating_add(moved)
+                            .min(t.emulator.scrollback().len());
+                    }
+                }
+                Vec::new()
+            }
+            Msg::Ended { tab, exit } => self.on_ended(tab, exit),
+            Msg::KillDone { key, result } => {
+                if let Err(e) = result {
+                    self.error(format!("kill {}: {e}", key.exec));
+                }
+                Vec::new()
+            }
+            Msg::Reaped(lines) => {
+                for l in lines {
+                    self.log(l, false);
+                }
+                Vec::new()
+            }
+            Msg::GcTick => {
+                self.registry.gc_sweep((self.clock)());
+                self.clamp_selection();
+                Vec::new()
+            }
+            Msg::Terminate => self.quit(),
+            Msg::Error(e) => {
+                self.error(e);
+                Vec::new()
+            }
+        };
+        self.drain_lifecycle();
+        effects
+    }
+
+    /// Registry changes become lines of the events pane.
+    fn drain_lifecycle(&mut self) {
+        for l in self.registry.take_log() {
+            let text = match (&l.kind, &l.exec) {
+                (LifecycleKind::Sweep { collected, marked }, _) => {
+                    format!("gc sweep: {collected} collected, {marked} marked")
+                }
+                (kind, Some(k)) => format!(
+                    "{} {}/{}: {}",
+                    kind_word(kind),
+                    k.container,
+                    k.exec,
+                    kind_detail(kind)
+                ),
+                (kind, None) => kind_word(kind).to_owned(),
+            };
+            let error = matches!(l.kind, LifecycleKind::FailedToStart { .. });
+            self.log(text.trim_end_matches(": ").to_owned(), error);
+        }
+    }
+
+    pub fn resync(&self) -> Effect {
+        Effect::Resync {
+            scope: self.scope.clone(),
+            believed: monitor::believed_live(&self.registry),
+        }
+    }
+
+    fn clamp_selection(&mut self) {
+        self.selected_container = self
+            .selected_container
+            .min(self.visible_containers().len().saturating_sub(1));
+        self.selected_exec = self
+            .selected_exec
+            .min(self.visible_execs().len().saturating_sub(1));
+    }
+
+    fn on_resize(&mut self, w: u16, h: u16) -> Vec<Effect> {
+        self.layout = super::layout::Layout::new(ratatui::layout::Rect::new(0, 0, w, h));
+        let (rows, cols) = self.layout.console();
+        let mut effects = Vec::new();
+        for tab in &mut self.tabs {
+            if tab.emulator.size() == (rows, cols) {
+                continue;
+            }
+            tab.emulator.resize(rows, cols);
+            if tab.state.is_running() && tab.tty {
+                effects.push(Effect::Resize {
+                    tab: tab.id,
+                    size: ConsoleSize { rows, cols },
+                });
+            }
+        }
+        effects
+    }
+
+    fn on_feed(&mut self, item: FeedItem) -> Vec<Effect> {
+        match item {
+            FeedItem::Subscribed => {
+                self.connection = Connection::Connected;
+                vec![self.resync(), Effect::ListNamespaces]
+            }
+            FeedItem::Lost(why) => {
+                self.connection = Connection::Reconnecting(why.clone());
+                self.log(format!("containerd events lost: {why}; reconnecting"), true);
+                Vec::new()
+            }
+            FeedItem::Event { event, .. } => {
+                monitor::apply(&mut self.registry, &event, (self.clock)());
+                let c = event.container();
+                if self.scope.namespace().is_none_or(|ns| *ns == c.namespace) {
+                    self.log(describe(&event), false);
+                }
+                // Keep the container list's task column live without a full resync.
+                let task = self.registry.container_task(&c);
+                let mut effects = Vec::new();
+                match self.containers.iter_mut().find(|x| x.key() == c) {
+                    Some(info) => match (task, info.task.as_mut()) {
+                        (None, _) => effects.push(self.resync()),
+                        (Some(Some(state)), Some(t)) => {
+                            t.state = state;
+                            if let RuntimeEvent::TaskStart { pid, .. } = event {
+                                t.pid = pid;
+                            }
+                        }
+                        (Some(_), _) => effects.push(self.resync()),
+                    },
+                    None => effects.push(self.resync()),
+                }
+                effects.dedup();
+                self.clamp_selection();
+                effects
+            }
+        }
+    }
+
+    fn on_prepared(
+        &mut self,
+        pending: PendingExec,
+        result: Result<(crate::domain::ProcessDefaults, ExecKey, Vec<String>), String>,
+    ) -> Vec<Effect> {
+        let (defaults, key, args) = match result {
+            Ok(r) => r,
+            Err(e) => {
+                self.error(format!("{}: {e}", pending.container.container));
+                return Vec::new();
+            }
+        };
+        let mut config = pending.config;
+        if pending.shell.is_some() {
+            config.args = args;
+        }
+        let (rows, cols) = self.layout.console();
+        config.console = config.tty.then_some(ConsoleSize { rows, cols });
+        let now = (self.clock)();
+        let detach = match self.registry.create(key.clone(), &config, &defaults, now) {
+            Ok(rec) => {
+                if rec.tty {
+                    rec.detach_keys.clone()
+                } else {
+                    Vec::new()
+                }
+            }
+            Err(e) => {
+                self.error(e.to_string());
+                return Vec::new();
+            }
+        };
+        let plan = match self.registry.start(&key, None) {
+            Ok(p) => p,
+            Err(e) => {
+                self.error(e.to_string());
+                return Vec::new();
+            }
+        };
+        let id = self.next_tab_id();
+        let name = self
+            .containers
+            .iter()
+            .find(|c| c.key() == pending.container)
+            .and_then(|c| c.display_name().map(str::to_owned))
+            .unwrap_or_else(|| key.container.to_string());
+        let mut title = format!("{name}: {}", config.args.join(" "));
+        if title.chars().count() > TITLE_MAX {
+            title = title.chars().take(TITLE_MAX - 1).collect::<String>() + "…";
+        }
+        let emulator = Emulator::new(rows, cols, self.settings.scrollback_lines);
+        self.tabs
+            .push(Tab::new(id, key, title, config.tty, emulator, detach));
+        self.active = self.tabs.len() - 1;
+        // A new tab opens focused, in terminal mode.
+        self.mode = Mode::Terminal;
+        vec![Effect::Launch { tab: id, plan }]
+    }
+
+    fn on_started(&mut self, tab: TabId, pid: u32) -> Vec<Effect> {
+        let Some(i) = self.tab_index(tab) else {
+            return Vec::new();
+        };
+        let t = &mut self.tabs[i];
+        t.state = TabState::Running { pid };
+        let key = t.key.clone();
+        self.registry.started(&key, pid, (self.clock)());
+        // The layout may have changed between create and start: the size after Start wins.
+        let (rows, cols) = self.layout.console();
+        let t = &self.tabs[i];
+        if t.tty
+            && self.registry.get(&key).and_then(|r| r.console) != Some(ConsoleSize { rows, cols })
+        {
+            return vec![Effect::Resize {
+                tab,
+                size: ConsoleSize { rows, cols },
+            }];
+        }
+        Vec::new()
+    }
+
+    fn on_ended(&mut self, tab: TabId, exit: Result<ExitInfo, String>) -> Vec<Effect> {
+        if let Some(i) = self.tab_index(tab) {
+            let killed = self.tabs[i].state == TabState::Closing;
+            let key = self.tabs[i].key.clone();
+            match exit {
+                Ok(e) => {
+                    self.registry.exited(&key, Some(e), (self.clock)());
+                    self.tabs[i].state = TabState::Exited {
+                        code: Some(e.code),
+                        killed,
+                    };
+                }
+                Err(e) => {
+                    self.registry.exited(&key, None, (self.clock)());
+                    self.tabs[i].state = TabState::Exited { code: None, killed };
+                    self.error(format!("exec {}: {e}", key.exec));
+                }
+            }
+            self.leave_terminal_if(i);
+        }
+        self.maybe_exit()
+    }
+
+    fn leave_terminal_if(&mut self, i: usize) {
+        if i == self.active && matches!(self.mode, Mode::Terminal) {
+            self.mode = Mode::Navigate;
+        }
+    }
+
+    fn maybe_exit(&mut self) -> Vec<Effect> {
+        if self.quitting && self.running_tabs() == 0 {
+            vec![Effect::Exit]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+fn kind_word(kind: &LifecycleKind) -> &'static str {
+    match kind {
+        LifecycleKind::Created { .. } => "exec_create",
+        LifecycleKind::Started { .. } => "exec_start",
+        LifecycleKind::Exited { .. } => "exit",
+        LifecycleKind::Killed { .. } => "kill",
+        LifecycleKind::FailedToStart { .. } => "failed to start",
+        LifecycleKind::Detached => "exec_detach",
+        LifecycleKind::Collected => "collected",
+        LifecycleKind::Sweep { .. } => "gc sweep",
+    }
+}
+
+fn kind_detail(kind: &LifecycleKind) -> String {
+    let code = |c: &Option<u32>| c.map_or_else(|| "?".to_owned(), |c| c.to_string());
+    match kind {
+        LifecycleKind::Created { command } => command.clone(),
+        LifecycleKind::Started { pid } => format!("pid {pid}"),
+        LifecycleKind::Exited { code: c } | LifecycleKind::Killed { code: c } => code(c),
+        LifecycleKind::FailedToStart { code, message } => format!("{message} ({code})"),
+        _ => String::new(),
+    }
+}
+
+/// A runtime event as a line of the events pane.
+fn describe(e: &RuntimeEvent) -> String {
+    let c = e.container();
+    let who = format!("{}/{}", c.namespace, c.container);
+    match e {
+        RuntimeEvent::TaskCreate { pid, .. } => format!("task create {who} pid {pid}"),
+        RuntimeEvent::TaskStart { pid, .. } => format!("task start {who} pid {pid}"),
+        RuntimeEvent::TaskExit { id, exit, .. } if id.is_empty() || *id == c.container.as_str() => {
+            format!("task exit {who} {}", exit.code)
+        }
+        RuntimeEvent::TaskExit { id, exit, .. } => format!("exec exit {who} {id} {}", exit.code),
+        RuntimeEvent::TaskDelete { .. } => format!("task delete {who}"),
+        RuntimeEvent::TaskPaused { .. } => format!("task paused {who}"),
+        RuntimeEvent::TaskResumed { .. } => format!("task resumed {who}"),
+        RuntimeEvent::TaskOom { .. } => format!("task oom {who}"),
+        RuntimeEvent::ExecAdded { exec } => format!("exec added {who} {}", exec.exec),
+        RuntimeEvent::ExecStarted { exec, pid } => {
+            format!("exec started {who} {} pid {pid}", exec.exec)
+        }
+        RuntimeEvent::ContainerCreate { image, .. } => format!("container create {who} {image}"),
+        RuntimeEvent::ContainerUpdate { .. } => format!("container update {who}"),
+        RuntimeEvent::ContainerDelete { .. } => format!("container delete {who}"),
+    }
+}

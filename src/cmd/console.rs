@@ -1,0 +1,130 @@
+//! The console: connects (failing before the screen is taken, with a clear message), reaps
+//! orphans, then runs the event loop with the effects runner, the event feed and the GC
+//! ticker; the terminal is given back on every way out.
+
+use std::time::Duration;
+
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+use crate::app::App;
+use crate::app::msg::Msg;
+use crate::cli::Global;
+use crate::config::{self, Config};
+use crate::effects::{Outbox, Runner};
+use crate::event_loop::{self, Channels};
+use crate::monitor::Scope;
+use crate::runtime::Runtime;
+use crate::runtime::events::FeedItem;
+
+use super::CmdError;
+
+/// Output messages queued before a flooding exec has to wait for the screen.
+const OUTPUT_QUEUE: usize = 256;
+
+pub fn load_config() -> Result<Config, CmdError> {
+    match config::default_path() {
+        Some(p) => Config::load(&p).map_err(|e| CmdError::Usage(e.to_string())),
+        None => Ok(Config::default()),
+    }
+}
+
+pub async fn run(global: &Global) -> Result<i32, CmdError> {
+    let cfg = load_config()?;
+    let rt = super::connect(global).await?;
+    let scope = super::scope(global)?;
+    run_on(rt, scope, &cfg, super::runtime_dir(global)).await
+}
+
+/// Runs the console on a connected runtime.
+pub async fn run_on(
+    rt: Runtime,
+    scope: Scope,
+    cfg: &Config,
+    fifo_base: std::path::PathBuf,
+) -> Result<i32, CmdError> {
+    let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
+    let (out_tx, out_rx) = mpsc::channel(OUTPUT_QUEUE);
+    let outbox = Outbox {
+        ctl: ctl_tx.clone(),
+        out: out_tx,
+    };
+    // Orphans of an execmux that died are reaped in the background and shown as events.
+    {
+        let (rt, base, scope, ctl) = (rt.clone(), fifo_base.clone(), scope.clone(), ctl_tx.clone());
+        tokio::spawn(async move {
+            let msg = match crate::reaper::reap(&rt, &base, &scope).await {
+                Ok(r) => Msg::Reaped(r.iter().map(ToString::to_string).collect()),
+                Err(e) => Msg::Error(format!("reaping orphans: {e}")),
+            };
+            let _ = ctl.send(msg);
+        });
+    }
+    // containerd's events, all namespaces (the app shows those in scope).
+    {
+        let (feed_tx, mut feed_rx) = mpsc::channel::<FeedItem>(256);
+        tokio::spawn(rt.clone().follow_events(None, feed_tx));
+        let ctl = ctl_tx.clone();
+        tokio::spawn(async move {
+            while let Some(item) = feed_rx.recv().await {
+                if ctl.send(Msg::Feed(item)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    // The GC sweep: the only timer, one tick per interval.
+    {
+        let every = Duration::from_secs(cfg.gc_interval_secs);
+        let ctl = ctl_tx.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            loop {
+                tick.tick().await;
+                if ctl.send(Msg::GcTick).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    // SIGTERM and SIGHUP close every tab (killing its exec) before leaving.
+    {
+        let mut term = signal(SignalKind::terminate())?;
+        let mut hup = signal(SignalKind::hangup())?;
+        let ctl = ctl_tx.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = hup.recv() => {}
+                }
+                if ctl.send(Msg::Terminate).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    let mut term = crate::tui::enter()?;
+    let size = term.size().map(|s| (s.width, s.height)).unwrap_or((80, 24));
+    let mut app = App::new(cfg, rt.address().display().to_string(), scope, size);
+    let mut runner = Runner::new(rt, fifo_base, outbox);
+    for e in app.update(Msg::Resize(size.0, size.1)) {
+        runner.run(e);
+    }
+    let initial = app.resync();
+    runner.run(initial);
+    runner.run(crate::app::msg::Effect::ListNamespaces);
+    let result = event_loop::run(
+        &mut term,
+        app,
+        runner,
+        Channels {
+            ctl: ctl_rx,
+            out: out_rx,
+        },
+    )
+    .await;
+    crate::tui::leave();
+    result?;
+    Ok(0)
+}

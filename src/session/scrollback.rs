@@ -1,0 +1,464 @@
+//! The compact scrollback ring: rows that scrolled off the top of an exec's screen, kept as
+//! text plus style runs (not as full-width cells), bounded in lines, oldest evicted first.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+
+use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
+
+/// A cell colour as the container asked for it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Color {
+    /// The host terminal's default colour.
+    #[default]
+    Default,
+    /// One of the 256 palette colours.
+    Indexed(u8),
+    /// A 24-bit colour.
+    Rgb(u8, u8, u8),
+}
+
+/// Text attributes packed in one byte.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Attrs(u8);
+
+impl Attrs {
+    pub const BOLD: Self = Self(1);
+    pub const DIM: Self = Self(1 << 1);
+    pub const ITALIC: Self = Self(1 << 2);
+    pub const UNDERLINE: Self = Self(1 << 3);
+    pub const INVERSE: Self = Self(1 << 4);
+
+    pub const fn empty() -> Self {
+        Self(0)
+    }
+
+    pub const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0 && other.0 != 0
+    }
+
+    /// Sets or clears the bits of `other`.
+    pub fn set(&mut self, other: Self, on: bool) {
+        if on {
+            self.0 |= other.0;
+        } else {
+            self.0 &= !other.0;
+        }
+    }
+
+    #[must_use]
+    pub const fn union(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+}
+
+/// Colours and attributes of one cell (9 bytes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CellStyle {
+    pub fg: Color,
+    pub bg: Color,
+    pub attrs: Attrs,
+}
+
+impl CellStyle {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// `len` columns starting at column `start` share `style`; columns outside every run are
+/// unstyled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StyleRun {
+    pub start: u16,
+    pub len: u16,
+    pub style: CellStyle,
+}
+
+impl StyleRun {
+    fn end(&self) -> u32 {
+        u32::from(self.start) + u32::from(self.len)
+    }
+}
+
+/// One scrolled-off row: its text (blank cells as spaces, trailing unstyled blanks trimmed)
+/// and its style runs, sorted by column.
+#[derive(Clone, Debug, Default)]
+pub struct Line {
+    text: String,
+    runs: Vec<StyleRun>,
+}
+
+impl Line {
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn runs(&self) -> &[StyleRun] {
+        &self.runs
+    }
+
+    /// The style of column `col`.
+    pub fn style_at(&self, col: u16) -> CellStyle {
+        self.runs
+            .iter()
+            .find(|r| r.start <= col && u32::from(col) < r.end())
+            .map_or_else(CellStyle::default, |r| r.style)
+    }
+
+    /// The cells of the line in column order, each with its style.
+    pub fn cells(&self) -> Cells<'_> {
+        Cells {
+            text: &self.text,
+            pos: 0,
+            col: 0,
+            runs: &self.runs,
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        alloc_size(self.text.capacity()) + alloc_size(self.runs.capacity() * size_of::<StyleRun>())
+    }
+}
+
+/// One cell of a [`Line`]: its first column, its width (1 or 2), its text and its style.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineCell<'a> {
+    pub col: u16,
+    pub width: u16,
+    pub symbol: &'a str,
+    pub style: CellStyle,
+}
+
+/// Iterator returned by [`Line::cells`].
+pub struct Cells<'a> {
+    text: &'a str,
+    pos: usize,
+    col: u16,
+    runs: &'a [StyleRun],
+}
+
+impl<'a> Iterator for Cells<'a> {
+    type Item = LineCell<'a>;
+
+    fn next(&mut self) -> Option<LineCell<'a>> {
+        let rest = &self.text[self.pos..];
+        let mut chars = rest.char_indices();
+        chars.next()?;
+        let end = chars
+            .find(|&(_, c)| char_width(c) > 0)
+            .map_or(rest.len(), |(i, _)| i);
+        let symbol = &rest[..end];
+        let width = cluster_width(symbol);
+        let col = self.col;
+        self.pos += end;
+        self.col = self.col.saturating_add(width);
+        while self.runs.first().is_some_and(|r| r.end() <= u32::from(col)) {
+            self.runs = &self.runs[1..];
+        }
+        let style = match self.runs.first() {
+            Some(r) if r.start <= col => r.style,
+            _ => CellStyle::default(),
+        };
+        Some(LineCell {
+            col,
+            width,
+            symbol,
+            style,
+        })
+    }
+}
+
+/// Width of a character that starts a cell (1 or 2, as vt100 lays it out), or 0 for a
+/// character that joins the previous cell.
+pub(crate) fn char_width(c: char) -> u16 {
+    match c.width() {
+        Some(0) => 0,
+        Some(1) | None => 1,
+        Some(_) => 2,
+    }
+}
+
+/// Width of a whole cell's text: its first character's, widened by an emoji selector.
+pub(crate) fn cluster_width(symbol: &str) -> u16 {
+    let base = symbol.chars().next().map_or(1, char_width).max(1);
+    if base == 1 && symbol.contains('\u{fe0f}') && symbol.width() > 1 {
+        2
+    } else {
+        base
+    }
+}
+
+/// Characters that must never reach the host terminal: C0/C1 controls and DEL, bidi
+/// overrides and isolates, and line/paragraph separators.
+pub(crate) fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}'
+        )
+        || matches!(c, '\u{2066}'..='\u{2069}')
+}
+
+/// `s` with unsafe characters removed, or U+FFFD when the first character was unsafe (so
+/// that a cell keeps its width). Borrows in the common case.
+pub(crate) fn sanitize(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !is_unsafe_char(c) {
+            out.push(c);
+        } else if char_width(c) > 0 {
+            out.push('\u{fffd}');
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Rough size of a heap block of `n` bytes with allocator overhead.
+fn alloc_size(n: usize) -> usize {
+    if n == 0 {
+        0
+    } else {
+        (n + 8).next_multiple_of(16).max(32)
+    }
+}
+
+/// Bounded ring of scrolled-off lines; index 0 is the oldest.
+#[derive(Debug, Default)]
+pub struct Scrollback {
+    lines: VecDeque<Line>,
+    capacity: usize,
+    heap: usize,
+}
+
+impl Scrollback {
+    pub fn new(capacity_lines: usize) -> Self {
+        Self {
+            lines: VecDeque::new(),
+            capacity: capacity_lines,
+            heap: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The `i`th line, 0 being the oldest held.
+    pub fn line(&self, i: usize) -> Option<&Line> {
+        self.lines.get(i)
+    }
+
+    /// All lines, oldest first.
+    pub fn lines(&self) -> impl DoubleEndedIterator<Item = &Line> + ExactSizeIterator {
+        self.lines.iter()
+    }
+
+    /// Appends a line, evicting the oldest when full. `runs` must be sorted by column and
+    /// must not overlap; unsafe characters in `text` are dropped.
+    pub fn push(&mut self, text: &str, runs: &[StyleRun]) {
+        if self.capacity == 0 {
+            return;
+        }
+        let text = sanitize(text);
+        let text = trim_blank_tail(&text, runs);
+        let mut line = if self.lines.len() >= self.capacity {
+            let old = self.lines.pop_front().unwrap_or_default();
+            self.heap -= old.heap_bytes();
+            old
+        } else {
+            if self.lines.len() == self.lines.capacity() {
+                let grow = self
+                    .lines
+                    .len()
+                    .max(64)
+                    .min(self.capacity - self.lines.len());
+                self.lines.reserve_exact(grow);
+            }
+            Line::default()
+        };
+        // Recycled buffers are kept unless much larger than needed.
+        if line.text.capacity() > text.len() + text.len() / 4 + 16 {
+            line.text = String::new();
+        }
+        line.text.clear();
+        line.text.reserve_exact(text.len());
+        line.text.push_str(text);
+        if line.runs.capacity() > runs.len() + runs.len() / 4 + 2 {
+            line.runs = Vec::new();
+        }
+        line.runs.clear();
+        line.runs.reserve_exact(runs.len());
+        line.runs.extend_from_slice(runs);
+        self.heap += line.heap_bytes();
+        self.lines.push_back(line);
+    }
+
+    /// Changes the bound, evicting the oldest lines if needed.
+    pub fn set_capacity(&mut self, capacity_lines: usize) {
+        self.capacity = capacity_lines;
+        while self.lines.len() > capacity_lines {
+            if let Some(old) = self.lines.pop_front() {
+                self.heap -= old.heap_bytes();
+            }
+        }
+        self.lines.shrink_to(capacity_lines);
+    }
+
+    pub fn clear(&mut self) {
+        self.lines.clear();
+        self.heap = 0;
+    }
+
+    /// Estimated bytes held: the ring's slots plus each line's heap blocks.
+    pub fn memory_bytes(&self) -> usize {
+        size_of::<Self>() + self.lines.capacity() * size_of::<Line>() + self.heap
+    }
+}
+
+/// Drops trailing spaces that no style run covers.
+fn trim_blank_tail<'t>(text: &'t str, runs: &[StyleRun]) -> &'t str {
+    let trimmed = text.trim_end_matches(' ');
+    let spaces = text.len() - trimmed.len();
+    if spaces == 0 {
+        return text;
+    }
+    let Some(styled_end) = runs.last().map(StyleRun::end) else {
+        return trimmed;
+    };
+    let cols: u32 = Cells {
+        text,
+        pos: 0,
+        col: 0,
+        runs: &[],
+    }
+    .map(|c| u32::from(c.width))
+    .sum();
+    let free = usize::try_from(cols.saturating_sub(styled_end)).unwrap_or(usize::MAX);
+    &text[..text.len() - spaces.min(free)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn red() -> CellStyle {
+        CellStyle {
+            fg: Color::Indexed(1),
+            ..CellStyle::default()
+        }
+    }
+
+    #[test]
+    fn ring_is_bounded_and_evicts_oldest() {
+        let mut sb = Scrollback::new(3);
+        for i in 0..5 {
+            sb.push(&format!("line {i}"), &[]);
+        }
+        assert_eq!((sb.len(), sb.capacity()), (3, 3));
+        let texts: Vec<&str> = sb.lines().map(Line::text).collect();
+        assert_eq!(texts, ["line 2", "line 3", "line 4"]);
+        assert!(sb.line(3).is_none());
+        sb.set_capacity(1);
+        assert_eq!(sb.line(0).map(Line::text), Some("line 4"));
+        let mut none = Scrollback::new(0);
+        none.push("x", &[]);
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn memory_estimate_tracks_lines() {
+        let mut sb = Scrollback::new(100);
+        let empty = sb.memory_bytes();
+        for _ in 0..200 {
+            sb.push(
+                &"x".repeat(200),
+                &[StyleRun {
+                    start: 0,
+                    len: 4,
+                    style: red(),
+                }],
+            );
+        }
+        let full = sb.memory_bytes();
+        assert!(
+            full > empty + 100 * 200 && full < empty + 100 * 400,
+            "{full}"
+        );
+        sb.clear();
+        assert!(sb.memory_bytes() < full - 100 * 200);
+    }
+
+    #[test]
+    fn runs_round_trip_and_blank_tail_is_trimmed() {
+        let mut sb = Scrollback::new(4);
+        let run = StyleRun {
+            start: 1,
+            len: 3,
+            style: red(),
+        };
+        sb.push("abcd  ", &[run]);
+        sb.push(
+            "ab  ",
+            &[StyleRun {
+                start: 2,
+                len: 1,
+                style: red(),
+            }],
+        );
+        sb.push("plain   ", &[]);
+        let line = sb.line(0).expect("line");
+        assert_eq!((line.text(), line.runs()), ("abcd", &[run][..]));
+        assert_eq!(line.style_at(0), CellStyle::default());
+        assert_eq!(line.style_at(3), red());
+        assert_eq!(sb.line(1).map(Line::text), Some("ab "));
+        assert_eq!(sb.line(2).map(Line::text), Some("plain"));
+    }
+
+    #[test]
+    fn cells_carry_columns_widths_and_styles() {
+        let line = Line {
+            text: "a\u{4e2d}e\u{301}\u{2764}\u{fe0f}z".into(),
+            runs: vec![StyleRun {
+                start: 1,
+                len: 2,
+                style: red(),
+            }],
+        };
+        let cells: Vec<(u16, u16, &str, bool)> = line
+            .cells()
+            .map(|c| (c.col, c.width, c.symbol, c.style == red()))
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                (0, 1, "a", false),
+                (1, 2, "\u{4e2d}", true),
+                (3, 1, "e\u{301}", false),
+                (4, 2, "\u{2764}\u{fe0f}", false),
+                (6, 1, "z", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn unsafe_characters_never_stored() {
+        let mut sb = Scrollback::new(2);
+        sb.push("a\u{202e}b\x07c\u{9b}d\u{2066}", &[]);
+        // Controls take a column in vt100, so they become U+FFFD; zero-width ones vanish.
+        assert_eq!(sb.line(0).map(Line::text), Some("ab\u{fffd}c\u{fffd}d"));
+        assert_eq!(sanitize("\u{85}x"), "\u{fffd}x");
+        assert!(matches!(sanitize("plain \u{4e2d}"), Cow::Borrowed(_)));
+    }
+}

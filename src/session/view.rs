@@ -1,0 +1,329 @@
+//! The ratatui widget that draws an [`Emulator`]: the live screen, or scrollback lines on top
+//! with the screen pushed down, clipped to the given area, with an optional reversed cursor.
+
+use ratatui::buffer::{Buffer, Cell};
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier};
+use ratatui::widgets::Widget;
+
+use crate::session::emulator::Emulator;
+use crate::session::scrollback::{self, Attrs, CellStyle, Line};
+
+/// Draws one emulator into a ratatui buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct TerminalView<'a> {
+    emulator: &'a Emulator,
+    lines_back: usize,
+    show_cursor: bool,
+}
+
+impl<'a> TerminalView<'a> {
+    pub fn new(emulator: &'a Emulator) -> Self {
+        Self {
+            emulator,
+            lines_back: 0,
+            show_cursor: false,
+        }
+    }
+
+    /// 0 shows the live screen; n shows the newest n scrollback lines above the screen,
+    /// which is pushed down (clamped to the scrollback held).
+    #[must_use]
+    pub fn scroll(mut self, lines_back: usize) -> Self {
+        self.lines_back = lines_back;
+        self
+    }
+
+    /// Draws the cursor as a reversed cell (only on the live screen, when visible).
+    #[must_use]
+    pub fn show_cursor(mut self, on: bool) -> Self {
+        self.show_cursor = on;
+        self
+    }
+}
+
+impl Widget for TerminalView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let area = area.intersection(buf.area);
+        if area.is_empty() {
+            return;
+        }
+        let sb = self.emulator.scrollback();
+        let back = self.lines_back.min(sb.len());
+        let screen = self.emulator.screen();
+        let (screen_rows, cols) = self.emulator.size();
+        for y in 0..area.height {
+            let row = usize::from(y);
+            if row < back {
+                if let Some(line) = sb.line(sb.len() - back + row) {
+                    draw_line(line, area, y, buf);
+                    continue;
+                }
+            } else if let Ok(screen_row) = u16::try_from(row - back)
+                && screen_row < screen_rows
+            {
+                draw_screen_row(screen, (screen_row, cols), area, y, buf);
+                continue;
+            }
+            clear(buf, area, y, 0);
+        }
+        if self.show_cursor
+            && back == 0
+            && let Some((row, col)) = self.emulator.cursor()
+            && row < area.height
+            && col < area.width
+        {
+            let cell = &mut buf[(area.x + col, area.y + row)];
+            cell.modifier.toggle(Modifier::REVERSED);
+        }
+    }
+}
+
+/// Draws screen row `row` (of `cols` columns) into line `y` of `area`.
+fn draw_screen_row(
+    screen: &vt100::Screen,
+    (row, cols): (u16, u16),
+    area: Rect,
+    y: u16,
+    buf: &mut Buffer,
+) {
+    let width = area.width.min(cols);
+    let mut x = 0;
+    while x < width {
+        let Some(cell) = screen.cell(row, x) else {
+            break;
+        };
+        let (fg, bg, modifier) = vt100_style(cell);
+        let out = &mut buf[(area.x + x, area.y + y)];
+        out.reset();
+        out.fg = fg;
+        out.bg = bg;
+        out.modifier = modifier;
+        if cell.is_wide() && x + 1 < width {
+            out.set_symbol(&scrollback::sanitize(cell.contents()));
+            continuation(&mut buf[(area.x + x + 1, area.y + y)], fg, bg, modifier);
+            x += 2;
+            continue;
+        }
+        if cell.has_contents() && !cell.is_wide() && !cell.is_wide_continuation() {
+            out.set_symbol(&scrollback::sanitize(cell.contents()));
+        }
+        x += 1;
+    }
+    clear(buf, area, y, x);
+}
+
+/// Draws a scrollback line into line `y` of `area`.
+fn draw_line(line: &Line, area: Rect, y: u16, buf: &mut Buffer) {
+    let mut x = 0;
+    for cell in line.cells() {
+        if cell.col >= area.width {
+            break;
+        }
+        x = cell.col;
+        let (fg, bg, modifier) = our_style(cell.style);
+        let out = &mut buf[(area.x + x, area.y + y)];
+        out.reset();
+        out.fg = fg;
+        out.bg = bg;
+        out.modifier = modifier;
+        if cell.width == 2 {
+            if x + 1 >= area.width {
+                x += 1;
+                break;
+            }
+            continuation(&mut buf[(area.x + x + 1, area.y + y)], fg, bg, modifier);
+        }
+        buf[(area.x + x, area.y + y)].set_symbol(cell.symbol);
+        x += cell.width;
+    }
+    clear(buf, area, y, x);
+}
+
+/// The hidden second column of a wide character: blank, as ratatui leaves it.
+fn continuation(out: &mut Cell, fg: Color, bg: Color, modifier: Modifier) {
+    out.reset();
+    out.fg = fg;
+    out.bg = bg;
+    out.modifier = modifier;
+}
+
+/// Blanks line `y` of `area` from column `from`.
+fn clear(buf: &mut Buffer, area: Rect, y: u16, from: u16) {
+    for x in from..area.width {
+        buf[(area.x + x, area.y + y)].reset();
+    }
+}
+
+fn vt100_style(cell: &vt100::Cell) -> (Color, Color, Modifier) {
+    let mut modifier = Modifier::empty();
+    for (on, m) in [
+        (cell.bold(), Modifier::BOLD),
+        (cell.dim(), Modifier::DIM),
+        (cell.italic(), Modifier::ITALIC),
+        (cell.underline(), Modifier::UNDERLINED),
+        (cell.inverse(), Modifier::REVERSED),
+    ] {
+        if on {
+            modifier |= m;
+        }
+    }
+    (
+        vt100_color(cell.fgcolor()),
+        vt100_color(cell.bgcolor()),
+        modifier,
+    )
+}
+
+fn vt100_color(color: vt100::Color) -> Color {
+    match color {
+        vt100::Color::Default => Color::Reset,
+        vt100::Color::Idx(i) => indexed(i),
+        vt100::Color::Rgb(r, g, b) => Color::Rgb(r, g, b),
+    }
+}
+
+fn our_style(style: CellStyle) -> (Color, Color, Modifier) {
+    let mut modifier = Modifier::empty();
+    for (a, m) in [
+        (Attrs::BOLD, Modifier::BOLD),
+        (Attrs::DIM, Modifier::DIM),
+        (Attrs::ITALIC, Modifier::ITALIC),
+        (Attrs::UNDERLINE, Modifier::UNDERLINED),
+        (Attrs::INVERSE, Modifier::REVERSED),
+    ] {
+        if style.attrs.contains(a) {
+            modifier |= m;
+        }
+    }
+    (our_color(style.fg), our_color(style.bg), modifier)
+}
+
+fn our_color(color: scrollback::Color) -> Color {
+    match color {
+        scrollback::Color::Default => Color::Reset,
+        scrollback::Color::Indexed(i) => indexed(i),
+        scrollback::Color::Rgb(r, g, b) => Color::Rgb(r, g, b),
+    }
+}
+
+/// Palette colour `i`; the 16 basic ones by name so 16-colour hosts draw them too.
+fn indexed(i: u8) -> Color {
+    const BASIC: [Color; 16] = [
+        Color::Black,
+        Color::Red,
+        Color::Green,
+        Color::Yellow,
+        Color::Blue,
+        Color::Magenta,
+        Color::Cyan,
+        Color::Gray,
+        Color::DarkGray,
+        Color::LightRed,
+        Color::LightGreen,
+        Color::LightYellow,
+        Color::LightBlue,
+        Color::LightMagenta,
+        Color::LightCyan,
+        Color::White,
+    ];
+    BASIC
+        .get(usize::from(i))
+        .copied()
+        .unwrap_or(Color::Indexed(i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(view: TerminalView<'_>, area: Rect) -> Buffer {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 12, 5));
+        buf[(11, 4)].set_symbol("#");
+        view.render(area, &mut buf);
+        buf
+    }
+
+    /// The symbols of row `y` of the 12x5 test buffer.
+    fn row_text(buf: &Buffer, y: u16) -> String {
+        (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect()
+    }
+
+    #[test]
+    fn cells_map_colours_attributes_and_wide_chars() {
+        let mut emu = Emulator::new(2, 6, 10);
+        emu.feed(b"\x1b[1;31;44ma\x1b[0;2;3;4;7;38;5;100;48;2;9;8;7mb\x1b[m\xe4\xb8\xadc\x1b[93mZ");
+        let buf = render(TerminalView::new(&emu), Rect::new(0, 0, 8, 3));
+        let a = &buf[(0, 0)];
+        assert_eq!(
+            (a.symbol(), a.fg, a.bg, a.modifier),
+            ("a", Color::Red, Color::Blue, Modifier::BOLD)
+        );
+        let b = &buf[(1, 0)];
+        let mods = Modifier::DIM | Modifier::ITALIC | Modifier::UNDERLINED | Modifier::REVERSED;
+        assert_eq!(
+            (b.fg, b.bg, b.modifier),
+            (Color::Indexed(100), Color::Rgb(9, 8, 7), mods)
+        );
+        assert_eq!(
+            (buf[(2, 0)].symbol(), buf[(3, 0)].symbol()),
+            ("\u{4e2d}", " ")
+        );
+        assert_eq!(buf[(4, 0)].symbol(), "c");
+        assert_eq!(
+            (buf[(5, 0)].symbol(), buf[(5, 0)].fg),
+            ("Z", Color::LightYellow)
+        );
+        assert_eq!(row_text(&buf, 1), "            ");
+        // Outside the area nothing is touched; inside but beyond the emulator is blank.
+        assert_eq!(buf[(11, 4)].symbol(), "#");
+        assert_eq!((buf[(6, 0)].symbol(), buf[(6, 0)].bg), (" ", Color::Reset));
+    }
+
+    #[test]
+    fn cursor_is_reversed_only_when_asked_and_visible() {
+        let mut emu = Emulator::new(3, 5, 10);
+        emu.feed(b"ab\x1b[7mc\x1b[m");
+        let area = Rect::new(1, 1, 5, 3);
+        let plain = render(TerminalView::new(&emu), area);
+        assert_eq!(plain[(4, 1)].modifier, Modifier::empty());
+        let shown = render(TerminalView::new(&emu).show_cursor(true), area);
+        assert_eq!(shown[(4, 1)].modifier, Modifier::REVERSED);
+        emu.feed(b"\x1b[D");
+        let on_reversed = render(TerminalView::new(&emu).show_cursor(true), area);
+        assert_eq!(on_reversed[(3, 1)].modifier, Modifier::empty());
+        emu.feed(b"\x1b[?25l");
+        let hidden = render(TerminalView::new(&emu).show_cursor(true), area);
+        assert_eq!(hidden[(3, 1)].modifier, Modifier::REVERSED);
+    }
+
+    #[test]
+    fn scrolled_view_puts_styled_history_above_the_screen() {
+        let mut emu = Emulator::new(2, 4, 10);
+        emu.feed(b"\x1b[32mg\xe4\xb8\xadx\x1b[m\r\n2\r\n3\r\n4");
+        assert_eq!(emu.scrollback().len(), 2);
+        let area = Rect::new(0, 0, 4, 4);
+        let view = TerminalView::new(&emu).show_cursor(true).scroll(5);
+        let buf = render(view, area);
+        let rows: Vec<String> = (0..4)
+            .map(|y| row_text(&buf, y).trim_end().into())
+            .collect();
+        assert_eq!(rows, ["g\u{4e2d} x", "2", "3", "4"]);
+        assert_eq!(
+            (buf[(0, 0)].fg, buf[(1, 0)].fg, buf[(3, 0)].fg),
+            (Color::Green, Color::Green, Color::Green)
+        );
+        assert!(
+            buf.content
+                .iter()
+                .all(|c| !c.modifier.contains(Modifier::REVERSED))
+        );
+        // One line back in a 2-row area: history line "2", then the first screen row.
+        let buf = render(TerminalView::new(&emu).scroll(1), Rect::new(0, 0, 3, 2));
+        let rows = (row_text(&buf, 0), row_text(&buf, 1));
+        assert_eq!((rows.0.trim_end(), rows.1.trim_end()), ("2", "3"));
+        // A wide char that does not fit the clip is drawn as a blank.
+        let buf = render(TerminalView::new(&emu).scroll(2), Rect::new(0, 0, 2, 1));
+        assert_eq!(&row_text(&buf, 0)[..2], "g ");
+    }
+}

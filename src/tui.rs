@@ -1,0 +1,57 @@
+//! The host terminal for the console: raw mode, alternate screen, mouse and bracketed
+//! paste on entry; all of it undone on leave, on panic (through the hook `main` installs)
+//! and on every exit path.
+
+use std::io::{Stdout, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Takes over the terminal.
+pub fn enter() -> std::io::Result<Term> {
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    let mut out = std::io::stdout();
+    if let Err(e) = execute!(
+        out,
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    ) {
+        leave();
+        return Err(e);
+    }
+    let term = Terminal::new(CrosstermBackend::new(std::io::stdout()));
+    if term.is_err() {
+        leave();
+    }
+    term
+}
+
+/// Gives the terminal back as it was (idempotent; safe from a panic hook).
+pub fn leave() {
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        let mut out = std::io::stdout();
+        let _ = execute!(
+            out,
+            DisableBracketedPaste,
+            DisableMouseCapture,
+            LeaveAlternateScreen,
+            crossterm::cursor::Show
+        );
+        let _ = out.flush();
+        let _ = disable_raw_mode();
+    }
+}

@@ -1,0 +1,76 @@
+//! The containers pane: id (and name), task state, pid, number of execs, image.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::widgets::{Cell, Row, Table, TableState};
+
+use super::{focused, pane_block, safe, selected_style};
+use crate::app::{App, Mode, Pane};
+use crate::domain::TaskState;
+use crate::monitor::Scope;
+
+pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let scope = match &app.scope {
+        Scope::All => "all namespaces".to_owned(),
+        Scope::One(ns) => ns.to_string(),
+    };
+    let visible = app.visible_containers();
+    let filter = match (&app.mode, app.filter.is_empty()) {
+        (Mode::Filter, _) => format!(" /{}▏", app.filter),
+        (_, false) => format!(" /{}", app.filter),
+        _ => String::new(),
+    };
+    let title = format!(" Containers · {scope} · {}{filter} ", visible.len());
+    let all_ns = matches!(app.scope, Scope::All);
+    // Only the rows that fit are built.
+    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let first = app.selected_container.saturating_sub(height - 1);
+    let rows = visible.iter().skip(first).take(height).map(|c| {
+        let mut name = c.id.to_string();
+        if let Some(n) = c.display_name().filter(|n| *n != c.id.as_str()) {
+            name = format!("{n} ({name})");
+        }
+        if all_ns {
+            name = format!("{}/{name}", c.namespace);
+        }
+        let (state, pid, colour) = match c.task {
+            Some(t) => (
+                t.state.to_string(),
+                t.pid.to_string(),
+                match t.state {
+                    TaskState::Running => Color::Green,
+                    TaskState::Paused | TaskState::Pausing => Color::Yellow,
+                    _ => Color::Red,
+                },
+            ),
+            None => ("no task".into(), "-".into(), Color::DarkGray),
+        };
+        Row::new::<Vec<Cell<'_>>>(vec![
+            safe(&name).into(),
+            ratatui::text::Span::styled(state, Style::new().fg(colour)).into(),
+            pid.into(),
+            app.exec_count(&c.key()).to_string().into(),
+            safe(&c.image).into(),
+        ])
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Fill(3),
+            Constraint::Length(8),
+            Constraint::Length(7),
+            Constraint::Length(5),
+            Constraint::Fill(2),
+        ],
+    )
+    .header(
+        Row::new(["CONTAINER", "TASK", "PID", "EXECS", "IMAGE"])
+            .style(Style::new().fg(Color::DarkGray)),
+    )
+    .row_highlight_style(selected_style(focused(app, Pane::Containers)))
+    .block(pane_block(title, focused(app, Pane::Containers)));
+    let mut state = TableState::default()
+        .with_selected((!visible.is_empty()).then_some(app.selected_container - first));
+    f.render_stateful_widget(table, area, &mut state);
+}

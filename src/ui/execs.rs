@@ -1,0 +1,84 @@
+//! The execs pane: the selected container's execs, live and collected, own and foreign.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::Span;
+use ratatui::widgets::{Cell, Row, Table, TableState};
+
+use super::{clock, focused, pane_block, safe, selected_style};
+use crate::app::{App, Pane};
+use crate::registry::{ExecState, Origin};
+
+pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let execs = app.visible_execs();
+    let name = app
+        .selected_container()
+        .map_or_else(|| "-".to_owned(), |c| c.id.to_string());
+    let title = format!(" Execs · {} · {} ", safe(&name), execs.len());
+    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let first = app.selected_exec.saturating_sub(height - 1);
+    let rows = execs.iter().skip(first).take(height).map(|r| {
+        let colour = match r.state {
+            ExecState::Running => Color::Green,
+            ExecState::Created => Color::Yellow,
+            ExecState::Exited if r.exit_code == Some(0) => Color::Gray,
+            ExecState::Collected => Color::DarkGray,
+            _ => Color::Red,
+        };
+        let mut state = r.state.to_string();
+        if let Some(c) = r.exit_code {
+            state = format!("{state} {c}");
+        }
+        if r.can_remove && r.state != ExecState::Collected {
+            state.push_str(" (gc)");
+        }
+        // Our ids share a prefix: show what tells them apart.
+        let id = r
+            .key
+            .exec
+            .as_str()
+            .strip_prefix(crate::runtime::exec::EXEC_ID_PREFIX)
+            .unwrap_or(r.key.exec.as_str());
+        let short: String = id.chars().take(12).collect();
+        let origin = if r.origin == Origin::Own {
+            "own"
+        } else {
+            "foreign"
+        };
+        let started = r.started_at.map_or_else(|| "-".to_owned(), clock);
+        Row::new::<Vec<Cell<'_>>>(vec![
+            safe(&short).into(),
+            safe(&r.command_line()).into(),
+            if r.pid == 0 {
+                "-".to_owned()
+            } else {
+                r.pid.to_string()
+            }
+            .into(),
+            Span::styled(state, Style::new().fg(colour)).into(),
+            format!("{origin}{}", if r.tty { " tty" } else { "" }).into(),
+            started.into(),
+        ])
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(12),
+            Constraint::Fill(1),
+            Constraint::Length(6),
+            Constraint::Length(13),
+            Constraint::Length(11),
+            Constraint::Length(8),
+        ],
+    )
+    .header(
+        Row::new(["EXEC", "COMMAND", "PID", "STATE", "ORIGIN", "STARTED"])
+            .style(Style::new().fg(Color::DarkGray)),
+    )
+    .row_highlight_style(selected_style(focused(app, Pane::Execs)))
+    .block(pane_block(title, focused(app, Pane::Execs)));
+    let mut state = TableState::default()
+        .with_selected((!execs.is_empty()).then_some(app.selected_exec - first));
+    f.render_stateful_widget(table, area, &mut state);
+}

@@ -1,0 +1,92 @@
+//! Pure rendering of `&App`: one pane or popup per file. Never awaits, locks or sends.
+
+mod containers;
+mod events;
+mod execs;
+mod form;
+mod help;
+mod popup;
+mod status;
+mod tabs;
+
+use ratatui::Frame;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{Block, BorderType};
+
+use crate::app::{App, Mode, Pane};
+
+/// Draws the whole screen.
+pub fn render(app: &App, f: &mut Frame<'_>) {
+    let l = app.layout;
+    containers::render(app, f, l.containers);
+    execs::render(app, f, l.execs);
+    events::render(app, f, l.events);
+    tabs::render(app, f, l.tab_bar, l.terminal);
+    status::render(app, f, l.status);
+    match &app.mode {
+        Mode::Help => help::render(app, f),
+        Mode::Confirm(c) => popup::confirm(app, c, f),
+        Mode::Form(form) => form::render(form, f),
+        Mode::Navigate | Mode::Terminal | Mode::Filter => {}
+    }
+}
+
+/// A pane's frame: highlighted when it has the focus.
+fn pane_block(title: String, focused: bool) -> Block<'static> {
+    let style = if focused {
+        Style::new().fg(Color::Cyan)
+    } else {
+        Style::new().fg(Color::DarkGray)
+    };
+    Block::bordered()
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(style)
+        .title(title)
+        .title_style(Style::new().add_modifier(Modifier::BOLD))
+}
+
+fn focused(app: &App, pane: Pane) -> bool {
+    matches!(app.mode, Mode::Navigate | Mode::Filter) && app.focus == pane
+}
+
+/// Style of the selected row.
+fn selected_style(focused: bool) -> Style {
+    if focused {
+        Style::new()
+            .bg(Color::Blue)
+            .fg(Color::White)
+            .add_modifier(Modifier::BOLD)
+    } else {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+}
+
+/// `h:m:s` of a time, local clock not assumed: UTC.
+fn clock(t: std::time::SystemTime) -> String {
+    let s = crate::domain::format_time(t);
+    s.get(11..19).unwrap_or("--:--:--").to_owned()
+}
+
+#[cfg(test)]
+mod tests;
+
+/// Text from containers or containerd made safe to draw: control characters (escape
+/// sequences, C1, bidi overrides) are shown as `�` instead of reaching the host terminal.
+fn safe(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control()
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+            {
+                '�'
+            } else {
+                c
+            }
+        })
+        .collect()
+}

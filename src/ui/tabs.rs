@@ -1,0 +1,109 @@
+//! The tab bar and the active tab's terminal (or a welcome when no tab is open).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+
+use super::safe;
+use crate::app::layout::tab_spans;
+use crate::app::tab::TabState;
+use crate::app::{App, Mode};
+use crate::session::view::TerminalView;
+
+pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
+    let titles = app.tab_titles();
+    let spans = tab_spans(&titles, bar);
+    let buf = f.buffer_mut();
+    for (i, ((x0, x1), title)) in spans.iter().zip(&titles).enumerate() {
+        let style = if i == app.active {
+            Style::new()
+                .bg(Color::Cyan)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().bg(Color::DarkGray).fg(Color::White)
+        };
+        let width = usize::from(x1.saturating_sub(*x0));
+        buf.set_stringn(*x0, bar.y, format!(" {} ", safe(title)), width, style);
+    }
+    let terminal_mode = matches!(app.mode, Mode::Terminal);
+    let Some(tab) = app.active_tab() else {
+        let help = vec![
+            Line::from("No exec open."),
+            Line::from(""),
+            Line::from(format!(
+                "Enter on a container opens its shell ({}).",
+                app.settings.shell.join(", else ")
+            )),
+            Line::from("e opens the form for any command, user, directory, env, tty."),
+            Line::from(format!(
+                "In a tab every key goes to the exec; {} returns here and leaves it running.",
+                app.settings.detach_keys
+            )),
+            Line::from("x closes a tab and kills its exec. ? lists every key."),
+        ];
+        let block = Block::bordered()
+            .border_style(Style::new().fg(Color::DarkGray))
+            .title(" Terminal ");
+        f.render_widget(
+            Paragraph::new(help).wrap(Wrap { trim: false }).block(block),
+            area,
+        );
+        return;
+    };
+    let state_colour = match &tab.state {
+        TabState::Running { .. } | TabState::Starting => Color::Green,
+        TabState::Exited {
+            code: Some(0),
+            killed: false,
+        } => Color::Gray,
+        _ => Color::Red,
+    };
+    let mut title = vec![
+        Span::raw(" "),
+        Span::styled(safe(&tab.title), Style::new().add_modifier(Modifier::BOLD)),
+        Span::raw(" · "),
+        Span::styled(tab.state.label(), Style::new().fg(state_colour)),
+    ];
+    if tab.scroll > 0 {
+        title.push(Span::styled(
+            format!(" · scrolled back {} lines", tab.scroll),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    title.push(Span::raw(" "));
+    let border = if terminal_mode {
+        Style::new().fg(Color::Green)
+    } else {
+        Style::new().fg(Color::DarkGray)
+    };
+    let block = Block::bordered()
+        .border_type(if terminal_mode {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(border)
+        .title(Line::from(title));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let view = TerminalView::new(&tab.emulator)
+        .scroll(tab.scroll)
+        .show_cursor(terminal_mode && tab.state.is_running());
+    f.render_widget(view, inner);
+    if let TabState::Failed { message, .. } = &tab.state {
+        let text = Paragraph::new(vec![
+            Line::styled(
+                "The exec could not start:",
+                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            ),
+            Line::from(safe(message)),
+            Line::from(""),
+            Line::from("x dismisses this tab."),
+        ])
+        .wrap(Wrap { trim: false });
+        f.render_widget(text, inner);
+    }
+}
