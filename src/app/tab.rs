@@ -52,7 +52,7 @@ impl TabState {
                 code: None,
                 killed: false,
             } => "exited".into(),
-            Self::Failed { code, message } => format!("failed to start: {message} ({code})"),
+            Self::Failed { code, .. } => format!("failed to start ({code})"),
         }
     }
 

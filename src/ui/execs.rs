@@ -18,6 +18,8 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     let title = format!(" Execs · {} · {} ", safe(&name), execs.len());
     let height = usize::from(area.height.saturating_sub(3)).max(1);
     let first = app.selected_exec.saturating_sub(height - 1);
+    // Pid and start time only where they leave the command room.
+    let wide = area.width >= 76;
     let rows = execs.iter().skip(first).take(height).map(|r| {
         let colour = match r.state {
             ExecState::Running => Color::Green,
@@ -47,37 +49,40 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
             "foreign"
         };
         let started = r.started_at.map_or_else(|| "-".to_owned(), clock);
-        Row::new::<Vec<Cell<'_>>>(vec![
+        let mut cells: Vec<Cell<'_>> = vec![
             safe(&short).into(),
             safe(&r.command_line()).into(),
-            if r.pid == 0 {
-                "-".to_owned()
-            } else {
-                r.pid.to_string()
-            }
-            .into(),
             Span::styled(state, Style::new().fg(colour)).into(),
             format!("{origin}{}", if r.tty { " tty" } else { "" }).into(),
-            started.into(),
-        ])
+        ];
+        if wide {
+            cells.push(
+                if r.pid == 0 {
+                    "-".to_owned()
+                } else {
+                    r.pid.to_string()
+                }
+                .into(),
+            );
+            cells.push(started.into());
+        }
+        Row::new(cells)
     });
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(12),
-            Constraint::Fill(1),
-            Constraint::Length(6),
-            Constraint::Length(13),
-            Constraint::Length(11),
-            Constraint::Length(8),
-        ],
-    )
-    .header(
-        Row::new(["EXEC", "COMMAND", "PID", "STATE", "ORIGIN", "STARTED"])
-            .style(Style::new().fg(Color::DarkGray)),
-    )
-    .row_highlight_style(selected_style(focused(app, Pane::Execs)))
-    .block(pane_block(title, focused(app, Pane::Execs)));
+    let mut widths = vec![
+        Constraint::Length(12),
+        Constraint::Fill(1),
+        Constraint::Length(12),
+        Constraint::Length(11),
+    ];
+    let mut header = vec!["EXEC", "COMMAND", "STATE", "ORIGIN"];
+    if wide {
+        widths.extend([Constraint::Length(6), Constraint::Length(8)]);
+        header.extend(["PID", "STARTED"]);
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(Style::new().fg(Color::DarkGray)))
+        .row_highlight_style(selected_style(focused(app, Pane::Execs)))
+        .block(pane_block(title, focused(app, Pane::Execs)));
     let mut state = TableState::default()
         .with_selected((!execs.is_empty()).then_some(app.selected_exec - first));
     f.render_stateful_widget(table, area, &mut state);

@@ -1,1 +1,124 @@
+//! Snapshots of every pane and popup, rendered into a fixed-size `TestBackend`.
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::app::App;
+use crate::app::msg::Msg;
+use crate::app::tests::{app, open_shell};
+use crate::domain::{ExecKey, RuntimeEvent};
+use crate::runtime::events::FeedItem;
+
+fn draw(app: &App) -> String {
+    let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    t.draw(|f| super::render(app, f)).expect("draw");
+    t.backend().to_string()
+}
+
+fn key(app: &mut App, code: KeyCode, mods: KeyModifiers) {
+    app.update(Msg::Key(KeyEvent::new(code, mods)));
+}
+
+#[test]
+fn empty_console() {
+    insta::assert_snapshot!(draw(&app()));
+}
+
+#[test]
+fn a_shell_tab_with_output_and_a_foreign_exec() {
+    let mut a = app();
+    let tab = open_shell(&mut a, "execmux-0123456789abcdef");
+    a.update(Msg::Output {
+        tab,
+        bytes: b"\x1b[1;32mweb\x1b[0m:/# ls\r\nbin  etc  tmp\r\n\x1b[1;32mweb\x1b[0m:/# ".to_vec(),
+    });
+    let foreign = ExecKey {
+        namespace: "demo".into(),
+        container: "web".into(),
+        exec: "ctr-7".into(),
+    };
+    a.update(Msg::Feed(FeedItem::Event {
+        at: None,
+        event: RuntimeEvent::ExecAdded {
+            exec: foreign.clone(),
+        },
+    }));
+    a.update(Msg::Feed(FeedItem::Event {
+        at: None,
+        event: RuntimeEvent::ExecStarted {
+            exec: foreign,
+            pid: 99,
+        },
+    }));
+    insta::assert_snapshot!(draw(&a));
+}
+
+#[test]
+fn navigation_with_a_detached_tab_focused_on_execs() {
+    let mut a = app();
+    open_shell(&mut a, "execmux-0123456789abcdef");
+    key(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Tab, KeyModifiers::NONE);
+    insta::assert_snapshot!(draw(&a));
+}
+
+#[test]
+fn help_overlay() {
+    let mut a = app();
+    key(&mut a, KeyCode::Char('?'), KeyModifiers::NONE);
+    insta::assert_snapshot!(draw(&a));
+}
+
+#[test]
+fn confirm_close() {
+    let mut a = app();
+    open_shell(&mut a, "execmux-0123456789abcdef");
+    key(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('x'), KeyModifiers::NONE);
+    insta::assert_snapshot!(draw(&a));
+}
+
+#[test]
+fn form_with_an_error() {
+    let mut a = app();
+    key(&mut a, KeyCode::Char('e'), KeyModifiers::NONE);
+    key(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    insta::assert_snapshot!(draw(&a));
+}
+
+#[test]
+fn failed_start_and_filter() {
+    let mut a = app();
+    let tab = open_shell(&mut a, "execmux-0123456789abcdef");
+    a.update(Msg::StartFailed {
+        tab,
+        message: "exec: \"/bin/sh\": stat /bin/sh: no such file or directory: unknown".into(),
+    });
+    key(&mut a, KeyCode::Char('/'), KeyModifiers::NONE);
+    key(&mut a, KeyCode::Char('w'), KeyModifiers::NONE);
+    key(&mut a, KeyCode::Char('e'), KeyModifiers::NONE);
+    insta::assert_snapshot!(draw(&a));
+}
+
+#[test]
+fn container_text_cannot_reach_the_terminal() {
+    let mut a = app();
+    let evil = ExecKey {
+        namespace: "demo".into(),
+        container: "web".into(),
+        exec: "x\u{1b}]0;pwned\u{7}".into(),
+    };
+    a.update(Msg::Feed(FeedItem::Event {
+        at: None,
+        event: RuntimeEvent::ExecAdded { exec: evil },
+    }));
+    a.update(Msg::Error("bad \u{1b}[2J\u{202e}text".into()));
+    let screen = draw(&a);
+    assert!(
+        !screen.contains('\u{1b}') && !screen.contains('\u{7}') && !screen.contains('\u{202e}')
+    );
+    assert!(screen.contains("x�]0;pwned�"), "{screen}");
+}

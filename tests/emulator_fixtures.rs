@@ -1,0 +1,294 @@
+//! Replays real busybox terminal output (recorded by tests/fixtures/record.py at 24x80,
+//! TERM=xterm) and a hostile escape-sequence sample through the exec emulator.
+
+use execmux::session::emulator::Emulator;
+use execmux::session::scrollback::{Attrs, Color as SbColor, Line, Scrollback, StyleRun};
+use execmux::session::view::TerminalView;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier};
+use ratatui::widgets::Widget;
+
+const VI: &[u8] = include_bytes!("fixtures/vi.bin");
+const TOP: &[u8] = include_bytes!("fixtures/top.bin");
+const LESS: &[u8] = include_bytes!("fixtures/less.bin");
+const SGR: &[u8] = include_bytes!("fixtures/sgr.bin");
+const SEQ: &[u8] = include_bytes!("fixtures/seq.bin");
+const INJECT: &[u8] = include_bytes!("fixtures/inject.bin");
+
+fn emulator() -> Emulator {
+    Emulator::new(24, 80, 1000)
+}
+
+/// Index just past the first occurrence of `needle`.
+fn after(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| i + needle.len())
+        .expect("marker in fixture")
+}
+
+fn rows(emu: &Emulator) -> Vec<String> {
+    let mut rows: Vec<String> = emu.screen_text().split('\n').map(str::to_owned).collect();
+    rows.resize(24, String::new());
+    rows
+}
+
+fn render(view: TerminalView<'_>) -> Buffer {
+    let mut buf = Buffer::empty(Rect::new(0, 0, 80, 24));
+    view.render(buf.area, &mut buf);
+    buf
+}
+
+/// Column of the first cell of row `y` whose symbol starts `text`.
+fn find(buf: &Buffer, y: u16, text: &str) -> u16 {
+    let row: String = (0..80).map(|x| buf[(x, y)].symbol()).collect();
+    let byte = row.find(text).expect("text on row");
+    u16::try_from(row[..byte].chars().count()).expect("column")
+}
+
+#[test]
+fn vi_edits_on_the_alternate_screen_and_restores_the_shell_screen() {
+    let mut emu = emulator();
+    emu.feed(b"$ busybox vi notes.txt\r\n");
+    let quit = after(VI, b":q!") - 3;
+    emu.feed(&VI[..quit]);
+    assert!(emu.alternate_screen());
+    let screen = rows(&emu);
+    assert_eq!(
+        screen[..4],
+        [
+            "hello from vi",
+            "first line of notes",
+            "second line",
+            "third line"
+        ]
+    );
+    assert!(screen[4..23].iter().all(|r| r == "~"));
+    assert_eq!(screen[23], "- notes.txt [Modified] 1/4 25%");
+    assert_eq!(emu.cursor(), Some((0, 12)));
+    // busybox vi reads arrow keys in either form and never sets DECCKM.
+    assert!(!emu.application_cursor() && !emu.bracketed_paste());
+
+    emu.feed(&VI[quit..]);
+    assert!(!emu.alternate_screen());
+    assert_eq!(rows(&emu)[..2], ["$ busybox vi notes.txt", ""]);
+    assert_eq!(emu.cursor(), Some((1, 0)));
+    assert_eq!(
+        emu.scrolled_off(),
+        0,
+        "alternate-screen rows never reach the ring"
+    );
+}
+
+#[test]
+fn top_draws_a_reversed_header_on_the_main_screen() {
+    let mut emu = emulator();
+    emu.feed(TOP);
+    assert!(!emu.alternate_screen());
+    let screen = rows(&emu);
+    assert!(screen[0].starts_with("Mem: ") && screen[1].starts_with("CPU: "));
+    assert!(screen[2].starts_with("Load average: "));
+    assert_eq!(
+        screen[3],
+        "  PID  PPID USER     STAT   VSZ %VSZ %CPU COMMAND"
+    );
+    assert!(screen[4].ends_with("/usr/bin/busybox top -d 1"));
+    assert_eq!(emu.cursor(), Some((5, 0)));
+    let buf = render(TerminalView::new(&emu));
+    assert!((0..49).all(|x| buf[(x, 3)].modifier == Modifier::REVERSED));
+    assert_eq!(buf[(0, 4)].modifier, Modifier::empty());
+}
+
+#[test]
+fn less_pages_by_repainting_without_scrolling() {
+    let mut emu = emulator();
+    let first_page = after(LESS, b"\x1b[7mlong.txt\x1b[m");
+    emu.feed(&LESS[..first_page]);
+    let screen = rows(&emu);
+    assert_eq!(screen[0], "line 001 of the long file");
+    assert_eq!(screen[22], "line 023 of the long file");
+    assert_eq!(screen[23], "long.txt");
+    assert_eq!(
+        render(TerminalView::new(&emu))[(0, 23)].modifier,
+        Modifier::REVERSED
+    );
+    assert!(!emu.alternate_screen() && !emu.application_cursor());
+
+    emu.feed(&LESS[first_page..]);
+    let screen = rows(&emu);
+    assert_eq!(screen[0], "line 025 of the long file");
+    assert_eq!(screen[22], "line 047 of the long file");
+    assert_eq!(screen[23], "");
+    assert_eq!(emu.cursor(), Some((23, 0)));
+    assert_eq!(emu.scrolled_off(), 0);
+}
+
+#[test]
+fn sgr_sample_renders_and_survives_the_ring() {
+    let mut emu = emulator();
+    emu.feed(SGR);
+    let check = |buf: &Buffer, y0: u16| {
+        let cell = |x: u16, y: u16| &buf[(x, y0 + y)];
+        let at = |y: u16, text: &str| cell(find(buf, y0 + y, text), y);
+        assert_eq!(at(0, "bold").modifier, Modifier::BOLD);
+        assert_eq!(at(0, "dim").modifier, Modifier::DIM);
+        assert_eq!(at(0, "italic").modifier, Modifier::ITALIC);
+        assert_eq!(at(0, "under").modifier, Modifier::UNDERLINED);
+        assert_eq!(at(0, "inverse").modifier, Modifier::REVERSED);
+        assert_eq!(
+            (at(1, "fg1").fg, at(1, "fg1").bg),
+            (Color::Red, Color::Reset)
+        );
+        assert_eq!(
+            (at(1, "bg6").fg, at(1, "bg6").bg),
+            (Color::Cyan, Color::Cyan)
+        );
+        assert_eq!(at(2, "bright").fg, Color::LightRed);
+        assert_eq!(at(2, "pal208").fg, Color::Indexed(208));
+        let rgb = at(2, "rgb");
+        assert_eq!(
+            (rgb.fg, rgb.bg),
+            (Color::Rgb(10, 20, 30), Color::Rgb(200, 100, 50))
+        );
+        assert_eq!(
+            (cell(6, 3).symbol(), cell(8, 3).symbol()),
+            ("\u{4e2d}", "\u{6587}")
+        );
+        assert_eq!((cell(7, 3).symbol(), cell(10, 3).symbol()), (" ", " "));
+        assert_eq!(cell(11, 3).symbol(), "e");
+    };
+    check(&render(TerminalView::new(&emu)), 0);
+
+    // Scroll the sample off the screen; the ring keeps text and styles.
+    emu.feed(&b"\n".repeat(23));
+    assert_eq!(emu.scrolled_off(), 4);
+    let ring = emu.scrollback();
+    assert_eq!(
+        ring.line(3).map(Line::text),
+        Some("wide: \u{4e2d}\u{6587} end")
+    );
+    let rgb = ring.line(2).map(|l| l.style_at(15)).expect("line");
+    assert_eq!(
+        (rgb.fg, rgb.bg),
+        (SbColor::Rgb(10, 20, 30), SbColor::Rgb(200, 100, 50))
+    );
+    assert!(
+        ring.line(0)
+            .is_some_and(|l| l.style_at(0).attrs.contains(Attrs::BOLD))
+    );
+    check(&render(TerminalView::new(&emu).scroll(4)), 0);
+}
+
+#[test]
+fn seq_lines_that_scroll_off_are_kept_in_the_ring() {
+    let mut emu = emulator();
+    emu.feed(SEQ);
+    assert_eq!(emu.scrolled_off(), 77);
+    let ring: Vec<&str> = emu.scrollback().lines().map(Line::text).collect();
+    let expected: Vec<String> = (1..=77).map(|i| i.to_string()).collect();
+    assert_eq!(ring, expected);
+    let screen = rows(&emu);
+    assert_eq!(
+        (screen[0].as_str(), screen[22].as_str(), screen[23].as_str()),
+        ("78", "100", "")
+    );
+    assert_eq!(emu.cursor(), Some((23, 0)));
+
+    let mut small = Emulator::new(24, 80, 10);
+    small.feed(SEQ);
+    let ring: Vec<&str> = small.scrollback().lines().map(Line::text).collect();
+    assert_eq!(
+        (ring.len(), ring[0], ring[9], small.scrolled_off()),
+        (10, "68", "77", 77)
+    );
+}
+
+fn is_printable(c: char) -> bool {
+    !c.is_control()
+        && !matches!(c, '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[test]
+fn hostile_sequences_leave_only_printable_text() {
+    let mut emu = emulator();
+    emu.feed(INJECT);
+    // Byte by byte too: split sequences must not change anything.
+    let mut split = emulator();
+    for b in INJECT {
+        split.feed(std::slice::from_ref(b));
+    }
+    assert_eq!(split.screen_text(), emu.screen_text());
+    assert_eq!(emu.size(), (24, 80), "resize requests are ignored");
+    assert!(!emu.alternate_screen());
+    let text = emu.screen_text();
+    assert!(text.contains("safe-end"), "{text}");
+    for secret in ["pwned", "title", "ZWNo", "echo", "ab"] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+    assert!(
+        text.chars().all(|c| c == '\n' || is_printable(c)),
+        "{text:?}"
+    );
+    let ring_text: String = emu.scrollback().lines().map(Line::text).collect();
+    assert!(ring_text.contains("safe-start"));
+    assert!(ring_text.chars().all(is_printable), "{ring_text:?}");
+    for view in [
+        TerminalView::new(&emu).show_cursor(true),
+        TerminalView::new(&emu).scroll(30),
+    ] {
+        let buf = render(view);
+        assert!(
+            buf.content
+                .iter()
+                .all(|c| c.symbol().chars().all(is_printable))
+        );
+    }
+}
+
+/// 10k scrolled-off lines of 200 columns, as plain text and with one word in 16 coloured.
+#[test]
+fn ring_memory_for_10k_lines_of_200_columns() {
+    for coloured in [false, true] {
+        let mut emu = Emulator::new(50, 200, 10_000);
+        let mut line = Vec::new();
+        for n in 0..10_050_u32 {
+            line.clear();
+            let mut col = 0;
+            let mut word = 0;
+            while col < 200 {
+                let w = format!(
+                    "w{:x}",
+                    n.wrapping_mul(2_654_435_761).rotate_left(word) % 9999
+                );
+                let w = &w[..w.len().min(200 - col)];
+                if coloured && word % 16 == 0 {
+                    line.extend_from_slice(format!("\x1b[3{}m{w}\x1b[m", word % 7 + 1).as_bytes());
+                } else {
+                    line.extend_from_slice(w.as_bytes());
+                }
+                col += w.len();
+                if col < 200 {
+                    line.push(b' ');
+                    col += 1;
+                }
+                word += 1;
+            }
+            line.extend_from_slice(b"\r\n");
+            emu.feed(&line);
+        }
+        let ring: &Scrollback = emu.scrollback();
+        assert_eq!(ring.len(), 10_000);
+        assert!(ring.lines().all(|l| l.text().len() == 200));
+        let runs: usize = ring.lines().map(|l| l.runs().len()).sum();
+        assert_eq!(runs > 0, coloured);
+        let bytes = ring.memory_bytes();
+        println!(
+            "ring memory, 10k x 200 cols, coloured={coloured}: {bytes} B = {:.2} MiB ({runs} runs of {} B)",
+            bytes as f64 / 1_048_576.0,
+            size_of::<StyleRun>()
+        );
+        assert!(bytes < 4 * 1024 * 1024, "{bytes}");
+    }
+}
