@@ -307,12 +307,7 @@ fn a_failed_start_shows_the_runtimes_message_and_code() {
     });
     assert_eq!(app.tabs[0].state, TabState::Failed { code: 127, message });
     assert!(matches!(app.mode, Mode::Navigate));
-    assert!(
-        app.tabs[0]
-            .state
-            .label()
-            .starts_with("failed to start: exec:")
-    );
+    assert_eq!(app.tabs[0].state.label(), "failed to start (127)");
 }
 
 #[test]

@@ -105,7 +105,7 @@ impl Emulator {
         let rows: Vec<String> = self
             .screen()
             .rows(0, cols)
-            .map(|row| crate::session::scrollback::sanitize(&row).into_owned())
+            .map(|row| crate::session::scrollback::sanitize(row.trim_end_matches(' ')).into_owned())
             .collect();
         rows.join("\n")
     }

@@ -93,13 +93,12 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
         .scroll(tab.scroll)
         .show_cursor(terminal_mode && tab.state.is_running());
     f.render_widget(view, inner);
-    if let TabState::Failed { message, .. } = &tab.state {
+    if let TabState::Failed { message, code } = &tab.state {
         let text = Paragraph::new(vec![
             Line::styled(
-                "The exec could not start:",
+                format!("failed to start: {} ({code})", safe(message)),
                 Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
             ),
-            Line::from(safe(message)),
             Line::from(""),
             Line::from("x dismisses this tab."),
         ])
