@@ -89,8 +89,10 @@ impl Config {
 
     /// The defaults as a config file, with every key binding spelled out.
     pub fn print_defaults() -> String {
-        let mut cfg = Self::default();
-        cfg.keys = Keymap::default().table();
+        let cfg = Self {
+            keys: Keymap::default().table(),
+            ..Self::default()
+        };
         let body = toml::to_string(&cfg).unwrap_or_default();
         format!(
             "# execmux configuration: {}\n# Every setting is optional; these are the defaults.\n\n{body}",

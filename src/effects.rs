@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
-use crate::app::msg::{Effect, Msg, PendingExec, TabId};
+use crate::app::msg::{Effect, Msg, PendingExec, Prepared, TabId};
 use crate::domain::{ConsoleSize, ExecKey};
 use crate::launcher::{self, LaunchError};
 use crate::monitor;
@@ -82,7 +82,7 @@ impl Runner {
             Effect::Prepare(pending) => {
                 tokio::spawn(async move {
                     let result = prepare(&rt, &pending).await;
-                    let _ = ctl.send(Msg::Prepared { pending, result });
+                    let _ = ctl.send(Msg::Prepared(Box::new(Prepared { pending, result })));
                 });
             }
             Effect::Launch { tab, plan } => {

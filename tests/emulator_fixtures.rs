@@ -12,6 +12,7 @@ use ratatui::widgets::Widget;
 const VI: &[u8] = include_bytes!("fixtures/vi.bin");
 const TOP: &[u8] = include_bytes!("fixtures/top.bin");
 const LESS: &[u8] = include_bytes!("fixtures/less.bin");
+const GNU_LESS: &[u8] = include_bytes!("fixtures/gnu-less.bin");
 const SGR: &[u8] = include_bytes!("fixtures/sgr.bin");
 const SEQ: &[u8] = include_bytes!("fixtures/seq.bin");
 const INJECT: &[u8] = include_bytes!("fixtures/inject.bin");
@@ -52,7 +53,8 @@ fn find(buf: &Buffer, y: u16, text: &str) -> u16 {
 fn vi_edits_on_the_alternate_screen_and_restores_the_shell_screen() {
     let mut emu = emulator();
     emu.feed(b"$ busybox vi notes.txt\r\n");
-    let quit = after(VI, b":q!") - 3;
+    // Just after Escape ended the insert: the status line shows the modified file.
+    let quit = after(VI, b"- notes.txt [Modified] 1/4 25%\x1b[1;13H");
     emu.feed(&VI[..quit]);
     assert!(emu.alternate_screen());
     let screen = rows(&emu);
@@ -123,6 +125,30 @@ fn less_pages_by_repainting_without_scrolling() {
     assert_eq!(screen[23], "");
     assert_eq!(emu.cursor(), Some((23, 0)));
     assert_eq!(emu.scrolled_off(), 0);
+}
+
+#[test]
+fn gnu_less_sets_application_cursor_and_scrolls_on_the_alternate_screen() {
+    let mut emu = emulator();
+    emu.feed(b"$ less long.txt\r\n");
+    let quit = after(GNU_LESS, b":\x1b[K");
+    emu.feed(&GNU_LESS[..quit]);
+    assert!(emu.alternate_screen() && emu.application_cursor());
+    let screen = rows(&emu);
+    assert_eq!(screen[0], "line 024 of the long file");
+    assert_eq!(screen[22], "line 046 of the long file");
+    assert_eq!(screen[23], ":");
+    assert_eq!(emu.cursor(), Some((23, 1)));
+    assert_eq!(
+        emu.scrolled_off(),
+        0,
+        "rows scrolled on the alternate screen are not kept"
+    );
+
+    emu.feed(&GNU_LESS[quit..]);
+    assert!(!emu.alternate_screen() && !emu.application_cursor());
+    assert_eq!(rows(&emu)[0], "$ less long.txt");
+    assert!(emu.scrollback().is_empty());
 }
 
 #[test]

@@ -109,16 +109,12 @@ impl Form {
     /// Handles one key press.
     pub fn key(&mut self, key: KeyEvent) -> Outcome {
         if self.confirming {
-            return match key.code {
-                KeyCode::Char('y' | 'Y') => {
-                    self.validate().map_or(Outcome::Editing, Outcome::Submit)
-                }
-                _ => {
-                    self.confirming = false;
-                    self.error = None;
-                    Outcome::Editing
-                }
-            };
+            if let KeyCode::Char('y' | 'Y') = key.code {
+                return self.validate().map_or(Outcome::Editing, Outcome::Submit);
+            }
+            self.confirming = false;
+            self.error = None;
+            return Outcome::Editing;
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
@@ -126,18 +122,18 @@ impl Form {
             KeyCode::Tab | KeyCode::Down
                 if !(self.focus == Field::Env && key.code == KeyCode::Down) =>
             {
-                self.step(true)
+                self.step(true);
             }
             KeyCode::BackTab | KeyCode::Up
                 if !(self.focus == Field::Env && key.code == KeyCode::Up) =>
             {
-                self.step(false)
+                self.step(false);
             }
             KeyCode::Char('s') if ctrl => return self.submit(),
             KeyCode::Enter if self.focus != Field::Env => return self.submit(),
             KeyCode::Char(' ') if self.focus == Field::Tty => self.tty = !self.tty,
             KeyCode::Char(' ') if self.focus == Field::Privileged => {
-                self.privileged = !self.privileged
+                self.privileged = !self.privileged;
             }
             _ => {
                 if let Some(t) = self.area_mut() {

@@ -39,7 +39,7 @@ impl App {
                         self.filter.pop();
                     }
                     KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                        self.filter.push(c)
+                        self.filter.push(c);
                     }
                     _ => {}
                 }
@@ -81,14 +81,14 @@ impl App {
     }
 
     fn navigate_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        if key.modifiers.contains(KeyModifiers::ALT) {
-            if let KeyCode::Char(c @ '1'..='9') = key.code {
-                let i = (c as usize) - ('1' as usize);
-                if i < self.tabs.len() {
-                    self.active = i;
-                }
-                return Vec::new();
+        if let (true, KeyCode::Char(c @ '1'..='9')) =
+            (key.modifiers.contains(KeyModifiers::ALT), key.code)
+        {
+            let i = (c as usize) - ('1' as usize);
+            if i < self.tabs.len() {
+                self.active = i;
             }
+            return Vec::new();
         }
         if key.code == KeyCode::Esc {
             self.status = None;
@@ -116,27 +116,7 @@ impl App {
                 Vec::new()
             }
             Action::Up | Action::Down => {
-                let down = action == Action::Down;
-                let step = |v: usize, len: usize| {
-                    if down {
-                        (v + 1).min(len.saturating_sub(1))
-                    } else {
-                        v.saturating_sub(1)
-                    }
-                };
-                match self.focus {
-                    Pane::Containers => {
-                        self.selected_container =
-                            step(self.selected_container, self.visible_containers().len());
-                        self.selected_exec = 0;
-                    }
-                    Pane::Execs => {
-                        self.selected_exec = step(self.selected_exec, self.visible_execs().len())
-                    }
-                    Pane::Events => {
-                        self.events_scroll = step(self.events_scroll, self.events.len())
-                    }
-                }
+                self.move_selection(action == Action::Down);
                 Vec::new()
             }
             Action::NextPane => {
@@ -178,29 +158,18 @@ impl App {
                 match self.active_tab().map(|t| t.state.clone()) {
                     Some(s) if s.is_running() => self.mode = Mode::Terminal,
                     Some(s) => {
-                        self.status = Some(format!("the tab's exec has ended ({})", s.label()))
+                        self.status = Some(format!("the tab's exec has ended ({})", s.label()));
                     }
                     None => {
                         self.status =
-                            Some("no tab open: Enter on a container opens its shell".into())
+                            Some("no tab open: Enter on a container opens its shell".into());
                     }
                 }
                 Vec::new()
             }
             Action::CloseTab => self.close_active(),
             Action::KillExec => self.kill_selected(),
-            Action::Namespace => {
-                let mut all = vec![Scope::All];
-                all.extend(self.namespaces.iter().cloned().map(Scope::One));
-                let i = all
-                    .iter()
-                    .position(|s| *s == self.scope)
-                    .map_or(0, |i| (i + 1) % all.len());
-                self.scope = all.swap_remove(i);
-                self.selected_container = 0;
-                self.selected_exec = 0;
-                vec![Effect::ListNamespaces, self.resync()]
-            }
+            Action::Namespace => self.next_namespace(),
             Action::ScrollUp | Action::ScrollDown => {
                 let half = usize::from(self.layout.console().0 / 2).max(1);
                 self.scroll_active(if action == Action::ScrollUp {
@@ -211,6 +180,43 @@ impl App {
                 Vec::new()
             }
         }
+    }
+
+    fn move_selection(&mut self, down: bool) {
+        let step = |v: usize, len: usize| {
+            if down {
+                (v + 1).min(len.saturating_sub(1))
+            } else {
+                v.saturating_sub(1)
+            }
+        };
+        match self.focus {
+            Pane::Containers => {
+                self.selected_container =
+                    step(self.selected_container, self.visible_containers().len());
+                self.selected_exec = 0;
+            }
+            Pane::Execs => {
+                self.selected_exec = step(self.selected_exec, self.visible_execs().len());
+            }
+            Pane::Events => {
+                self.events_scroll = step(self.events_scroll, self.events.len());
+            }
+        }
+    }
+
+    /// All namespaces, then each in turn.
+    fn next_namespace(&mut self) -> Vec<Effect> {
+        let mut all = vec![Scope::All];
+        all.extend(self.namespaces.iter().cloned().map(Scope::One));
+        let i = all
+            .iter()
+            .position(|s| *s == self.scope)
+            .map_or(0, |i| (i + 1) % all.len());
+        self.scope = all.swap_remove(i);
+        self.selected_container = 0;
+        self.selected_exec = 0;
+        vec![Effect::ListNamespaces, self.resync()]
     }
 
     /// Enter: a container opens its shell; an exec of ours re-opens its tab.
@@ -415,10 +421,10 @@ impl App {
         let l = self.layout;
         match ev.kind {
             MouseEventKind::ScrollUp if l.terminal.contains(at) => {
-                self.scroll_active(WHEEL.cast_signed())
+                self.scroll_active(WHEEL.cast_signed());
             }
             MouseEventKind::ScrollDown if l.terminal.contains(at) => {
-                self.scroll_active(-WHEEL.cast_signed())
+                self.scroll_active(-WHEEL.cast_signed());
             }
             MouseEventKind::Down(MouseButton::Left) => {
                 if l.tab_bar.contains(at) {

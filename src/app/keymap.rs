@@ -2,6 +2,7 @@
 //! the config file (`ctrl-c`, `alt-1`, `shift-pageup`, `enter`, `?`), and the help text.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::{Deserialize, Serialize};
@@ -190,14 +191,16 @@ impl KeySpec {
         if self.mods.contains(KeyModifiers::SHIFT) && !matches!(self.code, KeyCode::Char(_)) {
             s.push_str("shift-");
         }
-        s.push_str(&match self.code {
-            KeyCode::Char(' ') => "space".into(),
-            KeyCode::Char(c) => c.to_string(),
-            KeyCode::F(n) => format!("f{n}"),
-            KeyCode::PageUp => "pageup".into(),
-            KeyCode::PageDown => "pagedown".into(),
-            other => format!("{other:?}").to_lowercase(),
-        });
+        match self.code {
+            KeyCode::Char(' ') => s.push_str("space"),
+            KeyCode::Char(c) => s.push(c),
+            KeyCode::F(n) => {
+                let _ = write!(s, "f{n}");
+            }
+            KeyCode::PageUp => s.push_str("pageup"),
+            KeyCode::PageDown => s.push_str("pagedown"),
+            other => s.push_str(&format!("{other:?}").to_lowercase()),
+        }
         s
     }
 }

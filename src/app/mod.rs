@@ -171,7 +171,7 @@ impl App {
         let of =
             |r: &&ExecRecord| r.key.namespace == key.namespace && r.key.container == key.container;
         let mut live: Vec<&ExecRecord> = self.registry.execs().filter(of).collect();
-        live.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        live.sort_by_key(|r| std::cmp::Reverse(r.created_at));
         let mut gone: Vec<&ExecRecord> = self.registry.history().filter(of).collect();
         gone.reverse();
         live.extend(gone);

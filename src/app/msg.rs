@@ -20,6 +20,13 @@ pub struct PendingExec {
     pub shell: Option<Vec<String>>,
 }
 
+/// What preparing an exec found out.
+#[derive(Debug)]
+pub struct Prepared {
+    pub pending: PendingExec,
+    pub result: Result<(ProcessDefaults, ExecKey, Vec<String>), String>,
+}
+
 /// Inputs of `update`.
 #[derive(Debug)]
 pub enum Msg {
@@ -33,10 +40,7 @@ pub enum Msg {
     Namespaces(Vec<Namespace>),
     /// The container's defaults are known, an exec id chosen and the shell resolved (the
     /// command to run): create and start.
-    Prepared {
-        pending: PendingExec,
-        result: Result<(ProcessDefaults, ExecKey, Vec<String>), String>,
-    },
+    Prepared(Box<Prepared>),
     Started {
         tab: TabId,
         pid: u32,

@@ -80,10 +80,10 @@ pub(crate) fn open_shell(app: &mut App, exec: &str) -> TabId {
         user: "0:0".into(),
     };
     let result = Ok((defaults, exec_key("web", exec), vec!["/bin/sh".to_owned()]));
-    let effects = app.update(Msg::Prepared {
+    let effects = app.update(Msg::Prepared(Box::new(super::msg::Prepared {
         pending: pending.clone(),
         result,
-    });
+    })));
     let [Effect::Launch { tab, plan }] = effects.as_slice() else {
         panic!("{effects:?}")
     };

@@ -32,7 +32,10 @@ impl App {
                 self.namespaces = ns;
                 Vec::new()
             }
-            Msg::Prepared { pending, result } => self.on_prepared(pending, result),
+            Msg::Prepared(p) => {
+                let p = *p;
+                self.on_prepared(p.pending, p.result)
+            }
             Msg::Started { tab, pid } => self.on_started(tab, pid),
             Msg::StartFailed { tab, message } => {
                 if let Some(i) = self.tab_index(tab) {
@@ -164,18 +167,15 @@ impl App {
                 // Keep the container list's task column live without a full resync.
                 let task = self.registry.container_task(&c);
                 let mut effects = Vec::new();
-                match self.containers.iter_mut().find(|x| x.key() == c) {
-                    Some(info) => match (task, info.task.as_mut()) {
-                        (None, _) => effects.push(self.resync()),
-                        (Some(Some(state)), Some(t)) => {
-                            t.state = state;
-                            if let RuntimeEvent::TaskStart { pid, .. } = event {
-                                t.pid = pid;
-                            }
-                        }
-                        (Some(_), _) => effects.push(self.resync()),
-                    },
-                    None => effects.push(self.resync()),
+                let info = self.containers.iter_mut().find(|x| x.key() == c);
+                if let (Some(Some(state)), Some(t)) = (task, info.and_then(|i| i.task.as_mut())) {
+                    t.state = state;
+                    if let RuntimeEvent::TaskStart { pid, .. } = event {
+                        t.pid = pid;
+                    }
+                } else {
+                    // A container or task appeared or went away: read the list again.
+                    effects.push(self.resync());
                 }
                 effects.dedup();
                 self.clamp_selection();

@@ -105,7 +105,7 @@ pub async fn run_on(
         });
     }
     let mut term = crate::tui::enter()?;
-    let size = term.size().map(|s| (s.width, s.height)).unwrap_or((80, 24));
+    let size = term.size().map_or((80, 24), |s| (s.width, s.height));
     let mut app = App::new(cfg, rt.address().display().to_string(), scope, size);
     let mut runner = Runner::new(rt, fifo_base, outbox);
     for e in app.update(Msg::Resize(size.0, size.1)) {

@@ -129,6 +129,7 @@ impl Ctx {
             .env("CONTAINERD_NAMESPACE", self.ns.as_str())
             .env("EXECMUX_RUNTIME_DIR", &self.fifo_base)
             .env("XDG_STATE_HOME", &self.state_dir)
+            .env("XDG_CONFIG_HOME", self.state_dir.join("no-config"))
             .env_remove("EXECMUX_LOG");
         cmd
     }

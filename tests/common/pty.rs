@@ -6,12 +6,15 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use execmux::session::emulator::Emulator;
 use rustix::termios::{Termios, Winsize, tcgetattr, tcsetwinsize};
 
 pub struct Pty {
     master: std::fs::File,
     pub child: Child,
     output: Arc<Mutex<Vec<u8>>>,
+    /// The screen as a terminal would show it, fed by the reader thread.
+    screen: Arc<Mutex<Emulator>>,
 }
 
 fn winsize(rows: u16, cols: u16) -> Winsize {
@@ -46,6 +49,8 @@ impl Pty {
         let output = Arc::new(Mutex::new(Vec::new()));
         let mut reader = master.try_clone().expect("clone master");
         let sink = Arc::clone(&output);
+        let screen = Arc::new(Mutex::new(Emulator::new(rows, cols, 0)));
+        let screen_sink = Arc::clone(&screen);
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok(n) = reader.read(&mut buf) {
@@ -53,12 +58,14 @@ impl Pty {
                     break;
                 }
                 sink.lock().unwrap().extend_from_slice(&buf[..n]);
+                screen_sink.lock().unwrap().feed(&buf[..n]);
             }
         });
         Self {
             master,
             child,
             output,
+            screen,
         }
     }
 
@@ -90,8 +97,43 @@ impl Pty {
         }
     }
 
+    /// The screen's text now.
+    pub fn screen(&self) -> String {
+        self.screen.lock().unwrap().screen_text()
+    }
+
+    /// Waits until the screen shows `needle` (10 s at most); returns the screen.
+    pub fn wait_screen(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let screen = self.screen();
+            if screen.contains(needle) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {needle:?} on the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits until the screen no longer shows `needle` (10 s at most).
+    pub fn wait_screen_without(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.screen().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "{needle:?} stays on the screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Resizes the pty and signals the child, as a terminal emulator does.
     pub fn resize(&self, rows: u16, cols: u16) {
+        self.screen.lock().unwrap().resize(rows, cols);
         tcsetwinsize(self.master.as_fd(), winsize(rows, cols)).expect("resize pty");
         let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).expect("pid"));
         nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGWINCH).expect("SIGWINCH");
