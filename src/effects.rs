@@ -30,35 +30,47 @@ enum TabCmd {
     Close,
 }
 
-/// Where messages go: control messages, and exec output on a bounded channel of its own so
-/// that a flooding exec waits for the screen rather than the other way round.
-#[derive(Clone)]
-pub struct Outbox {
-    pub ctl: mpsc::UnboundedSender<Msg>,
-    pub out: mpsc::Sender<Msg>,
+/// What a tab worker sends: control messages, and its output on its own queue.
+struct Outbox {
+    ctl: mpsc::UnboundedSender<Msg>,
+    out: mpsc::Sender<Vec<u8>>,
 }
+
+/// Chunks of output a tab may have queued before its exec waits for the screen.
+const OUTPUT_QUEUE: usize = 4;
+
+/// The output of one tab, for the event loop to read (each tab has its own queue, so a
+/// flooding exec cannot hold back another tab's output).
+pub type OutputQueue = mpsc::Receiver<Vec<u8>>;
 
 pub struct Runner {
     rt: Runtime,
     fifo_base: PathBuf,
-    outbox: Outbox,
+    ctl: mpsc::UnboundedSender<Msg>,
     tabs: HashMap<TabId, mpsc::UnboundedSender<TabCmd>>,
+    new_outputs: Vec<(TabId, OutputQueue)>,
 }
 
 impl Runner {
-    pub fn new(rt: Runtime, fifo_base: PathBuf, outbox: Outbox) -> Self {
+    pub fn new(rt: Runtime, fifo_base: PathBuf, ctl: mpsc::UnboundedSender<Msg>) -> Self {
         Self {
             rt,
             fifo_base,
-            outbox,
+            ctl,
             tabs: HashMap::new(),
+            new_outputs: Vec::new(),
         }
+    }
+
+    /// Output queues of tabs launched since the last call.
+    pub fn take_outputs(&mut self) -> Vec<(TabId, OutputQueue)> {
+        std::mem::take(&mut self.new_outputs)
     }
 
     /// Starts one effect; returns false when the app is to exit.
     pub fn run(&mut self, effect: Effect) -> bool {
         let rt = self.rt.clone();
-        let ctl = self.outbox.ctl.clone();
+        let ctl = self.ctl.clone();
         match effect {
             Effect::Exit => return false,
             Effect::Resync { scope, believed } => {
@@ -89,8 +101,10 @@ impl Runner {
                 let (tx, rx) = mpsc::unbounded_channel();
                 self.tabs.insert(tab, tx);
                 let base = self.fifo_base.clone();
-                let outbox = self.outbox.clone();
-                tokio::spawn(async move { tab_worker(rt, base, tab, plan, rx, outbox).await });
+                let (out_tx, out_rx) = mpsc::channel(OUTPUT_QUEUE);
+                self.new_outputs.push((tab, out_rx));
+                let out = Outbox { ctl, out: out_tx };
+                tokio::spawn(async move { tab_worker(rt, base, tab, plan, rx, out).await });
             }
             Effect::Input { tab, bytes } => self.send(tab, TabCmd::Input(bytes)),
             Effect::Resize { tab, size } => self.send(tab, TabCmd::Resize(size)),
@@ -179,13 +193,9 @@ async fn tab_worker(
         let _ = outbox.ctl.send(Msg::Ended { tab, exit });
         return;
     };
-    let mut readers = vec![tokio::spawn(read_output(
-        io.stdout,
-        tab,
-        outbox.out.clone(),
-    ))];
+    let mut readers = vec![tokio::spawn(read_output(io.stdout, outbox.out.clone()))];
     if let Some(err) = io.stderr {
-        readers.push(tokio::spawn(read_output(err, tab, outbox.out.clone())));
+        readers.push(tokio::spawn(read_output(err, outbox.out.clone())));
     }
     let mut stdin = io.stdin;
     let mut pending_size: Option<ConsoleSize> = None;
@@ -242,24 +252,13 @@ async fn tab_worker(
     });
 }
 
-async fn read_output(
-    mut from: tokio::net::unix::pipe::Receiver,
-    tab: TabId,
-    out: mpsc::Sender<Msg>,
-) {
+async fn read_output(mut from: tokio::net::unix::pipe::Receiver, out: mpsc::Sender<Vec<u8>>) {
     let mut buf = vec![0u8; CHUNK];
     loop {
         match from.read(&mut buf).await {
             Ok(0) | Err(_) => return,
             Ok(n) => {
-                if out
-                    .send(Msg::Output {
-                        tab,
-                        bytes: buf[..n].to_vec(),
-                    })
-                    .await
-                    .is_err()
-                {
+                if out.send(buf[..n].to_vec()).await.is_err() {
                     return;
                 }
             }

@@ -8,22 +8,18 @@ use std::time::Duration;
 use crossterm::event::{Event, EventStream};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tokio_stream::StreamExt;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::{StreamExt, StreamMap};
 
 use crate::app::App;
-use crate::app::msg::Msg;
+use crate::app::msg::{Msg, TabId};
 use crate::effects::Runner;
 use crate::tui::Term;
 
 /// Shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(16);
-/// Output chunks applied before input is looked at again.
-const OUTPUT_BUDGET: usize = 64;
-
-pub struct Channels {
-    pub ctl: mpsc::UnboundedReceiver<Msg>,
-    pub out: mpsc::Receiver<Msg>,
-}
+/// Output bytes parsed before input is looked at again (a few milliseconds of emulation).
+const OUTPUT_BUDGET: usize = 256 * 1024;
 
 fn input_msg(ev: Event) -> Option<Msg> {
     match ev {
@@ -48,16 +44,27 @@ pub async fn run(
     term: &mut Term,
     mut app: App,
     mut runner: Runner,
-    mut ch: Channels,
+    mut ctl: mpsc::UnboundedReceiver<Msg>,
 ) -> std::io::Result<()> {
+    // One queue per tab, polled in turn, so one flooding exec cannot starve the others.
+    let mut outputs: StreamMap<TabId, ReceiverStream<Vec<u8>>> = StreamMap::new();
     let mut input = EventStream::new();
     let mut dirty = true;
     let mut last_draw = Instant::now()
         .checked_sub(FRAME)
         .unwrap_or_else(Instant::now);
-    let apply = |app: &mut App, runner: &mut Runner, msg: Msg, dirty: &mut bool| -> bool {
+    let apply = |app: &mut App,
+                 runner: &mut Runner,
+                 outputs: &mut StreamMap<TabId, ReceiverStream<Vec<u8>>>,
+                 msg: Msg,
+                 dirty: &mut bool|
+     -> bool {
         *dirty |= visible(app, &msg);
-        app.update(msg).into_iter().all(|e| runner.run(e))
+        let go_on = app.update(msg).into_iter().all(|e| runner.run(e));
+        for (tab, q) in runner.take_outputs() {
+            outputs.insert(tab, ReceiverStream::new(q));
+        }
+        go_on
     };
     loop {
         if dirty && last_draw.elapsed() >= FRAME {
@@ -73,24 +80,36 @@ pub async fn run(
                 Some(Err(e)) => return Err(e),
                 None => return Ok(()),
             },
-            m = ch.ctl.recv() => m,
-            m = ch.out.recv() => m,
+            m = ctl.recv() => m,
+            Some((tab, bytes)) = outputs.next(), if !outputs.is_empty() => Some(Msg::Output { tab, bytes }),
             () = tokio::time::sleep_until(deadline), if dirty => None,
         };
         if let Some(msg) = msg {
-            if !apply(&mut app, &mut runner, msg, &mut dirty) {
+            if !apply(&mut app, &mut runner, &mut outputs, msg, &mut dirty) {
                 return Ok(());
             }
         }
         // Apply what else is queued: control first, then a bounded batch of output.
-        while let Ok(msg) = ch.ctl.try_recv() {
-            if !apply(&mut app, &mut runner, msg, &mut dirty) {
+        while let Ok(msg) = ctl.try_recv() {
+            if !apply(&mut app, &mut runner, &mut outputs, msg, &mut dirty) {
                 return Ok(());
             }
         }
-        for _ in 0..OUTPUT_BUDGET {
-            let Ok(msg) = ch.out.try_recv() else { break };
-            if !apply(&mut app, &mut runner, msg, &mut dirty) {
+        let mut budget = OUTPUT_BUDGET;
+        while budget > 0 && !outputs.is_empty() {
+            // A zero timeout polls the queues once: take what is ready, never wait.
+            let Ok(Some((tab, bytes))) = tokio::time::timeout(Duration::ZERO, outputs.next()).await
+            else {
+                break;
+            };
+            budget = budget.saturating_sub(bytes.len());
+            if !apply(
+                &mut app,
+                &mut runner,
+                &mut outputs,
+                Msg::Output { tab, bytes },
+                &mut dirty,
+            ) {
                 return Ok(());
             }
         }

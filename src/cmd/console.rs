@@ -11,16 +11,13 @@ use crate::app::App;
 use crate::app::msg::Msg;
 use crate::cli::Global;
 use crate::config::{self, Config};
-use crate::effects::{Outbox, Runner};
-use crate::event_loop::{self, Channels};
+use crate::effects::Runner;
+use crate::event_loop;
 use crate::monitor::Scope;
 use crate::runtime::Runtime;
 use crate::runtime::events::FeedItem;
 
 use super::CmdError;
-
-/// Output messages queued before a flooding exec has to wait for the screen.
-const OUTPUT_QUEUE: usize = 256;
 
 pub fn load_config() -> Result<Config, CmdError> {
     match config::default_path() {
@@ -44,11 +41,6 @@ pub async fn run_on(
     fifo_base: std::path::PathBuf,
 ) -> Result<i32, CmdError> {
     let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
-    let (out_tx, out_rx) = mpsc::channel(OUTPUT_QUEUE);
-    let outbox = Outbox {
-        ctl: ctl_tx.clone(),
-        out: out_tx,
-    };
     // Orphans of an execmux that died are reaped in the background and shown as events.
     {
         let (rt, base, scope, ctl) = (rt.clone(), fifo_base.clone(), scope.clone(), ctl_tx.clone());
@@ -107,23 +99,14 @@ pub async fn run_on(
     let mut term = crate::tui::enter()?;
     let size = term.size().map_or((80, 24), |s| (s.width, s.height));
     let mut app = App::new(cfg, rt.address().display().to_string(), scope, size);
-    let mut runner = Runner::new(rt, fifo_base, outbox);
+    let mut runner = Runner::new(rt, fifo_base, ctl_tx);
     for e in app.update(Msg::Resize(size.0, size.1)) {
         runner.run(e);
     }
     let initial = app.resync();
     runner.run(initial);
     runner.run(crate::app::msg::Effect::ListNamespaces);
-    let result = event_loop::run(
-        &mut term,
-        app,
-        runner,
-        Channels {
-            ctl: ctl_rx,
-            out: out_rx,
-        },
-    )
-    .await;
+    let result = event_loop::run(&mut term, app, runner, ctl_rx).await;
     crate::tui::leave();
     result?;
     Ok(0)
