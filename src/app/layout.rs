@@ -20,6 +20,7 @@ impl Layout {
         let status_h = 1.min(area.height);
         let main_h = area.height - status_h;
         let left_w = match area.width {
+            200.. => 84,
             160.. => 64,
             120.. => 52,
             w => (w * 2 / 5).max(24).min(w),
@@ -102,7 +103,7 @@ mod tests {
             let (rows, cols) = l.console();
             assert!(rows >= 1 && cols >= 1);
         }
-        assert_eq!(Layout::new(Rect::new(0, 0, 200, 50)).console(), (46, 134));
+        assert_eq!(Layout::new(Rect::new(0, 0, 200, 50)).console(), (46, 114));
     }
 
     #[test]

@@ -194,11 +194,11 @@ fn resizes_reach_running_tty_tabs_and_their_emulators() {
             tab,
             size: ConsoleSize {
                 rows: 46,
-                cols: 134
+                cols: 114
             }
         }]
     );
-    assert_eq!(app.tabs[0].emulator.size(), (46, 134));
+    assert_eq!(app.tabs[0].emulator.size(), (46, 114));
     assert!(
         app.update(Msg::Resize(200, 50)).is_empty(),
         "no change, no resize"

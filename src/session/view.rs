@@ -53,19 +53,21 @@ impl Widget for TerminalView<'_> {
         let screen = self.emulator.screen();
         let (screen_rows, cols) = self.emulator.size();
         for y in 0..area.height {
+            let start = buf.index_of(area.x, area.y + y);
+            let out = &mut buf.content[start..start + usize::from(area.width)];
             let row = usize::from(y);
             if row < back {
                 if let Some(line) = sb.line(sb.len() - back + row) {
-                    draw_line(line, area, y, buf);
+                    draw_line(line, out);
                     continue;
                 }
             } else if let Ok(screen_row) = u16::try_from(row - back)
                 && screen_row < screen_rows
             {
-                draw_screen_row(screen, (screen_row, cols), area, y, buf);
+                draw_screen_row(screen, (screen_row, cols), out);
                 continue;
             }
-            clear(buf, area, y, 0);
+            blank(out);
         }
         if self.show_cursor
             && back == 0
@@ -79,80 +81,61 @@ impl Widget for TerminalView<'_> {
     }
 }
 
-/// Draws screen row `row` (of `cols` columns) into line `y` of `area`.
-fn draw_screen_row(
-    screen: &vt100::Screen,
-    (row, cols): (u16, u16),
-    area: Rect,
-    y: u16,
-    buf: &mut Buffer,
-) {
-    let width = area.width.min(cols);
+/// Draws screen row `row` (of `cols` columns) into `out`, one buffer line.
+fn draw_screen_row(screen: &vt100::Screen, (row, cols): (u16, u16), out: &mut [Cell]) {
+    let width = cols.min(u16::try_from(out.len()).unwrap_or(u16::MAX));
     let mut x = 0;
     while x < width {
         let Some(cell) = screen.cell(row, x) else {
             break;
         };
         let (fg, bg, modifier) = vt100_style(cell);
-        let out = &mut buf[(area.x + x, area.y + y)];
-        out.reset();
-        out.fg = fg;
-        out.bg = bg;
-        out.modifier = modifier;
-        if cell.is_wide() && x + 1 < width {
-            out.set_symbol(&scrollback::sanitize(cell.contents()));
-            continuation(&mut buf[(area.x + x + 1, area.y + y)], fg, bg, modifier);
-            x += 2;
-            continue;
-        }
-        if cell.has_contents() && !cell.is_wide() && !cell.is_wide_continuation() {
-            out.set_symbol(&scrollback::sanitize(cell.contents()));
-        }
+        let i = usize::from(x);
+        styled(&mut out[i], fg, bg, modifier);
         x += 1;
+        if cell.is_wide() {
+            if x < width {
+                out[i].set_symbol(&scrollback::sanitize(cell.contents()));
+                styled(&mut out[i + 1], fg, bg, modifier);
+                x += 1;
+            }
+        } else if cell.has_contents() && !cell.is_wide_continuation() {
+            out[i].set_symbol(&scrollback::sanitize(cell.contents()));
+        }
     }
-    clear(buf, area, y, x);
+    blank(&mut out[usize::from(x)..]);
 }
 
-/// Draws a scrollback line into line `y` of `area`.
-fn draw_line(line: &Line, area: Rect, y: u16, buf: &mut Buffer) {
+/// Draws a scrollback line into `out`, one buffer line.
+fn draw_line(line: &Line, out: &mut [Cell]) {
     let mut x = 0;
     for cell in line.cells() {
-        if cell.col >= area.width {
+        let (col, width) = (usize::from(cell.col), usize::from(cell.width));
+        if col + width > out.len() {
             break;
         }
-        x = cell.col;
+        blank(&mut out[x..col]);
         let (fg, bg, modifier) = our_style(cell.style);
-        let out = &mut buf[(area.x + x, area.y + y)];
-        out.reset();
-        out.fg = fg;
-        out.bg = bg;
-        out.modifier = modifier;
-        if cell.width == 2 {
-            if x + 1 >= area.width {
-                x += 1;
-                break;
-            }
-            continuation(&mut buf[(area.x + x + 1, area.y + y)], fg, bg, modifier);
+        for c in &mut out[col..col + width] {
+            styled(c, fg, bg, modifier);
         }
-        buf[(area.x + x, area.y + y)].set_symbol(cell.symbol);
-        x += cell.width;
+        out[col].set_symbol(cell.symbol);
+        x = col + width;
     }
-    clear(buf, area, y, x);
+    blank(&mut out[x..]);
 }
 
-/// The hidden second column of a wide character: blank, as ratatui leaves it.
-fn continuation(out: &mut Cell, fg: Color, bg: Color, modifier: Modifier) {
+/// A blank cell with the given style; also the hidden second column of a wide character,
+/// as ratatui leaves it.
+fn styled(out: &mut Cell, fg: Color, bg: Color, modifier: Modifier) {
     out.reset();
     out.fg = fg;
     out.bg = bg;
     out.modifier = modifier;
 }
 
-/// Blanks line `y` of `area` from column `from`.
-fn clear(buf: &mut Buffer, area: Rect, y: u16, from: u16) {
-    for x in from..area.width {
-        buf[(area.x + x, area.y + y)].reset();
-    }
+fn blank(out: &mut [Cell]) {
+    out.iter_mut().for_each(Cell::reset);
 }
 
 fn vt100_style(cell: &vt100::Cell) -> (Color, Color, Modifier) {

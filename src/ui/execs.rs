@@ -19,7 +19,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     let height = usize::from(area.height.saturating_sub(3)).max(1);
     let first = app.selected_exec.saturating_sub(height - 1);
     // Pid and start time only where they leave the command room.
-    let wide = area.width >= 76;
+    let wide = area.width >= 84;
     let rows = execs.iter().skip(first).take(height).map(|r| {
         let colour = match r.state {
             ExecState::Running => Color::Green,
@@ -65,6 +65,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
                 .into(),
             );
             cells.push(started.into());
+            cells.push(r.finished_at.map_or_else(|| "-".to_owned(), clock).into());
         }
         Row::new(cells)
     });
@@ -76,8 +77,12 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     ];
     let mut header = vec!["EXEC", "COMMAND", "STATE", "ORIGIN"];
     if wide {
-        widths.extend([Constraint::Length(6), Constraint::Length(8)]);
-        header.extend(["PID", "STARTED"]);
+        widths.extend([
+            Constraint::Length(6),
+            Constraint::Length(8),
+            Constraint::Length(8),
+        ]);
+        header.extend(["PID", "STARTED", "ENDED"]);
     }
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(Style::new().fg(Color::DarkGray)))

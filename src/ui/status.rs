@@ -58,7 +58,14 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
         Connection::Connecting => ("○ connecting".to_owned(), Color::Yellow),
         Connection::Reconnecting(_) => ("○ reconnecting".to_owned(), Color::Yellow),
     };
-    let mut spans = vec![Span::styled(conn, Style::new().fg(colour)), Span::raw(" ")];
+    let scope = match &app.scope {
+        crate::monitor::Scope::All => "all namespaces".to_owned(),
+        crate::monitor::Scope::One(ns) => format!("ns {}", safe(ns.as_str())),
+    };
+    let mut spans = vec![
+        Span::styled(conn, Style::new().fg(colour)),
+        Span::styled(format!(" · {scope} "), Style::new().fg(Color::DarkGray)),
+    ];
     let mode = match app.mode {
         Mode::Terminal => Some(("TERMINAL", Color::Green)),
         Mode::Filter => Some(("FILTER", Color::Yellow)),

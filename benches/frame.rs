@@ -1,0 +1,90 @@
+//! Frame rendering of the whole console: a node of 1000 containers and a full terminal tab
+//! at 200x50, into ratatui's `TestBackend` (the terminal escape writing is not included).
+
+use std::time::SystemTime;
+
+use execmux::app::App;
+use execmux::app::msg::{Msg, PendingExec, Prepared};
+use execmux::config::Config;
+use execmux::domain::{
+    ContainerId, ContainerInfo, ExecKey, Namespace, ProcessDefaults, TaskInfo, TaskState,
+};
+use execmux::monitor::{Scope, Snapshot};
+use execmux::registry::ExecConfig;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn main() {
+    divan::main();
+}
+
+fn node(containers: usize) -> App {
+    let mut app = App::new(
+        &Config::default(),
+        "bench".into(),
+        Scope::One("bench".into()),
+        (200, 50),
+    );
+    let infos = (0..containers)
+        .map(|i| ContainerInfo {
+            namespace: Namespace::from("bench"),
+            id: ContainerId::from(format!("container-{i:04}")),
+            image: "docker.io/library/busybox:latest".into(),
+            runtime: "io.containerd.runc.v2".into(),
+            labels: std::collections::BTreeMap::new(),
+            created_at: Some(SystemTime::now()),
+            task: Some(TaskInfo {
+                state: TaskState::Running,
+                pid: 1000 + u32::try_from(i).unwrap_or(0),
+            }),
+        })
+        .collect();
+    app.update(Msg::Snapshot(Snapshot {
+        containers: infos,
+        ..Snapshot::default()
+    }));
+    let pending = PendingExec {
+        container: app.visible_containers()[0].key(),
+        config: ExecConfig {
+            tty: true,
+            stdin: true,
+            ..ExecConfig::default()
+        },
+        shell: Some(vec!["/bin/sh".into()]),
+    };
+    let key = ExecKey {
+        namespace: "bench".into(),
+        container: "container-0000".into(),
+        exec: "execmux-bench".into(),
+    };
+    let result = Ok((ProcessDefaults::default(), key, vec!["/bin/sh".into()]));
+    let effects = app.update(Msg::Prepared(Box::new(Prepared { pending, result })));
+    let tab = match effects.first() {
+        Some(execmux::app::msg::Effect::Launch { tab, .. }) => *tab,
+        other => panic!("no tab: {other:?}"),
+    };
+    app.update(Msg::Started { tab, pid: 42 });
+    // A screen full of coloured text, as `ls --color` or a log would leave it.
+    let mut screen = Vec::new();
+    for i in 0..400 {
+        screen.extend_from_slice(
+            format!(
+                "\x1b[3{}mline {i:04}\x1b[0m the quick brown fox jumps over the lazy dog {}\r\n",
+                i % 8,
+                "x".repeat(i % 90)
+            )
+            .as_bytes(),
+        );
+    }
+    app.update(Msg::Output { tab, bytes: screen });
+    app
+}
+
+#[divan::bench(args = [10, 1000])]
+fn full_frame(bencher: divan::Bencher<'_, '_>, containers: usize) {
+    let app = node(containers);
+    let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
+    bencher.bench_local(|| {
+        term.draw(|f| execmux::ui::render(&app, f)).expect("draw");
+    });
+}
