@@ -393,11 +393,8 @@ mod tests {
         let line = emu.scrollback().line(0).expect("captured row");
         assert_eq!(line.text(), "abcde fg\u{4e2d}\u{2764}\u{fe0f}!");
         let style = |fg, bg, attrs| CellStyle { fg, bg, attrs };
-        let runs: Vec<(u16, u16, CellStyle)> = line
-            .runs()
-            .iter()
-            .map(|r| (r.start, r.len, r.style))
-            .collect();
+        let runs: Vec<(u16, u16, CellStyle)> =
+            line.runs().map(|r| (r.start, r.len, r.style)).collect();
         let (d, i) = (Color::Default, Color::Indexed);
         assert_eq!(
             runs,

@@ -82,11 +82,12 @@ impl StyleRun {
 }
 
 /// One scrolled-off row: its text (blank cells as spaces, trailing unstyled blanks trimmed)
-/// and its style runs, sorted by column.
+/// and its style runs, varint-encoded (see [`encode_run`]): 2 bytes for a one-cell run with a
+/// palette foreground, so even a colour per character stays small.
 #[derive(Clone, Debug, Default)]
 pub struct Line {
     text: String,
-    runs: Vec<StyleRun>,
+    styles: Vec<u8>,
 }
 
 impl Line {
@@ -94,15 +95,19 @@ impl Line {
         &self.text
     }
 
-    pub fn runs(&self) -> &[StyleRun] {
-        &self.runs
+    /// The style runs, sorted by column.
+    pub fn runs(&self) -> Runs<'_> {
+        Runs {
+            bytes: &self.styles,
+            end: 0,
+        }
     }
 
     /// The style of column `col`.
     pub fn style_at(&self, col: u16) -> CellStyle {
-        self.runs
-            .iter()
-            .find(|r| r.start <= col && u32::from(col) < r.end())
+        self.runs()
+            .take_while(|r| r.start <= col)
+            .find(|r| u32::from(col) < r.end())
             .map_or_else(CellStyle::default, |r| r.style)
     }
 
@@ -112,12 +117,129 @@ impl Line {
             text: &self.text,
             pos: 0,
             col: 0,
-            runs: &self.runs,
+            runs: self.runs(),
+            run: None,
         }
     }
 
     fn heap_bytes(&self) -> usize {
-        alloc_size(self.text.capacity()) + alloc_size(self.runs.capacity() * size_of::<StyleRun>())
+        alloc_size(self.text.capacity()) + alloc_size(self.styles.capacity())
+    }
+}
+
+const FG_SHIFT: u8 = 0;
+const BG_SHIFT: u8 = 2;
+const HAS_ATTRS: u8 = 1 << 4;
+const HAS_GAP: u8 = 1 << 5;
+const HAS_LEN: u8 = 1 << 6;
+
+/// Appends `run` to `out`, `gap` columns after the previous run's end. Layout: a header
+/// (colour kinds and which fields follow), then gap and len as LEB128 when not 0 and 1, then
+/// fg and bg (0, 1 or 3 bytes each) and attrs when not empty.
+fn encode_run(out: &mut Vec<u8>, gap: u16, run: &StyleRun) {
+    let kind = |c: Color| match c {
+        Color::Default => 0,
+        Color::Indexed(_) => 1,
+        Color::Rgb(..) => 2,
+    };
+    let style = run.style;
+    let mut header = kind(style.fg) << FG_SHIFT | kind(style.bg) << BG_SHIFT;
+    for (on, bit) in [
+        (style.attrs.0 != 0, HAS_ATTRS),
+        (gap != 0, HAS_GAP),
+        (run.len != 1, HAS_LEN),
+    ] {
+        if on {
+            header |= bit;
+        }
+    }
+    out.push(header);
+    for (on, mut n) in [(gap != 0, gap), (run.len != 1, run.len)] {
+        while on {
+            let low = u8::try_from(n & 0x7f).unwrap_or(0);
+            n >>= 7;
+            out.push(if n == 0 { low } else { low | 0x80 });
+            if n == 0 {
+                break;
+            }
+        }
+    }
+    for color in [style.fg, style.bg] {
+        match color {
+            Color::Default => {}
+            Color::Indexed(i) => out.push(i),
+            Color::Rgb(r, g, b) => out.extend_from_slice(&[r, g, b]),
+        }
+    }
+    if style.attrs.0 != 0 {
+        out.push(style.attrs.0);
+    }
+}
+
+/// Iterator returned by [`Line::runs`]; stops at the first malformed byte.
+#[derive(Clone)]
+pub struct Runs<'a> {
+    bytes: &'a [u8],
+    end: u32,
+}
+
+impl Runs<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let (&b, rest) = self.bytes.split_first()?;
+        self.bytes = rest;
+        Some(b)
+    }
+
+    fn varint(&mut self) -> Option<u16> {
+        let mut n = 0_u32;
+        for shift in [0, 7, 14] {
+            let b = self.byte()?;
+            n |= u32::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return u16::try_from(n).ok();
+            }
+        }
+        None
+    }
+
+    fn color(&mut self, kind: u8) -> Option<Color> {
+        Some(match kind {
+            0 => Color::Default,
+            1 => Color::Indexed(self.byte()?),
+            _ => Color::Rgb(self.byte()?, self.byte()?, self.byte()?),
+        })
+    }
+}
+
+impl Iterator for Runs<'_> {
+    type Item = StyleRun;
+
+    fn next(&mut self) -> Option<StyleRun> {
+        let header = self.byte()?;
+        let gap = if header & HAS_GAP == 0 {
+            0
+        } else {
+            self.varint()?
+        };
+        let len = if header & HAS_LEN == 0 {
+            1
+        } else {
+            self.varint()?
+        };
+        let fg = self.color(header >> FG_SHIFT & 3)?;
+        let bg = self.color(header >> BG_SHIFT & 3)?;
+        let attrs = Attrs(if header & HAS_ATTRS == 0 {
+            0
+        } else {
+            self.byte()?
+        });
+        let start = u16::try_from(self.end + u32::from(gap)).ok()?;
+        self.end = u32::from(start) + u32::from(len);
+        Some(StyleRun {
+            start,
+            len,
+            style: CellStyle { fg, bg, attrs },
+        })
     }
 }
 
@@ -135,7 +257,8 @@ pub struct Cells<'a> {
     text: &'a str,
     pos: usize,
     col: u16,
-    runs: &'a [StyleRun],
+    runs: Runs<'a>,
+    run: Option<StyleRun>,
 }
 
 impl<'a> Iterator for Cells<'a> {
@@ -143,20 +266,18 @@ impl<'a> Iterator for Cells<'a> {
 
     fn next(&mut self) -> Option<LineCell<'a>> {
         let rest = &self.text[self.pos..];
-        let mut chars = rest.char_indices();
-        chars.next()?;
-        let end = chars
-            .find(|&(_, c)| char_width(c) > 0)
-            .map_or(rest.len(), |(i, _)| i);
-        let symbol = &rest[..end];
-        let width = cluster_width(symbol);
+        let (symbol, width) = first_cell(rest)?;
+        let end = symbol.len();
         let col = self.col;
         self.pos += end;
         self.col = self.col.saturating_add(width);
-        while self.runs.first().is_some_and(|r| r.end() <= u32::from(col)) {
-            self.runs = &self.runs[1..];
+        while self.run.is_none_or(|r| r.end() <= u32::from(col)) {
+            self.run = self.runs.next();
+            if self.run.is_none() {
+                break;
+            }
         }
-        let style = match self.runs.first() {
+        let style = match self.run {
             Some(r) if r.start <= col => r.style,
             _ => CellStyle::default(),
         };
@@ -167,6 +288,17 @@ impl<'a> Iterator for Cells<'a> {
             style,
         })
     }
+}
+
+/// The first cell of `text` (a character with any zero-width ones after it) and its width.
+fn first_cell(text: &str) -> Option<(&str, u16)> {
+    let mut chars = text.char_indices();
+    chars.next()?;
+    let end = chars
+        .find(|&(_, c)| char_width(c) > 0)
+        .map_or(text.len(), |(i, _)| i);
+    let symbol = &text[..end];
+    Some((symbol, cluster_width(symbol)))
 }
 
 /// Width of a character that starts a cell (1 or 2, as vt100 lays it out), or 0 for a
@@ -232,6 +364,7 @@ pub struct Scrollback {
     lines: VecDeque<Line>,
     capacity: usize,
     heap: usize,
+    scratch: Vec<u8>,
 }
 
 impl Scrollback {
@@ -240,6 +373,7 @@ impl Scrollback {
             lines: VecDeque::new(),
             capacity: capacity_lines,
             heap: 0,
+            scratch: Vec::new(),
         }
     }
 
@@ -295,12 +429,27 @@ impl Scrollback {
         line.text.clear();
         line.text.reserve_exact(text.len());
         line.text.push_str(text);
-        if line.runs.capacity() > runs.len() + runs.len() / 4 + 2 {
-            line.runs = Vec::new();
+        self.scratch.clear();
+        let mut end = 0_u32;
+        for run in runs {
+            // Overlapping or unsorted runs are cut to what follows the previous one.
+            let start = u32::from(run.start).max(end);
+            let Ok(len) = u16::try_from(run.end().saturating_sub(start)) else {
+                continue;
+            };
+            if len > 0 {
+                let gap = u16::try_from(start - end).unwrap_or(u16::MAX);
+                let start = u16::try_from(start).unwrap_or(u16::MAX);
+                encode_run(&mut self.scratch, gap, &StyleRun { start, len, ..*run });
+                end = u32::from(start) + u32::from(len);
+            }
         }
-        line.runs.clear();
-        line.runs.reserve_exact(runs.len());
-        line.runs.extend_from_slice(runs);
+        if line.styles.capacity() > self.scratch.len() + self.scratch.len() / 4 + 16 {
+            line.styles = Vec::new();
+        }
+        line.styles.clear();
+        line.styles.reserve_exact(self.scratch.len());
+        line.styles.extend_from_slice(&self.scratch);
         self.heap += line.heap_bytes();
         self.lines.push_back(line);
     }
@@ -323,7 +472,10 @@ impl Scrollback {
 
     /// Estimated bytes held: the ring's slots plus each line's heap blocks.
     pub fn memory_bytes(&self) -> usize {
-        size_of::<Self>() + self.lines.capacity() * size_of::<Line>() + self.heap
+        size_of::<Self>()
+            + self.lines.capacity() * size_of::<Line>()
+            + self.heap
+            + alloc_size(self.scratch.capacity())
     }
 }
 
@@ -337,14 +489,12 @@ fn trim_blank_tail<'t>(text: &'t str, runs: &[StyleRun]) -> &'t str {
     let Some(styled_end) = runs.last().map(StyleRun::end) else {
         return trimmed;
     };
-    let cols: u32 = Cells {
-        text,
-        pos: 0,
-        col: 0,
-        runs: &[],
+    let mut cols = 0_u32;
+    let mut rest = text;
+    while let Some((symbol, width)) = first_cell(rest) {
+        cols += u32::from(width);
+        rest = &rest[symbol.len()..];
     }
-    .map(|c| u32::from(c.width))
-    .sum();
     let free = usize::try_from(cols.saturating_sub(styled_end)).unwrap_or(usize::MAX);
     &text[..text.len() - spaces.min(free)]
 }
@@ -419,7 +569,7 @@ mod tests {
         );
         sb.push("plain   ", &[]);
         let line = sb.line(0).expect("line");
-        assert_eq!((line.text(), line.runs()), ("abcd", &[run][..]));
+        assert_eq!((line.text(), line.runs().collect()), ("abcd", vec![run]));
         assert_eq!(line.style_at(0), CellStyle::default());
         assert_eq!(line.style_at(3), red());
         assert_eq!(sb.line(1).map(Line::text), Some("ab "));
@@ -427,15 +577,81 @@ mod tests {
     }
 
     #[test]
-    fn cells_carry_columns_widths_and_styles() {
-        let line = Line {
-            text: "a\u{4e2d}e\u{301}\u{2764}\u{fe0f}z".into(),
-            runs: vec![StyleRun {
-                start: 1,
-                len: 2,
-                style: red(),
-            }],
+    fn run_encoding_round_trips_and_stays_small() {
+        let style = |fg, bg, attrs| CellStyle {
+            fg,
+            bg,
+            attrs: Attrs(attrs),
         };
+        let runs = [
+            StyleRun {
+                start: 0,
+                len: 1,
+                style: red(),
+            },
+            StyleRun {
+                start: 1,
+                len: 300,
+                style: style(Color::Rgb(1, 2, 3), Color::Indexed(9), 0x11),
+            },
+            StyleRun {
+                start: 1000,
+                len: 1,
+                style: style(Color::Default, Color::Rgb(7, 8, 9), 0),
+            },
+            StyleRun {
+                start: 65000,
+                len: 535,
+                style: red(),
+            },
+        ];
+        let mut sb = Scrollback::new(3);
+        sb.push("x", &runs);
+        assert_eq!(sb.line(0).expect("line").runs().collect::<Vec<_>>(), runs);
+        // Overlapping runs are cut, empty ones dropped.
+        let cut = [
+            runs[1],
+            StyleRun {
+                start: 200,
+                len: 200,
+                style: red(),
+            },
+            runs[0],
+        ];
+        sb.push("x", &cut);
+        let expect = [
+            runs[1],
+            StyleRun {
+                start: 301,
+                len: 99,
+                style: red(),
+            },
+        ];
+        assert_eq!(sb.line(1).expect("line").runs().collect::<Vec<_>>(), expect);
+        // A palette colour per character costs 2 bytes a cell.
+        let per_char: Vec<StyleRun> = (0..100)
+            .map(|i| StyleRun {
+                start: i,
+                len: 1,
+                style: style(Color::Indexed(i as u8), Color::Default, 0),
+            })
+            .collect();
+        sb.push(&"y".repeat(100), &per_char);
+        let line = sb.line(2).expect("line");
+        assert_eq!((line.styles.len(), line.runs().count()), (200, 100));
+        assert_eq!(line.style_at(42).fg, Color::Indexed(42));
+    }
+
+    #[test]
+    fn cells_carry_columns_widths_and_styles() {
+        let mut sb = Scrollback::new(1);
+        let run = StyleRun {
+            start: 1,
+            len: 2,
+            style: red(),
+        };
+        sb.push("a\u{4e2d}e\u{301}\u{2764}\u{fe0f}z", &[run]);
+        let line = sb.line(0).expect("line");
         let cells: Vec<(u16, u16, &str, bool)> = line
             .cells()
             .map(|c| (c.col, c.width, c.symbol, c.style == red()))
