@@ -115,3 +115,39 @@ async fn a_command_that_cannot_start_shows_its_code_in_the_tab() {
     assert_eq!(pty.wait(), Some(0));
     ctx.leak_check().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_an_exec_prints_reaches_the_host_terminal_raw() {
+    let ctx = common::ctx("console-inject").await;
+    ctx.sleeper("box").await;
+    let mut pty = Pty::spawn(ctx.execmux(), 30, 120);
+    pty.wait_screen("connected");
+    pty.write(b"\r");
+    pty.wait_screen("TERMINAL");
+    pty.wait_screen("/ #");
+    // A title, a clipboard write and read, a DCS passthrough, queries, a bidi override.
+    let evil = concat!(
+        r"printf '\033]0;pwned-title\007\033]2;pwned2\033\\\033]52;c;cHduZWQ=\007\033]52;c;?\007",
+        r"\033Ptmux;\033\033]0;pwned-dcs\007\033\\\033[6n\033[21t\033[8;5;5t\342\200\256evil-done\n'",
+        "\r"
+    );
+    pty.write(evil.as_bytes());
+    pty.wait_screen("evil-done");
+    let out = pty.text();
+    // The typed command line itself shows the words on screen, as text; no sequence passes.
+    for bad in [
+        "\x1b]0;",
+        "\x1b]2;",
+        "\x1b]52",
+        "\x1bP",
+        "\x1b[8;5;5t",
+        "\u{202e}",
+    ] {
+        assert!(!out.contains(bad), "{bad:?} reached the host terminal");
+    }
+    pty.write(b"exit\r");
+    pty.wait_screen("exited 0");
+    pty.write(b"q");
+    assert_eq!(pty.wait(), Some(0));
+    ctx.leak_check().await;
+}
