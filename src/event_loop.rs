@@ -18,8 +18,8 @@ use crate::tui::Term;
 
 /// Shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(16);
-/// Output bytes parsed before input is looked at again (a few milliseconds of emulation).
-const OUTPUT_BUDGET: usize = 256 * 1024;
+/// Output bytes parsed before input is looked at again (about a millisecond of emulation).
+const OUTPUT_BUDGET: usize = 64 * 1024;
 
 fn input_msg(ev: Event) -> Option<Msg> {
     match ev {
@@ -89,28 +89,43 @@ pub async fn run(
                 return Ok(());
             }
         }
-        // Apply what else is queued: control first, then a bounded batch of output.
+        // Apply what else is queued: every key typed meanwhile first, then control messages,
+        // then a bounded batch of output.
+        while let Ok(Some(ev)) = tokio::time::timeout(Duration::ZERO, input.next()).await {
+            let Some(msg) = ev.map(input_msg)? else {
+                continue;
+            };
+            if !apply(&mut app, &mut runner, &mut outputs, msg, &mut dirty) {
+                return Ok(());
+            }
+        }
         while let Ok(msg) = ctl.try_recv() {
             if !apply(&mut app, &mut runner, &mut outputs, msg, &mut dirty) {
                 return Ok(());
             }
         }
+        // Then output, round-robin: one chunk per tab per round, so a flooding tab takes its
+        // turn like the others and a keystroke's echo in another tab is never queued behind it.
         let mut budget = OUTPUT_BUDGET;
-        while budget > 0 && !outputs.is_empty() {
-            // A zero timeout polls the queues once: take what is ready, never wait.
-            let Ok(Some((tab, bytes))) = tokio::time::timeout(Duration::ZERO, outputs.next()).await
-            else {
+        while budget > 0 {
+            let round: Vec<(TabId, Vec<u8>)> = outputs
+                .iter_mut()
+                .filter_map(|(tab, q)| q.as_mut().try_recv().ok().map(|b| (*tab, b)))
+                .collect();
+            if round.is_empty() {
                 break;
-            };
-            budget = budget.saturating_sub(bytes.len());
-            if !apply(
-                &mut app,
-                &mut runner,
-                &mut outputs,
-                Msg::Output { tab, bytes },
-                &mut dirty,
-            ) {
-                return Ok(());
+            }
+            for (tab, bytes) in round {
+                budget = budget.saturating_sub(bytes.len());
+                if !apply(
+                    &mut app,
+                    &mut runner,
+                    &mut outputs,
+                    Msg::Output { tab, bytes },
+                    &mut dirty,
+                ) {
+                    return Ok(());
+                }
             }
         }
     }

@@ -310,9 +310,9 @@ fn ring_memory_for_10k_lines_of_200_columns() {
         let runs: usize = ring.lines().map(|l| l.runs().count()).sum();
         assert_eq!(runs > 0, coloured);
         let bytes = ring.memory_bytes();
+        let mib = format!("{}.{:02}", bytes >> 20, ((bytes & 0xf_ffff) * 100) >> 20);
         println!(
-            "ring memory, 10k x 200 cols, coloured={coloured}: {bytes} B = {:.2} MiB ({runs} runs)",
-            bytes as f64 / 1_048_576.0
+            "ring memory, 10k x 200 cols, coloured={coloured}: {bytes} B = {mib} MiB ({runs} runs)"
         );
         assert!(bytes < 4 * 1024 * 1024, "{bytes}");
     }

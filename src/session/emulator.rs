@@ -105,7 +105,7 @@ impl Emulator {
         let rows: Vec<String> = self
             .screen()
             .rows(0, cols)
-            .map(|row| crate::session::scrollback::sanitize(row.trim_end_matches(' ')).into_owned())
+            .map(|row| crate::session::view::sanitize(row.trim_end_matches(' ')).into_owned())
             .collect();
         rows.join("\n")
     }
@@ -406,8 +406,8 @@ mod tests {
                     1,
                     style(i(10), i(12), Attrs::ITALIC.union(Attrs::INVERSE))
                 ),
-                (7, 1, style(i(200), Color::Rgb(1, 2, 3), Attrs::empty())),
-                (10, 3, style(i(14), d, Attrs::empty())),
+                (7, 1, style(i(200), Color::Rgb(1, 2, 3), Attrs::default())),
+                (10, 3, style(i(14), d, Attrs::default())),
             ]
         );
     }

@@ -1,7 +1,6 @@
 //! The compact scrollback ring: rows that scrolled off the top of an exec's screen, kept as
 //! text plus style runs (not as full-width cells), bounded in lines, oldest evicted first.
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
@@ -28,10 +27,6 @@ impl Attrs {
     pub const ITALIC: Self = Self(1 << 2);
     pub const UNDERLINE: Self = Self(1 << 3);
     pub const INVERSE: Self = Self(1 << 4);
-
-    pub const fn empty() -> Self {
-        Self(0)
-    }
 
     pub const fn contains(self, other: Self) -> bool {
         self.0 & other.0 == other.0 && other.0 != 0
@@ -155,13 +150,12 @@ fn encode_run(out: &mut Vec<u8>, gap: u16, run: &StyleRun) {
     }
     out.push(header);
     for (on, mut n) in [(gap != 0, gap), (run.len != 1, run.len)] {
-        while on {
-            let low = u8::try_from(n & 0x7f).unwrap_or(0);
-            n >>= 7;
-            out.push(if n == 0 { low } else { low | 0x80 });
-            if n == 0 {
-                break;
+        if on {
+            while n >= 0x80 {
+                out.push(u8::try_from(n & 0x7f).unwrap_or(0) | 0x80);
+                n >>= 7;
             }
+            out.push(u8::try_from(n).unwrap_or(0));
         }
     }
     for color in [style.fg, style.bg] {
@@ -321,34 +315,6 @@ pub(crate) fn cluster_width(symbol: &str) -> u16 {
     }
 }
 
-/// Characters that must never reach the host terminal: C0/C1 controls and DEL, bidi
-/// overrides and isolates, and line/paragraph separators.
-pub(crate) fn is_unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}'
-        )
-        || matches!(c, '\u{2066}'..='\u{2069}')
-}
-
-/// `s` with unsafe characters removed, or U+FFFD when the first character was unsafe (so
-/// that a cell keeps its width). Borrows in the common case.
-pub(crate) fn sanitize(s: &str) -> Cow<'_, str> {
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(is_unsafe_char) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if !is_unsafe_char(c) {
-            out.push(c);
-        } else if char_width(c) > 0 {
-            out.push('\u{fffd}');
-        }
-    }
-    Cow::Owned(out)
-}
-
 /// Rough size of a heap block of `n` bytes with allocator overhead.
 fn alloc_size(n: usize) -> usize {
     if n == 0 {
@@ -405,7 +371,7 @@ impl Scrollback {
         if self.capacity == 0 {
             return;
         }
-        let text = sanitize(text);
+        let text = crate::session::view::sanitize(text);
         let text = trim_blank_tail(&text, runs);
         let mut line = if self.lines.len() >= self.capacity {
             let old = self.lines.pop_front().unwrap_or_default();
@@ -454,17 +420,6 @@ impl Scrollback {
         self.lines.push_back(line);
     }
 
-    /// Changes the bound, evicting the oldest lines if needed.
-    pub fn set_capacity(&mut self, capacity_lines: usize) {
-        self.capacity = capacity_lines;
-        while self.lines.len() > capacity_lines {
-            if let Some(old) = self.lines.pop_front() {
-                self.heap -= old.heap_bytes();
-            }
-        }
-        self.lines.shrink_to(capacity_lines);
-    }
-
     pub fn clear(&mut self) {
         self.lines.clear();
         self.heap = 0;
@@ -503,11 +458,22 @@ fn trim_blank_tail<'t>(text: &'t str, runs: &[StyleRun]) -> &'t str {
 mod tests {
     use super::*;
 
-    fn red() -> CellStyle {
+    const RED: CellStyle = style(Color::Indexed(1), Color::Default, 0);
+
+    const fn style(fg: Color, bg: Color, attrs: u8) -> CellStyle {
         CellStyle {
-            fg: Color::Indexed(1),
-            ..CellStyle::default()
+            fg,
+            bg,
+            attrs: Attrs(attrs),
         }
+    }
+
+    const fn run(start: u16, len: u16, style: CellStyle) -> StyleRun {
+        StyleRun { start, len, style }
+    }
+
+    fn runs(sb: &Scrollback, i: usize) -> Vec<StyleRun> {
+        sb.line(i).map(|l| l.runs().collect()).unwrap_or_default()
     }
 
     #[test]
@@ -518,10 +484,10 @@ mod tests {
         }
         assert_eq!((sb.len(), sb.capacity()), (3, 3));
         let texts: Vec<&str> = sb.lines().map(Line::text).collect();
-        assert_eq!(texts, ["line 2", "line 3", "line 4"]);
-        assert!(sb.line(3).is_none());
-        sb.set_capacity(1);
-        assert_eq!(sb.line(0).map(Line::text), Some("line 4"));
+        assert_eq!(
+            (texts, sb.line(3).is_none()),
+            (vec!["line 2", "line 3", "line 4"], true)
+        );
         let mut none = Scrollback::new(0);
         none.push("x", &[]);
         assert!(none.is_empty());
@@ -532,14 +498,7 @@ mod tests {
         let mut sb = Scrollback::new(100);
         let empty = sb.memory_bytes();
         for _ in 0..200 {
-            sb.push(
-                &"x".repeat(200),
-                &[StyleRun {
-                    start: 0,
-                    len: 4,
-                    style: red(),
-                }],
-            );
+            sb.push(&"x".repeat(200), &[run(0, 4, RED)]);
         }
         let full = sb.memory_bytes();
         assert!(
@@ -553,88 +512,39 @@ mod tests {
     #[test]
     fn runs_round_trip_and_blank_tail_is_trimmed() {
         let mut sb = Scrollback::new(4);
-        let run = StyleRun {
-            start: 1,
-            len: 3,
-            style: red(),
-        };
-        sb.push("abcd  ", &[run]);
-        sb.push(
-            "ab  ",
-            &[StyleRun {
-                start: 2,
-                len: 1,
-                style: red(),
-            }],
-        );
+        sb.push("abcd  ", &[run(1, 3, RED)]);
+        sb.push("ab  ", &[run(2, 1, RED)]);
         sb.push("plain   ", &[]);
+        assert_eq!(
+            (sb.line(0).map(Line::text), runs(&sb, 0)),
+            (Some("abcd"), vec![run(1, 3, RED)])
+        );
         let line = sb.line(0).expect("line");
-        assert_eq!((line.text(), line.runs().collect()), ("abcd", vec![run]));
-        assert_eq!(line.style_at(0), CellStyle::default());
-        assert_eq!(line.style_at(3), red());
+        assert_eq!(
+            (line.style_at(0), line.style_at(3)),
+            (CellStyle::default(), RED)
+        );
         assert_eq!(sb.line(1).map(Line::text), Some("ab "));
         assert_eq!(sb.line(2).map(Line::text), Some("plain"));
     }
 
     #[test]
     fn run_encoding_round_trips_and_stays_small() {
-        let style = |fg, bg, attrs| CellStyle {
-            fg,
-            bg,
-            attrs: Attrs(attrs),
-        };
-        let runs = [
-            StyleRun {
-                start: 0,
-                len: 1,
-                style: red(),
-            },
-            StyleRun {
-                start: 1,
-                len: 300,
-                style: style(Color::Rgb(1, 2, 3), Color::Indexed(9), 0x11),
-            },
-            StyleRun {
-                start: 1000,
-                len: 1,
-                style: style(Color::Default, Color::Rgb(7, 8, 9), 0),
-            },
-            StyleRun {
-                start: 65000,
-                len: 535,
-                style: red(),
-            },
+        let all = [
+            run(0, 1, RED),
+            run(1, 300, style(Color::Rgb(1, 2, 3), Color::Indexed(9), 0x11)),
+            run(1000, 1, style(Color::Default, Color::Rgb(7, 8, 9), 0)),
+            run(65000, 535, RED),
         ];
         let mut sb = Scrollback::new(3);
-        sb.push("x", &runs);
-        assert_eq!(sb.line(0).expect("line").runs().collect::<Vec<_>>(), runs);
+        sb.push("x", &all);
+        assert_eq!(runs(&sb, 0), all);
         // Overlapping runs are cut, empty ones dropped.
-        let cut = [
-            runs[1],
-            StyleRun {
-                start: 200,
-                len: 200,
-                style: red(),
-            },
-            runs[0],
-        ];
-        sb.push("x", &cut);
-        let expect = [
-            runs[1],
-            StyleRun {
-                start: 301,
-                len: 99,
-                style: red(),
-            },
-        ];
-        assert_eq!(sb.line(1).expect("line").runs().collect::<Vec<_>>(), expect);
+        sb.push("x", &[all[1], run(200, 200, RED), all[0]]);
+        assert_eq!(runs(&sb, 1), [all[1], run(301, 99, RED)]);
         // A palette colour per character costs 2 bytes a cell.
-        let per_char: Vec<StyleRun> = (0..100)
-            .map(|i| StyleRun {
-                start: i,
-                len: 1,
-                style: style(Color::Indexed(i as u8), Color::Default, 0),
-            })
+        let per_char: Vec<StyleRun> = (0..100_u8)
+            .map(|i| run(i.into(), 1, style(Color::Indexed(i), Color::Default, 0)))
             .collect();
         sb.push(&"y".repeat(100), &per_char);
         let line = sb.line(2).expect("line");
@@ -645,27 +555,20 @@ mod tests {
     #[test]
     fn cells_carry_columns_widths_and_styles() {
         let mut sb = Scrollback::new(1);
-        let run = StyleRun {
-            start: 1,
-            len: 2,
-            style: red(),
-        };
-        sb.push("a\u{4e2d}e\u{301}\u{2764}\u{fe0f}z", &[run]);
-        let line = sb.line(0).expect("line");
-        let cells: Vec<(u16, u16, &str, bool)> = line
-            .cells()
-            .map(|c| (c.col, c.width, c.symbol, c.style == red()))
+        sb.push("a\u{4e2d}e\u{301}\u{2764}\u{fe0f}z", &[run(1, 2, RED)]);
+        let cells: Vec<(u16, u16, &str, bool)> = sb
+            .lines()
+            .flat_map(Line::cells)
+            .map(|c| (c.col, c.width, c.symbol, c.style == RED))
             .collect();
-        assert_eq!(
-            cells,
-            [
-                (0, 1, "a", false),
-                (1, 2, "\u{4e2d}", true),
-                (3, 1, "e\u{301}", false),
-                (4, 2, "\u{2764}\u{fe0f}", false),
-                (6, 1, "z", false),
-            ]
-        );
+        let expect = [
+            (0, 1, "a", false),
+            (1, 2, "\u{4e2d}", true),
+            (3, 1, "e\u{301}", false),
+            (4, 2, "\u{2764}\u{fe0f}", false),
+            (6, 1, "z", false),
+        ];
+        assert_eq!(cells, expect);
     }
 
     #[test]
@@ -674,7 +577,5 @@ mod tests {
         sb.push("a\u{202e}b\x07c\u{9b}d\u{2066}", &[]);
         // Controls take a column in vt100, so they become U+FFFD; zero-width ones vanish.
         assert_eq!(sb.line(0).map(Line::text), Some("ab\u{fffd}c\u{fffd}d"));
-        assert_eq!(sanitize("\u{85}x"), "\u{fffd}x");
-        assert!(matches!(sanitize("plain \u{4e2d}"), Cow::Borrowed(_)));
     }
 }

@@ -1,6 +1,8 @@
 //! The ratatui widget that draws an [`Emulator`]: the live screen, or scrollback lines on top
 //! with the screen pushed down, clipped to the given area, with an optional reversed cursor.
 
+use std::borrow::Cow;
+
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
@@ -95,12 +97,12 @@ fn draw_screen_row(screen: &vt100::Screen, (row, cols): (u16, u16), out: &mut [C
         x += 1;
         if cell.is_wide() {
             if x < width {
-                out[i].set_symbol(&scrollback::sanitize(cell.contents()));
+                out[i].set_symbol(&sanitize(cell.contents()));
                 styled(&mut out[i + 1], fg, bg, modifier);
                 x += 1;
             }
         } else if cell.has_contents() && !cell.is_wide_continuation() {
-            out[i].set_symbol(&scrollback::sanitize(cell.contents()));
+            out[i].set_symbol(&sanitize(cell.contents()));
         }
     }
     blank(&mut out[usize::from(x)..]);
@@ -136,6 +138,34 @@ fn styled(out: &mut Cell, fg: Color, bg: Color, modifier: Modifier) {
 
 fn blank(out: &mut [Cell]) {
     out.iter_mut().for_each(Cell::reset);
+}
+
+/// Characters that must never reach the host terminal: C0/C1 controls and DEL, bidi
+/// overrides and isolates, and line/paragraph separators.
+pub(crate) fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}'
+        )
+        || matches!(c, '\u{2066}'..='\u{2069}')
+}
+
+/// `s` with unsafe characters removed, or U+FFFD when the first character was unsafe (so
+/// that a cell keeps its width). Borrows in the common case.
+pub(crate) fn sanitize(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !is_unsafe_char(c) {
+            out.push(c);
+        } else if scrollback::char_width(c) > 0 {
+            out.push('\u{fffd}');
+        }
+    }
+    Cow::Owned(out)
 }
 
 fn vt100_style(cell: &vt100::Cell) -> (Color, Color, Modifier) {
@@ -230,6 +260,15 @@ mod tests {
     /// The symbols of row `y` of the 12x5 test buffer.
     fn row_text(buf: &Buffer, y: u16) -> String {
         (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect()
+    }
+
+    #[test]
+    fn sanitize_drops_what_must_not_reach_the_host() {
+        assert_eq!(sanitize("\u{85}x\u{202e}y\u{200f}"), "\u{fffd}xy");
+        assert!(matches!(
+            sanitize("plain \u{4e2d}e\u{301}"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
