@@ -249,16 +249,27 @@ fn hostile_sequences_leave_only_printable_text() {
     assert_eq!(emu.size(), (24, 80), "resize requests are ignored");
     assert!(!emu.alternate_screen());
     let text = emu.screen_text();
-    assert!(text.contains("safe-end"), "{text}");
-    for secret in ["pwned", "title", "ZWNo", "echo", "ab"] {
-        assert!(!text.contains(secret), "{secret} leaked: {text}");
-    }
+    // Invalid UTF-8 and C1 controls (raw or UTF-8 encoded) print nothing; so do bidi overrides.
+    let expect = [
+        "bad-utf8:(:end",
+        "c1:31mX0;t:end",
+        "c1-utf8:31mY0;t:end",
+        "bidi:evil:end",
+        "safe-end",
+    ];
+    assert_eq!(rows(&emu)[..5], expect, "{text}");
     assert!(
         text.chars().all(|c| c == '\n' || is_printable(c)),
         "{text:?}"
     );
     let ring_text: String = emu.scrollback().lines().map(Line::text).collect();
     assert!(ring_text.contains("safe-start"));
+    for secret in ["pwned", "title", "ZWNo", "65535"] {
+        assert!(
+            !text.contains(secret) && !ring_text.contains(secret),
+            "{secret} leaked"
+        );
+    }
     assert!(ring_text.chars().all(is_printable), "{ring_text:?}");
     for view in [
         TerminalView::new(&emu).show_cursor(true),

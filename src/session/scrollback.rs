@@ -286,6 +286,13 @@ impl<'a> Iterator for Cells<'a> {
 
 /// The first cell of `text` (a character with any zero-width ones after it) and its width.
 fn first_cell(text: &str) -> Option<(&str, u16)> {
+    let bytes = text.as_bytes();
+    // Fast path: a printable ASCII character not followed by a combining one.
+    if bytes.first().is_some_and(|b| (0x20..0x7f).contains(b))
+        && bytes.get(1).is_none_or(|b| *b < 0x80)
+    {
+        return Some((&text[..1], 1));
+    }
     let mut chars = text.char_indices();
     chars.next()?;
     let end = chars
