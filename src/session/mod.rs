@@ -5,4 +5,5 @@
 pub mod emulator;
 pub mod keys;
 pub mod scrollback;
+pub mod style;
 pub mod view;
