@@ -74,47 +74,32 @@ pub async fn launch(rt: &Runtime, base: &Path, plan: &StartPlan) -> Result<Launc
             return Err(LaunchError::Start(e));
         }
     };
-    let io = match tokio::time::timeout(Duration::from_secs(30), pending.finish()).await {
-        Ok(Ok(io)) => io,
-        Ok(Err(e)) => {
-            let launched = Launched {
-                key,
-                pid,
-                io: None,
-                wait,
-                exit: None,
-                stdio,
-                rt: rt.clone(),
-            };
-            let _ = launched.cancel().await;
-            return Err(LaunchError::Start(e));
-        }
-        Err(_) => {
-            let launched = Launched {
-                key,
-                pid,
-                io: None,
-                wait,
-                exit: None,
-                stdio,
-                rt: rt.clone(),
-            };
-            let _ = launched.cancel().await;
-            return Err(LaunchError::Start(RuntimeError::Timeout {
-                op: "open FIFOs",
-                secs: 30,
-            }));
-        }
+    let opened = match tokio::time::timeout(Duration::from_secs(30), pending.finish()).await {
+        Ok(r) => r,
+        Err(_) => Err(RuntimeError::Timeout {
+            op: "open FIFOs",
+            secs: 30,
+        }),
     };
-    Ok(Launched {
+    let mut launched = Launched {
         key,
         pid,
-        io: Some(io),
+        io: None,
         wait,
         exit: None,
         stdio,
         rt: rt.clone(),
-    })
+    };
+    match opened {
+        Ok(io) => {
+            launched.io = Some(io);
+            Ok(launched)
+        }
+        Err(e) => {
+            let _ = launched.cancel().await;
+            Err(LaunchError::Start(e))
+        }
+    }
 }
 
 impl Launched {

@@ -219,13 +219,7 @@ async fn signals_cancel_the_exec_and_it_is_killed_and_deleted() {
 async fn bad_input_gets_one_clear_line_and_creates_nothing() {
     let ctx = common::ctx("cli-bad").await;
     let c = ctx.sleeper("box").await;
-    let stopped = ctx.sleeper("stopped").await;
-    ctx.sandbox
-        .stop_task(&ctx.ns, &stopped)
-        .await
-        .expect("stop");
-    let paused = ctx.sleeper("paused").await;
-    ctx.sandbox.pause(&ctx.ns, &paused).await.expect("pause");
+    let (_stopped, paused) = ctx.stopped_and_paused().await;
     let cases: &[(&[&str], &str)] = &[
         (
             &["exec", "missing", "--", "/bin/true"],

@@ -4,11 +4,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
+use common::watch::Watch;
 use execmux::domain::ExecKey;
 use execmux::runtime::sandbox::ContainerDef;
 
@@ -18,80 +17,6 @@ fn text(b: &[u8]) -> String {
 
 fn output(cmd: &mut Command) -> Output {
     cmd.stdin(Stdio::null()).output().expect("run")
-}
-
-/// `ctr` on the sandbox, as an independent client.
-fn ctr(ctx: &common::Ctx) -> Command {
-    assert!(
-        std::path::Path::new("/usr/bin/ctr").exists(),
-        "ctr is missing: install it with apt-get install -y containerd"
-    );
-    let mut cmd = Command::new("/usr/bin/ctr");
-    cmd.arg("-a")
-        .arg(ctx.sandbox.address())
-        .arg("-n")
-        .arg(ctx.ns.as_str());
-    cmd
-}
-
-/// A running `execs --watch --json`, its lines collected on a thread.
-struct Watch {
-    child: Child,
-    lines: Arc<Mutex<Vec<serde_json::Value>>>,
-}
-
-impl Watch {
-    fn start(ctx: &common::Ctx, gc: &str) -> Self {
-        let mut child = ctx
-            .execmux()
-            .args(["execs", "--watch", "--json", "--gc-interval", gc])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn watch");
-        let out = child.stdout.take().expect("stdout");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&lines);
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                let v = serde_json::from_str(&line)
-                    .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
-                sink.lock().expect("lock").push(v);
-            }
-        });
-        Self { child, lines }
-    }
-
-    /// Waits (15 s at most) for a line with `event` about exec `exec` (or a sweep when None).
-    fn wait_for(&self, event: &str, exec: Option<&str>) -> serde_json::Value {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let found = self
-                .lines
-                .lock()
-                .expect("lock")
-                .iter()
-                .find(|v| v["event"] == event && exec.is_none_or(|e| v["exec"]["exec"] == e))
-                .cloned();
-            if let Some(v) = found {
-                return v;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no {event} for {exec:?} in {:#?}",
-                self.lines.lock().expect("lock")
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,7 +31,8 @@ async fn ps_lists_containers_with_task_state_pid_and_execs() {
         .await
         .expect("stop");
     let fifo = ctx.fifo_base.join("ctr");
-    let st = ctr(&ctx)
+    let st = ctx
+        .ctr()
         .args(["task", "exec", "-d", "--exec-id", "visible", "--fifo-dir"])
         .arg(&fifo)
         .args(["c1", "/bin/sleep", "100"])
@@ -139,7 +65,8 @@ async fn ps_lists_containers_with_task_state_pid_and_execs() {
         (Some("running"), Some(1))
     );
     assert!(c1["task"]["pid"].as_u64().is_some_and(|p| p > 1));
-    let _ = ctr(&ctx)
+    let _ = ctx
+        .ctr()
         .args([
             "task",
             "kill",
@@ -151,7 +78,8 @@ async fn ps_lists_containers_with_task_state_pid_and_execs() {
         ])
         .status();
     std::thread::sleep(Duration::from_millis(300));
-    let _ = ctr(&ctx)
+    let _ = ctx
+        .ctr()
         .args(["task", "delete", "--exec-id", "visible", "c1"])
         .output();
     let _ = std::fs::remove_dir_all(&fifo);
@@ -164,7 +92,8 @@ async fn foreign_execs_are_seen_from_listpids_and_events_and_collected_in_two_sw
     let c = ctx.sleeper("box").await;
     let fifo = ctx.fifo_base.join("ctr");
     // Seen through ListPids: a foreign exec already running when execmux looks.
-    let st = ctr(&ctx)
+    let st = ctx
+        .ctr()
         .args(["task", "exec", "-d", "--exec-id", "early", "--fifo-dir"])
         .arg(&fifo)
         .args(["box", "/bin/sleep", "100"])
@@ -195,9 +124,10 @@ async fn foreign_execs_are_seen_from_listpids_and_events_and_collected_in_two_sw
     );
 
     // Seen through events: an exec made while watching, its exit code from /tasks/exit.
-    let watch = Watch::start(&ctx, "2");
+    let watch = Watch::start(&ctx, &["--gc-interval", "2"]);
     watch.wait_for("started", Some("early"));
-    let st = ctr(&ctx)
+    let st = ctx
+        .ctr()
         .args(["task", "exec", "--exec-id", "late", "--fifo-dir"])
         .arg(&fifo)
         .args(["box", "/bin/sh", "-c", "sleep 0.3; exit 9"])
@@ -228,11 +158,13 @@ async fn foreign_execs_are_seen_from_listpids_and_events_and_collected_in_two_sw
             .any(|v| v["event"] == "collected" && v["exec"]["exec"] == "early")
     );
     drop(watch);
-    let _ = ctr(&ctx)
+    let _ = ctx
+        .ctr()
         .args(["task", "kill", "-s", "SIGKILL", "--exec-id", "early", "box"])
         .status();
     std::thread::sleep(Duration::from_millis(300));
-    let _ = ctr(&ctx)
+    let _ = ctx
+        .ctr()
         .args(["task", "delete", "--exec-id", "early", "box"])
         .output();
     let _ = std::fs::remove_dir_all(&fifo);
@@ -265,7 +197,8 @@ async fn orphans_of_a_dead_execmux_are_reported_and_reaped() {
     assert_eq!(execmux::runtime::stdio::list_dirs(&ctx.fifo_base).len(), 1);
     // An exec with our prefix that no execmux made at all (no owner record).
     let fifo = ctx.fifo_base.parent().expect("dir").join("ctr-orphans");
-    let st = ctr(&ctx)
+    let st = ctx
+        .ctr()
         .args([
             "task",
             "exec",

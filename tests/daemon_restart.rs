@@ -4,78 +4,25 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-fn ctr(ctx: &common::Ctx) -> Command {
-    assert!(
-        std::path::Path::new("/usr/bin/ctr").exists(),
-        "ctr is missing: install it with apt-get install -y containerd"
-    );
-    let mut cmd = Command::new("/usr/bin/ctr");
-    cmd.arg("-a")
-        .arg(ctx.sandbox.address())
-        .arg("-n")
-        .arg(ctx.ns.as_str());
-    cmd
-}
-
-fn wait_line(lines: &Mutex<Vec<serde_json::Value>>, event: &str, exec: &str) -> serde_json::Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let found = lines
-            .lock()
-            .expect("lock")
-            .iter()
-            .find(|v| v["event"] == event && v["exec"]["exec"] == exec)
-            .cloned();
-        if let Some(v) = found {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no {event} for {exec}: {:#?}",
-            lines.lock().expect("lock")
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use common::watch::Watch;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_survives_a_containerd_restart() {
     let ctx = common::ctx("restart").await;
     let c = ctx.sleeper("box").await;
     let init = ctx.rt.task(&ctx.ns, &c).await.expect("task").pid;
-    let mut watch = ctx
-        .execmux()
-        .args(["execs", "--watch", "--json"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("watch");
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&lines);
-    let out = watch.stdout.take().expect("stdout");
-    std::thread::spawn(move || {
-        for l in BufReader::new(out).lines().map_while(Result::ok) {
-            sink.lock()
-                .expect("lock")
-                .push(serde_json::from_str(&l).expect("json"));
-        }
-    });
+    let watch = Watch::start(&ctx, &[]);
     let fifo = ctx.fifo_base.join("ctr");
     let script = "while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 42";
-    let st = ctr(&ctx)
+    let st = ctx
+        .ctr()
         .args(["task", "exec", "-d", "--exec-id", "during", "--fifo-dir"])
         .arg(&fifo)
         .args(["box", "/bin/sh", "-c", script])
         .status()
         .expect("ctr");
     assert!(st.success());
-    wait_line(&lines, "started", "during");
+    watch.wait_for("started", Some("during"));
     common::daemon_outage(async || {
         // The exec ends while containerd is down.
         std::fs::write(format!("/proc/{init}/root/tmp/go"), b"").expect("touch /tmp/go");
@@ -92,28 +39,24 @@ async fn watch_survives_a_containerd_restart() {
         assert!(gone.is_some(), "the exec ended during the outage");
     })
     .await;
-    let exited = wait_line(&lines, "exited", "during");
-    assert_eq!(exited["code"], 42);
+    assert_eq!(watch.wait_for("exited", Some("during"))["code"], 42);
     // Events flow again after the resubscription.
-    let st = ctr(&ctx)
+    let st = ctx
+        .ctr()
         .args(["task", "exec", "--exec-id", "after", "--fifo-dir"])
         .arg(&fifo)
         .args(["box", "/bin/sh", "-c", "exit 9"])
         .status()
         .expect("ctr");
     assert_eq!(st.code(), Some(9));
-    assert_eq!(wait_line(&lines, "exited", "after")["code"], 9);
-    let _ = watch.kill();
-    let _ = watch.wait();
-    let mut err = String::new();
-    if let Some(mut e) = watch.stderr.take() {
-        let _ = std::io::Read::read_to_string(&mut e, &mut err);
-    }
+    assert_eq!(watch.wait_for("exited", Some("after"))["code"], 9);
+    let err = watch.stop();
     assert!(
         err.contains("reconnecting"),
         "the outage was reported: {err}"
     );
-    let _ = ctr(&ctx)
+    let _ = ctx
+        .ctr()
         .args(["task", "delete", "--exec-id", "during", "box"])
         .output();
     let _ = std::fs::remove_dir_all(&fifo);

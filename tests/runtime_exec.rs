@@ -328,13 +328,7 @@ async fn cancel_kills_waits_and_deletes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopped_paused_and_missing_containers_are_refused() {
     let ctx = common::ctx("states").await;
-    let stopped = ctx.sleeper("stopped").await;
-    ctx.sandbox
-        .stop_task(&ctx.ns, &stopped)
-        .await
-        .expect("stop");
-    let paused = ctx.sleeper("paused").await;
-    ctx.sandbox.pause(&ctx.ns, &paused).await.expect("pause");
+    let (_stopped, paused) = ctx.stopped_and_paused().await;
     let notask = ContainerId::from("notask");
     ctx.sandbox
         .create_container(&ctx.ns, &notask, &ContainerDef::sleeper(), false)

@@ -92,6 +92,32 @@ impl Ctx {
         self.container(id, ContainerDef::sleeper()).await
     }
 
+    /// A stopped container and a paused one, for the tests of refused execs.
+    pub async fn stopped_and_paused(&self) -> (ContainerId, ContainerId) {
+        let stopped = self.sleeper("stopped").await;
+        self.sandbox
+            .stop_task(&self.ns, &stopped)
+            .await
+            .expect("stop");
+        let paused = self.sleeper("paused").await;
+        self.sandbox.pause(&self.ns, &paused).await.expect("pause");
+        (stopped, paused)
+    }
+
+    /// `ctr` on the sandbox and this test's namespace, as an independent client.
+    pub fn ctr(&self) -> std::process::Command {
+        assert!(
+            std::path::Path::new("/usr/bin/ctr").exists(),
+            "ctr is missing: install it with apt-get install -y containerd"
+        );
+        let mut cmd = std::process::Command::new("/usr/bin/ctr");
+        cmd.arg("-a")
+            .arg(self.sandbox.address())
+            .arg("-n")
+            .arg(self.ns.as_str());
+        cmd
+    }
+
     /// Exec ids with a running process in a container.
     pub async fn exec_pids(&self, c: &ContainerId) -> Vec<String> {
         self.rt
@@ -150,3 +176,4 @@ pub async fn eventually<T>(secs: u64, mut f: impl AsyncFnMut() -> Option<T>) -> 
 }
 
 pub mod pty;
+pub mod watch;
