@@ -485,3 +485,57 @@ fn connection_state_follows_the_feed() {
     assert!(matches!(app.connection, super::Connection::Connected));
     assert!(matches!(effects.first(), Some(Effect::Resync { .. })));
 }
+
+#[test]
+fn mouse_clicks_tabs_and_the_wheel_scrolls_back_and_paste_goes_to_the_exec() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = app();
+    let a = open_shell(&mut app, "execmux-1");
+    app.update(ctrl('p'));
+    app.update(ctrl('q'));
+    open_shell(&mut app, "execmux-2");
+    let mouse = |kind, column, row| {
+        Msg::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // The first tab's title starts where the tab bar does.
+    let bar = app.layout.tab_bar;
+    app.update(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        bar.x + 1,
+        bar.y,
+    ));
+    assert_eq!(app.active, 0);
+    let lines: String = (1..=100).map(|i| format!("{i}\r\n")).collect();
+    app.update(Msg::Output {
+        tab: a,
+        bytes: lines.into_bytes(),
+    });
+    let inside = app.layout.terminal;
+    app.update(mouse(MouseEventKind::ScrollUp, inside.x + 2, inside.y + 2));
+    assert_eq!(app.tabs[0].scroll, 3);
+    app.update(mouse(
+        MouseEventKind::ScrollDown,
+        inside.x + 2,
+        inside.y + 2,
+    ));
+    assert_eq!(app.tabs[0].scroll, 0);
+    // A click in the terminal focuses it; a paste then goes to the exec.
+    app.update(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        inside.x + 2,
+        inside.y + 2,
+    ));
+    assert!(matches!(app.mode, Mode::Terminal));
+    assert_eq!(
+        app.update(Msg::Paste("ls\n".into())),
+        vec![Effect::Input {
+            tab: a,
+            bytes: b"ls\r".to_vec()
+        }]
+    );
+}
