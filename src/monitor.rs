@@ -136,14 +136,20 @@ pub async fn resync(
     Ok(snap.containers)
 }
 
-/// Applies one event to the registry.
+/// The command line of an exec an event reports started (read from `/proc`: I/O, so callers
+/// do it beside `apply`, outside any pure update).
+pub fn started_command(event: &RuntimeEvent) -> Option<(ExecKey, Vec<String>)> {
+    match event {
+        RuntimeEvent::ExecStarted { exec, pid } => Some((exec.clone(), host_cmdline(*pid))),
+        _ => None,
+    }
+}
+
+/// Applies one event to the registry (pure).
 pub fn apply(registry: &mut Registry, event: &RuntimeEvent, now: SystemTime) {
     match event {
         RuntimeEvent::ExecAdded { exec } => registry.observe(exec, None, now),
-        RuntimeEvent::ExecStarted { exec, pid } => {
-            registry.observe(exec, Some(*pid), now);
-            registry.describe(exec, host_cmdline(*pid), false);
-        }
+        RuntimeEvent::ExecStarted { exec, pid } => registry.observe(exec, Some(*pid), now),
         RuntimeEvent::TaskExit {
             container,
             id,

@@ -58,6 +58,11 @@ pub enum Msg {
         tab: TabId,
         exit: Result<ExitInfo, String>,
     },
+    /// The command line of an exec (read from `/proc` for execs of other clients).
+    Described {
+        key: ExecKey,
+        command: Vec<String>,
+    },
     /// A kill asked with `K` went through or failed.
     KillDone {
         key: ExecKey,

@@ -510,7 +510,9 @@ fn mouse_clicks_tabs_and_the_wheel_scrolls_back_and_paste_goes_to_the_exec() {
         bar.y,
     ));
     assert_eq!(app.active, 0);
-    let lines: String = (1..=100).map(|i| format!("{i}\r\n")).collect();
+    let lines: Vec<u8> = (1..=100)
+        .flat_map(|i| format!("{i}\r\n").into_bytes())
+        .collect();
     app.update(Msg::Output {
         tab: a,
         bytes: lines.into_bytes(),

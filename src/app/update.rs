@@ -64,6 +64,10 @@ impl App {
                 Vec::new()
             }
             Msg::Ended { tab, exit } => self.on_ended(tab, exit),
+            Msg::Described { key, command } => {
+                self.registry.describe(&key, command, false);
+                Vec::new()
+            }
             Msg::KillDone { key, result } => {
                 if let Err(e) = result {
                     self.error(format!("kill {}: {e}", key.exec));

@@ -59,8 +59,16 @@ pub async fn run_on(
         let ctl = ctl_tx.clone();
         tokio::spawn(async move {
             while let Some(item) = feed_rx.recv().await {
+                // The command of an exec another client started is read here, off the app.
+                let described = match &item {
+                    FeedItem::Event { event, .. } => crate::monitor::started_command(event),
+                    _ => None,
+                };
                 if ctl.send(Msg::Feed(item)).is_err() {
                     return;
+                }
+                if let Some((key, command)) = described {
+                    let _ = ctl.send(Msg::Described { key, command });
                 }
             }
         });

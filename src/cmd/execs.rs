@@ -124,6 +124,9 @@ async fn watch_changes(
                 }
                 Some(FeedItem::Event { event, .. }) => {
                     monitor::apply(&mut registry, &event, SystemTime::now());
+                    if let Some((key, command)) = monitor::started_command(&event) {
+                        registry.describe(&key, command, false);
+                    }
                 }
                 Some(FeedItem::Lost(why)) => eprintln!("execmux: {why}; reconnecting"),
             },
