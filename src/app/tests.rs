@@ -515,7 +515,7 @@ fn mouse_clicks_tabs_and_the_wheel_scrolls_back_and_paste_goes_to_the_exec() {
         .collect();
     app.update(Msg::Output {
         tab: a,
-        bytes: lines.into_bytes(),
+        bytes: lines,
     });
     let inside = app.layout.terminal;
     app.update(mouse(MouseEventKind::ScrollUp, inside.x + 2, inside.y + 2));
