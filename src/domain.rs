@@ -5,6 +5,9 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+/// Prefix of the exec ids execmux makes; how orphans are recognised.
+pub const EXEC_ID_PREFIX: &str = "execmux-";
+
 /// Longest exec id containerd accepts.
 pub const MAX_EXEC_ID_LEN: usize = 76;
 
@@ -279,6 +282,37 @@ impl RuntimeEvent {
             },
         }
     }
+}
+
+/// Which namespaces a view or a watch covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    One(Namespace),
+}
+
+impl Scope {
+    /// The one namespace, or None for all.
+    pub fn namespace(&self) -> Option<&Namespace> {
+        match self {
+            Self::All => None,
+            Self::One(ns) => Some(ns),
+        }
+    }
+}
+
+/// What containerd's event feed delivers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedItem {
+    /// Subscribed (first time or again): nothing is replayed, so resync from List now.
+    Subscribed,
+    /// One decoded event.
+    Event {
+        at: Option<SystemTime>,
+        event: RuntimeEvent,
+    },
+    /// The stream ended or failed; a resubscription follows after a backoff.
+    Lost(String),
 }
 
 /// Serialises a time as RFC 3339 (UTC), or null.

@@ -60,7 +60,7 @@ pub async fn reap(rt: &Runtime, base: &Path, scope: &Scope) -> Result<Vec<Reaped
             exit,
         });
     }
-    for ns in scope.namespaces(rt).await? {
+    for ns in crate::monitor::namespaces(rt, scope).await? {
         for (key, _pid) in rt.running_execs(&ns).await? {
             if !key.exec.as_str().starts_with(EXEC_ID_PREFIX) || out.iter().any(|r| r.key == key) {
                 continue;

@@ -13,7 +13,7 @@ use super::layout::tab_spans;
 use super::msg::{Effect, PendingExec};
 use super::tab::TabState;
 use super::{App, Confirm, Form, Mode, Pane};
-use crate::monitor::Scope;
+use crate::domain::Scope;
 use crate::registry::detach_keys::Scan;
 use crate::registry::{ExecConfig, Origin};
 use crate::session::keys::{self, KeyModes};

@@ -21,8 +21,8 @@ use ratatui::layout::Rect;
 use tab::Tab;
 
 use crate::config::Config;
+use crate::domain::Scope;
 use crate::domain::{ContainerInfo, ContainerKey, ExecKey, Namespace};
-use crate::monitor::Scope;
 use crate::registry::{ExecRecord, Registry};
 
 /// Events kept for the events pane.

@@ -2,10 +2,11 @@
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::domain::FeedItem;
+use crate::domain::Scope;
 use crate::domain::{ConsoleSize, ContainerKey, ExecKey, ExitInfo, Namespace, ProcessDefaults};
-use crate::monitor::{Scope, Snapshot};
+use crate::registry::sync::Snapshot;
 use crate::registry::{ExecConfig, StartPlan};
-use crate::runtime::events::FeedItem;
 
 /// A tab's identity, never reused within a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

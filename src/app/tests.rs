@@ -8,13 +8,14 @@ use super::msg::{Effect, Msg, PendingExec, TabId};
 use super::tab::TabState;
 use super::{App, Confirm, Mode, Pane};
 use crate::config::Config;
+use crate::domain::FeedItem;
+use crate::domain::Scope;
 use crate::domain::{
     ConsoleSize, ContainerId, ContainerInfo, ContainerKey, ExecKey, ExitInfo, Namespace,
     ProcessDefaults, RuntimeEvent, TaskInfo, TaskState,
 };
-use crate::monitor::{Scope, Snapshot};
+use crate::registry::sync::Snapshot;
 use crate::registry::{ExecState, Origin};
-use crate::runtime::events::FeedItem;
 
 fn fixed_clock() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_780_000_000)

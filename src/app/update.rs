@@ -4,10 +4,10 @@
 use super::msg::{Effect, Msg, PendingExec, TabId};
 use super::tab::{Tab, TabState};
 use super::{App, Connection, Mode};
+use crate::domain::FeedItem;
 use crate::domain::{ConsoleSize, ExecKey, ExitInfo, RuntimeEvent};
-use crate::monitor;
 use crate::registry::LifecycleKind;
-use crate::runtime::events::FeedItem;
+use crate::registry::sync;
 use crate::session::emulator::Emulator;
 
 /// Longest tab title before it is cut.
@@ -23,7 +23,7 @@ impl App {
             Msg::Resize(w, h) => self.on_resize(w, h),
             Msg::Feed(item) => self.on_feed(item),
             Msg::Snapshot(snap) => {
-                monitor::apply_snapshot(&mut self.registry, &snap, (self.clock)());
+                sync::apply_snapshot(&mut self.registry, &snap, (self.clock)());
                 self.containers = snap.containers;
                 self.clamp_selection();
                 Vec::new()
@@ -119,7 +119,7 @@ impl App {
     pub fn resync(&self) -> Effect {
         Effect::Resync {
             scope: self.scope.clone(),
-            believed: monitor::believed_live(&self.registry),
+            believed: sync::believed_live(&self.registry),
         }
     }
 
@@ -163,7 +163,7 @@ impl App {
                 Vec::new()
             }
             FeedItem::Event { event, .. } => {
-                monitor::apply(&mut self.registry, &event, (self.clock)());
+                sync::apply(&mut self.registry, &event, (self.clock)());
                 let c = event.container();
                 if self.scope.namespace().is_none_or(|ns| *ns == c.namespace) {
                     self.log(describe(&event), false);

@@ -5,6 +5,7 @@
 pub mod detach_keys;
 mod gc;
 pub mod rules;
+pub mod sync;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::SystemTime;

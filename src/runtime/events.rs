@@ -1,7 +1,7 @@
 //! containerd's event stream: subscribe (all namespaces or one), decode every task and
 //! container topic into domain events, and resubscribe with backoff when the stream ends.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use containerd_client::events as ev;
 use containerd_client::services::v1::{SubscribeRequest, events_client::EventsClient};
@@ -17,19 +17,7 @@ use crate::domain::{
 /// How long a subscription must stand without failing before it counts as registered.
 const SETTLE: Duration = Duration::from_millis(300);
 
-/// What the feed delivers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FeedItem {
-    /// Subscribed (first time or again): nothing is replayed, so resync from List now.
-    Subscribed,
-    /// One decoded event.
-    Event {
-        at: Option<SystemTime>,
-        event: RuntimeEvent,
-    },
-    /// The stream ended or failed; a resubscription follows after a backoff.
-    Lost(String),
-}
+pub use crate::domain::FeedItem;
 
 /// Filters for one namespace, or None for all.
 fn filters(ns: Option<&Namespace>) -> Vec<String> {

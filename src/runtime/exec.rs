@@ -13,8 +13,7 @@ use super::stdio::StdioSet;
 use super::{Runtime, request, spec, time_of};
 use crate::domain::{ConsoleSize, ExecId, ExecKey, ExitInfo};
 
-/// Prefix of the exec ids execmux makes; how orphans are recognised.
-pub const EXEC_ID_PREFIX: &str = "execmux-";
+pub use crate::domain::EXEC_ID_PREFIX;
 
 /// A fresh exec id, `execmux-` and 16 random hex digits.
 pub fn new_exec_id() -> ExecId {

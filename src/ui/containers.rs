@@ -7,8 +7,8 @@ use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use super::{focused, pane_block, safe, selected_style};
 use crate::app::{App, Mode, Pane};
+use crate::domain::Scope;
 use crate::domain::TaskState;
-use crate::monitor::Scope;
 
 pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     let scope = match &app.scope {

@@ -40,7 +40,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
             .key
             .exec
             .as_str()
-            .strip_prefix(crate::runtime::exec::EXEC_ID_PREFIX)
+            .strip_prefix(crate::domain::EXEC_ID_PREFIX)
             .unwrap_or(r.key.exec.as_str());
         let short: String = id.chars().take(12).collect();
         let origin = if r.origin == Origin::Own {

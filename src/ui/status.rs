@@ -59,8 +59,8 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
         Connection::Reconnecting(_) => ("○ reconnecting".to_owned(), Color::Yellow),
     };
     let scope = match &app.scope {
-        crate::monitor::Scope::All => "all namespaces".to_owned(),
-        crate::monitor::Scope::One(ns) => format!("ns {}", safe(ns.as_str())),
+        crate::domain::Scope::All => "all namespaces".to_owned(),
+        crate::domain::Scope::One(ns) => format!("ns {}", safe(ns.as_str())),
     };
     let mut spans = vec![
         Span::styled(conn, Style::new().fg(colour)),

@@ -7,8 +7,8 @@ use ratatui::backend::TestBackend;
 use crate::app::App;
 use crate::app::msg::Msg;
 use crate::app::tests::{app, open_shell};
+use crate::domain::FeedItem;
 use crate::domain::{ExecKey, RuntimeEvent};
-use crate::runtime::events::FeedItem;
 
 fn draw(app: &App) -> String {
     let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
