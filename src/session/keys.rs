@@ -111,7 +111,7 @@ fn with_alt(alt: bool, mut bytes: Vec<u8>) -> Vec<u8> {
 
 /// A character, turned into its control code when Ctrl is held and it has one.
 fn char_bytes(c: char, ctrl: bool) -> Vec<u8> {
-    if ctrl && let Some(code) = control_code(c) {
+    if let Some(code) = control_code(c).filter(|_| ctrl) {
         return vec![code];
     }
     let mut buf = [0; 4];

@@ -63,20 +63,20 @@ impl Widget for TerminalView<'_> {
                     draw_line(line, out);
                     continue;
                 }
-            } else if let Ok(screen_row) = u16::try_from(row - back)
-                && screen_row < screen_rows
+            } else if let Some(screen_row) =
+                u16::try_from(row - back).ok().filter(|r| *r < screen_rows)
             {
                 draw_screen_row(screen, (screen_row, cols), out);
                 continue;
             }
             blank(out);
         }
-        if self.show_cursor
-            && back == 0
-            && let Some((row, col)) = self.emulator.cursor()
-            && row < area.height
-            && col < area.width
-        {
+        let cursor = if self.show_cursor && back == 0 {
+            self.emulator.cursor()
+        } else {
+            None
+        };
+        if let Some((row, col)) = cursor.filter(|(r, c)| *r < area.height && *c < area.width) {
             let cell = &mut buf[(area.x + col, area.y + row)];
             cell.modifier.toggle(Modifier::REVERSED);
         }
