@@ -142,7 +142,7 @@ fn blank(out: &mut [Cell]) {
 
 /// Characters that must never reach the host terminal: C0/C1 controls and DEL, bidi
 /// overrides and isolates, and line/paragraph separators.
-pub(crate) fn is_unsafe_char(c: char) -> bool {
+pub fn is_unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(
             c,

@@ -75,14 +75,12 @@ fn clock(t: std::time::SystemTime) -> String {
 mod tests;
 
 /// Text from containers or containerd made safe to draw: control characters (escape
-/// sequences, C1, bidi overrides) are shown as `�` instead of reaching the host terminal.
+/// sequences, C1), bidi overrides and separators are shown as `�` instead of reaching the
+/// host terminal (the same set the terminal widget keeps out).
 fn safe(s: &str) -> String {
     s.chars()
         .map(|c| {
-            if c.is_control()
-                || ('\u{202a}'..='\u{202e}').contains(&c)
-                || ('\u{2066}'..='\u{2069}').contains(&c)
-            {
+            if crate::session::view::is_unsafe_char(c) {
                 '�'
             } else {
                 c
