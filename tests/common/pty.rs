@@ -102,9 +102,9 @@ impl Pty {
         self.screen.lock().unwrap().screen_text()
     }
 
-    /// Waits until the screen shows `needle` (10 s at most); returns the screen.
+    /// Waits until the screen shows `needle` (20 s at most); returns the screen.
     pub fn wait_screen(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let screen = self.screen();
             if screen.contains(needle) {
@@ -139,17 +139,17 @@ impl Pty {
         nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGWINCH).expect("SIGWINCH");
     }
 
-    /// Waits for the child's exit status (10 s at most).
+    /// Waits for the child's exit status (30 s at most: a loaded machine is slow).
     pub fn wait(&mut self) -> Option<i32> {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(st) = self.child.try_wait().expect("try_wait") {
                 return st.code();
             }
             assert!(
                 Instant::now() < deadline,
-                "execmux did not exit: {:?}",
-                self.text()
+                "execmux did not exit; its screen:\n{}",
+                self.screen()
             );
             std::thread::sleep(Duration::from_millis(20));
         }
