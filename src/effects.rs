@@ -22,7 +22,7 @@ const RESIZE_DEBOUNCE: Duration = Duration::from_millis(40);
 /// How long output may drain after an exit before the exec is deleted.
 const DRAIN: Duration = Duration::from_secs(2);
 /// Largest read from an exec's output at once.
-const CHUNK: usize = 64 * 1024;
+const CHUNK: usize = 16 * 1024;
 
 enum TabCmd {
     Input(Vec<u8>),

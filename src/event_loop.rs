@@ -20,6 +20,8 @@ use crate::tui::Term;
 const FRAME: Duration = Duration::from_millis(16);
 /// Output bytes parsed before input is looked at again (about a millisecond of emulation).
 const OUTPUT_BUDGET: usize = 64 * 1024;
+/// The part of it that tabs out of sight may take.
+const HIDDEN_BUDGET: usize = 16 * 1024;
 
 fn input_msg(ev: Event) -> Option<Msg> {
     match ev {
@@ -106,10 +108,14 @@ pub async fn run(
         }
         // Then output, round-robin: one chunk per tab per round, so a flooding tab takes its
         // turn like the others and a keystroke's echo in another tab is never queued behind it.
+        // Tabs out of sight get a smaller share; their execs wait for it, as in tmux.
         let mut budget = OUTPUT_BUDGET;
+        let mut hidden_budget = HIDDEN_BUDGET;
         while budget > 0 {
+            let active = app.active_tab().map(|t| t.id);
             let round: Vec<(TabId, Vec<u8>)> = outputs
                 .iter_mut()
+                .filter(|(tab, _)| Some(*tab) == active || hidden_budget > 0)
                 .filter_map(|(tab, q)| q.as_mut().try_recv().ok().map(|b| (*tab, b)))
                 .collect();
             if round.is_empty() {
@@ -117,6 +123,9 @@ pub async fn run(
             }
             for (tab, bytes) in round {
                 budget = budget.saturating_sub(bytes.len());
+                if Some(tab) != active {
+                    hidden_budget = hidden_budget.saturating_sub(bytes.len());
+                }
                 if !apply(
                     &mut app,
                     &mut runner,
