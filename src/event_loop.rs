@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crossterm::event::{Event, EventStream};
+use crossterm::event::Event;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
@@ -22,6 +22,21 @@ const FRAME: Duration = Duration::from_millis(16);
 const OUTPUT_BUDGET: usize = 64 * 1024;
 /// The part of it that tabs out of sight may take.
 const HIDDEN_BUDGET: usize = 16 * 1024;
+
+/// Reads the terminal on a thread of its own with crossterm's blocking `read`, and hands
+/// each event over a channel (the channel closes when the terminal fails or goes away).
+/// The thread is never joined: the process exits past a read that never returns.
+fn read_input() -> mpsc::UnboundedReceiver<Event> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        while let Ok(ev) = crossterm::event::read() {
+            if tx.send(ev).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
 
 fn input_msg(ev: Event) -> Option<Msg> {
     match ev {
@@ -50,7 +65,8 @@ pub async fn run(
 ) -> std::io::Result<()> {
     // One queue per tab, polled in turn, so one flooding exec cannot starve the others.
     let mut outputs: StreamMap<TabId, ReceiverStream<Vec<u8>>> = StreamMap::new();
-    let mut input = EventStream::new();
+    let mut input = read_input();
+    let mut terminal_gone = false;
     let mut dirty = true;
     let mut last_draw = Instant::now()
         .checked_sub(FRAME)
@@ -77,10 +93,12 @@ pub async fn run(
         let deadline = last_draw + FRAME;
         let msg = tokio::select! {
             biased;
-            ev = input.next() => match ev {
-                Some(Ok(ev)) => input_msg(ev),
-                Some(Err(e)) => return Err(e),
-                None => return Ok(()),
+            ev = input.recv(), if !terminal_gone => if let Some(ev) = ev {
+                input_msg(ev)
+            } else {
+                // The terminal is gone (hung up, closed): close every tab, then leave.
+                terminal_gone = true;
+                Some(Msg::Terminate)
             },
             m = ctl.recv() => m,
             Some((tab, bytes)) = outputs.next(), if !outputs.is_empty() => Some(Msg::Output { tab, bytes }),
@@ -93,10 +111,8 @@ pub async fn run(
         }
         // Apply what else is queued: every key typed meanwhile first, then control messages,
         // then a bounded batch of output.
-        while let Ok(Some(ev)) = tokio::time::timeout(Duration::ZERO, input.next()).await {
-            let Some(msg) = ev.map(input_msg)? else {
-                continue;
-            };
+        while let Ok(ev) = input.try_recv() {
+            let Some(msg) = input_msg(ev) else { continue };
             if !apply(&mut app, &mut runner, &mut outputs, msg, &mut dirty) {
                 return Ok(());
             }

@@ -155,3 +155,13 @@ impl Pty {
         }
     }
 }
+
+impl Drop for Pty {
+    /// A test that fails half-way does not leave its console running.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
