@@ -20,6 +20,7 @@ async fn shell_tab_echo_resize_detach_close_and_quit() {
     let before = pty.attrs();
     pty.wait_screen("Containers · t-console · 1");
     pty.wait_screen("connected");
+    pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));
     // Enter on the container opens its shell in a focused tab.
     pty.write(b"\r");
     pty.wait_screen("box: /bin/sh · running");
@@ -79,6 +80,7 @@ async fn quitting_with_running_execs_kills_them_all() {
     let c = ctx.sleeper("box").await;
     let mut pty = Pty::spawn(ctx.execmux(), 30, 100);
     pty.wait_screen("connected");
+    pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));
     for n in 1..=2 {
         pty.write(b"\r");
         pty.wait_screen(&format!("{n}:● box: /bin/sh"));
@@ -106,6 +108,7 @@ async fn a_command_that_cannot_start_shows_its_code_in_the_tab() {
     ctx.sleeper("box").await;
     let mut pty = Pty::spawn(ctx.execmux(), 30, 120);
     pty.wait_screen("connected");
+    pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));
     pty.write(b"e");
     pty.wait_screen("New exec in t-console-fail/box");
     pty.write(b"/nonexistent\r");
@@ -122,6 +125,7 @@ async fn nothing_an_exec_prints_reaches_the_host_terminal_raw() {
     ctx.sleeper("box").await;
     let mut pty = Pty::spawn(ctx.execmux(), 30, 120);
     pty.wait_screen("connected");
+    pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));
     pty.write(b"\r");
     pty.wait_screen("TERMINAL");
     pty.wait_screen("/ #");
