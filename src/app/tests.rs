@@ -57,6 +57,11 @@ fn key(code: KeyCode) -> Msg {
 fn ctrl(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
+/// Types the default detach keys.
+fn detach(app: &mut App) {
+    app.update(ctrl('p'));
+    app.update(ctrl('q'));
+}
 fn exec_key(c: &str, e: &str) -> ExecKey {
     ExecKey {
         namespace: "demo".into(),
@@ -210,8 +215,7 @@ fn resizes_reach_running_tty_tabs_and_their_emulators() {
 fn closing_a_running_tab_asks_then_kills_and_shows_the_outcome() {
     let mut app = app();
     let tab = open_shell(&mut app, "execmux-1");
-    app.update(ctrl('p'));
-    app.update(ctrl('q'));
+    detach(&mut app);
     assert!(app.update(key(KeyCode::Char('x'))).is_empty());
     assert!(matches!(app.mode, Mode::Confirm(Confirm::CloseTab(t)) if t == tab));
     assert_eq!(
@@ -242,8 +246,7 @@ fn closing_a_running_tab_asks_then_kills_and_shows_the_outcome() {
 fn answering_no_keeps_the_exec() {
     let mut app = app();
     open_shell(&mut app, "execmux-1");
-    app.update(ctrl('p'));
-    app.update(ctrl('q'));
+    detach(&mut app);
     app.update(key(KeyCode::Char('x')));
     assert!(app.update(key(KeyCode::Char('n'))).is_empty());
     assert!(app.tabs[0].state.is_running());
@@ -253,12 +256,10 @@ fn answering_no_keeps_the_exec() {
 fn quitting_kills_every_running_exec_then_exits() {
     let mut app = app();
     let a = open_shell(&mut app, "execmux-1");
-    app.update(ctrl('p'));
-    app.update(ctrl('q'));
+    detach(&mut app);
     app.focus = Pane::Containers;
     let b = open_shell(&mut app, "execmux-2");
-    app.update(ctrl('p'));
-    app.update(ctrl('q'));
+    detach(&mut app);
     app.update(key(KeyCode::Char('q')));
     assert!(matches!(app.mode, Mode::Confirm(Confirm::Quit)));
     let effects = app.update(key(KeyCode::Char('y')));
@@ -377,8 +378,7 @@ fn foreign_execs_from_events_are_listed_and_killed_after_confirmation() {
 fn background_output_reaches_its_own_tab_only() {
     let mut app = app();
     let a = open_shell(&mut app, "execmux-1");
-    app.update(ctrl('p'));
-    app.update(ctrl('q'));
+    detach(&mut app);
     let b = open_shell(&mut app, "execmux-2");
     assert_eq!(app.active, 1);
     app.update(Msg::Output {
@@ -395,11 +395,9 @@ fn background_output_reaches_its_own_tab_only() {
 fn tabs_switch_with_brackets_and_alt_digits() {
     let mut app = app();
     open_shell(&mut app, "execmux-1");
-    app.update(ctrl('p'));
-    app.update(ctrl('q'));
+    detach(&mut app);
     open_shell(&mut app, "execmux-2");
-    app.update(ctrl('p'));
-    app.update(ctrl('q'));
+    detach(&mut app);
     app.update(key(KeyCode::Char('[')));
     assert_eq!(app.active, 0);
     app.update(key(KeyCode::Char(']')));
@@ -492,8 +490,7 @@ fn mouse_clicks_tabs_and_the_wheel_scrolls_back_and_paste_goes_to_the_exec() {
     use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
     let mut app = app();
     let a = open_shell(&mut app, "execmux-1");
-    app.update(ctrl('p'));
-    app.update(ctrl('q'));
+    detach(&mut app);
     open_shell(&mut app, "execmux-2");
     let mouse = |kind, column, row| {
         Msg::Mouse(MouseEvent {

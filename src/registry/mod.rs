@@ -212,13 +212,6 @@ pub enum RegistryError {
     DetachKeys(#[from] detach_keys::InvalidDetachKeys),
 }
 
-impl RegistryError {
-    /// Docker's classes: not found (404) or conflict (409); the rest are bad requests.
-    pub fn is_not_found(&self) -> bool {
-        matches!(self, Self::NoSuchExec(_) | Self::NoSuchContainer(_))
-    }
-}
-
 /// Everything the runtime needs to start an exec, resolved by the rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StartPlan {

@@ -317,11 +317,6 @@ impl Sandbox {
         &self.dir
     }
 
-    /// The daemon's pid.
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
-    }
-
     /// A client for the sandbox's containers.
     pub fn client(&self) -> SandboxClient {
         self.client.clone()

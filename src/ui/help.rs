@@ -9,43 +9,36 @@ use super::popup::centered;
 use crate::app::App;
 use crate::app::keymap::Action;
 
-pub fn render(app: &App, f: &mut Frame<'_>) {
+/// One line of the overlay: keys right-aligned, then what they do.
+fn row(keys: &str, what: &str) -> Line<'static> {
     let key_style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
+    Line::from(vec![
+        Span::styled(format!("{keys:>22}  "), key_style),
+        Span::raw(what.to_owned()),
+    ])
+}
+
+pub fn render(app: &App, f: &mut Frame<'_>) {
     let mut lines = vec![Line::styled(
         "Navigation mode",
         Style::new().add_modifier(Modifier::BOLD),
     )];
     for a in Action::ALL {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:>22}  ", app.keymap.keys(a).join(" ")), key_style),
-            Span::raw(a.describe()),
-        ]));
+        lines.push(row(&app.keymap.keys(a).join(" "), a.describe()));
     }
-    lines.push(Line::from(vec![
-        Span::styled(format!("{:>22}  ", "alt-1..9"), key_style),
-        Span::raw("go to tab N"),
-    ]));
-    lines.push(Line::from(vec![
-        Span::styled(format!("{:>22}  ", "mouse"), key_style),
-        Span::raw("click tabs and rows; wheel scrolls a tab"),
-    ]));
+    lines.push(row("alt-1..9", "go to tab N"));
+    lines.push(row("mouse", "click tabs and rows; wheel scrolls a tab"));
     lines.push(Line::from(""));
     lines.push(Line::styled(
         "Terminal mode (a focused tab)",
         Style::new().add_modifier(Modifier::BOLD),
     ));
-    lines.push(Line::from(vec![
-        Span::styled(format!("{:>22}  ", app.settings.detach_keys), key_style),
-        Span::raw("detach: back to navigation, the exec keeps running"),
-    ]));
-    lines.push(Line::from(vec![
-        Span::styled(format!("{:>22}  ", "shift-pageup/down"), key_style),
-        Span::raw("scroll back / forward"),
-    ]));
-    lines.push(Line::from(vec![
-        Span::styled(format!("{:>22}  ", "anything else"), key_style),
-        Span::raw("goes to the exec"),
-    ]));
+    lines.push(row(
+        &app.settings.detach_keys,
+        "detach: back to navigation, the exec keeps running",
+    ));
+    lines.push(row("shift-pageup/down", "scroll back / forward"));
+    lines.push(row("anything else", "goes to the exec"));
     lines.push(Line::from(""));
     lines.push(Line::styled(
         "Keys are set in the config file: execmux --print-config shows them all.",
