@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use execmux::app::App;
-use execmux::app::msg::{Msg, PendingExec, Prepared};
+use execmux::app::msg::{Msg, PendingExec, Prepared, TabId};
 use execmux::config::Config;
 use execmux::domain::{
     ContainerId, ContainerInfo, ExecKey, Namespace, ProcessDefaults, TaskInfo, TaskState,
@@ -76,7 +76,7 @@ fn node(containers: usize) -> App {
             .as_bytes(),
         );
     }
-    app.update(Msg::Output { tab, bytes: screen });
+    feed(&mut app, tab, &screen);
     app
 }
 
@@ -87,4 +87,12 @@ fn full_frame(bencher: divan::Bencher<'_, '_>, containers: usize) {
     bencher.bench_local(|| {
         term.draw(|f| execmux::ui::render(&app, f)).expect("draw");
     });
+}
+
+/// Output as a tab's reader task delivers it: parsed into the tab's terminal, then told.
+fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
+    let i = app.tabs.iter().position(|t| t.id == tab).expect("tab");
+    app.tabs[i].terminal.lock().feed(bytes);
+    app.tabs[i].terminal.mark_changed();
+    app.update(Msg::Changed { tab });
 }

@@ -1,54 +1,30 @@
 //! Runs the app's effects on tokio tasks with the runtime and answers with messages: one
-//! worker task per tab owns its exec (stdin, resizes, exit, close), output is read on its
-//! own task into a bounded channel, and nothing here touches the model.
+//! worker task per tab owns its exec through the session driver, each output stream is
+//! parsed into the tab's terminal on a task of its own, and nothing here touches the model.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::Duration;
-
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
 use crate::app::msg::{Effect, Msg, PendingExec, Prepared, TabId};
-use crate::domain::{ConsoleSize, ExecKey};
+use crate::domain::ExecKey;
+use crate::driver::{Control, Outcome, Session, StdinHandle};
 use crate::launcher::{self, LaunchError};
 use crate::monitor;
 use crate::registry::StartPlan;
 use crate::runtime::exec::new_exec_id;
 use crate::runtime::{Runtime, spec};
+use crate::session::shared::SharedTerminal;
 
-/// Resizes closer together than this are merged into the last one.
-const RESIZE_DEBOUNCE: Duration = Duration::from_millis(40);
-/// How long output may drain after an exit before the exec is deleted.
-const DRAIN: Duration = Duration::from_secs(2);
 /// Largest read from an exec's output at once.
 const CHUNK: usize = 16 * 1024;
-
-enum TabCmd {
-    Input(Vec<u8>),
-    Resize(ConsoleSize),
-    Close,
-}
-
-/// What a tab worker sends: control messages, and its output on its own queue.
-struct Outbox {
-    ctl: mpsc::UnboundedSender<Msg>,
-    out: mpsc::Sender<Vec<u8>>,
-}
-
-/// Chunks of output a tab may have queued before its exec waits for the screen.
-const OUTPUT_QUEUE: usize = 4;
-
-/// The output of one tab, for the event loop to read (each tab has its own queue, so a
-/// flooding exec cannot hold back another tab's output).
-pub type OutputQueue = mpsc::Receiver<Vec<u8>>;
 
 pub struct Runner {
     rt: Runtime,
     fifo_base: PathBuf,
     ctl: mpsc::UnboundedSender<Msg>,
-    tabs: HashMap<TabId, mpsc::UnboundedSender<TabCmd>>,
-    new_outputs: Vec<(TabId, OutputQueue)>,
+    tabs: HashMap<TabId, mpsc::UnboundedSender<Control>>,
 }
 
 impl Runner {
@@ -58,13 +34,7 @@ impl Runner {
             fifo_base,
             ctl,
             tabs: HashMap::new(),
-            new_outputs: Vec::new(),
         }
-    }
-
-    /// Output queues of tabs launched since the last call.
-    pub fn take_outputs(&mut self) -> Vec<(TabId, OutputQueue)> {
-        std::mem::take(&mut self.new_outputs)
     }
 
     /// Starts one effect; returns false when the app is to exit.
@@ -97,18 +67,21 @@ impl Runner {
                     let _ = ctl.send(Msg::Prepared(Box::new(Prepared { pending, result })));
                 });
             }
-            Effect::Launch { tab, plan } => {
+            Effect::Launch {
+                tab,
+                plan,
+                terminal,
+            } => {
                 let (tx, rx) = mpsc::unbounded_channel();
                 self.tabs.insert(tab, tx);
                 let base = self.fifo_base.clone();
-                let (out_tx, out_rx) = mpsc::channel(OUTPUT_QUEUE);
-                self.new_outputs.push((tab, out_rx));
-                let out = Outbox { ctl, out: out_tx };
-                tokio::spawn(async move { tab_worker(rt, base, tab, plan, rx, out).await });
+                tokio::spawn(tab_worker(rt, base, tab, plan, terminal, rx, ctl));
             }
-            Effect::Input { tab, bytes } => self.send(tab, TabCmd::Input(bytes)),
-            Effect::Resize { tab, size } => self.send(tab, TabCmd::Resize(size)),
-            Effect::Close { tab } => self.send(tab, TabCmd::Close),
+            Effect::Input { tab, bytes } => self.send(tab, Control::Input(bytes)),
+            Effect::Resize { tab, size } => self.send(tab, Control::Resize(size)),
+            Effect::Close { tab } => self.send(tab, Control::Cancel),
+            Effect::Force { tab } => self.send(tab, Control::Force),
+            Effect::Eof { tab } => self.send(tab, Control::Eof),
             Effect::Kill { key } => {
                 tokio::spawn(async move {
                     let result = rt.exec_kill(&key, 9).await.map_err(|e| e.to_string());
@@ -119,7 +92,7 @@ impl Runner {
         true
     }
 
-    fn send(&mut self, tab: TabId, cmd: TabCmd) {
+    fn send(&mut self, tab: TabId, cmd: Control) {
         if let Some(tx) = self.tabs.get(&tab) {
             if tx.send(cmd).is_err() {
                 self.tabs.remove(&tab);
@@ -165,103 +138,101 @@ async fn prepare(
     Ok((spec::defaults(&spec), key, args))
 }
 
-/// Owns one exec from launch to deletion.
+/// Owns one exec from launch to deletion: launches it, pumps its output into the tab's
+/// terminal, and drives the session until it ends.
 async fn tab_worker(
     rt: Runtime,
     base: PathBuf,
     tab: TabId,
     plan: StartPlan,
-    mut cmds: mpsc::UnboundedReceiver<TabCmd>,
-    outbox: Outbox,
+    terminal: SharedTerminal,
+    mut controls: mpsc::UnboundedReceiver<Control>,
+    ctl: mpsc::UnboundedSender<Msg>,
 ) {
     let mut launched = match launcher::launch(&rt, &base, &plan).await {
         Ok(l) => l,
         Err(LaunchError::Create(e) | LaunchError::Start(e)) => {
-            let _ = outbox.ctl.send(Msg::StartFailed {
+            let _ = ctl.send(Msg::StartFailed {
                 tab,
                 message: e.message(),
             });
             return;
         }
     };
-    let _ = outbox.ctl.send(Msg::Started {
+    let _ = ctl.send(Msg::Started {
         tab,
         pid: launched.pid,
     });
     let Some(io) = launched.io.take() else {
         let exit = launched.cancel().await.map_err(|e| e.to_string());
-        let _ = outbox.ctl.send(Msg::Ended { tab, exit });
+        let _ = ctl.send(Msg::Ended { tab, exit });
         return;
     };
-    let mut readers = vec![tokio::spawn(read_output(io.stdout, outbox.out.clone()))];
-    if let Some(err) = io.stderr {
-        readers.push(tokio::spawn(read_output(err, outbox.out.clone())));
-    }
-    let mut stdin = io.stdin;
-    let mut pending_size: Option<ConsoleSize> = None;
-    let mut close = false;
-    loop {
-        let debounce = async {
-            if pending_size.is_some() {
-                tokio::time::sleep(RESIZE_DEBOUNCE).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
-        };
-        tokio::select! {
-            _ = launched.exited() => break,
-            cmd = cmds.recv() => match cmd {
-                Some(TabCmd::Input(bytes)) => {
-                    if let Some(p) = stdin.as_mut() {
-                        if let Err(e) = p.write_all(&bytes).await {
-                            tracing::warn!(error = %e, "write to exec stdin");
-                            stdin = None;
-                        }
-                    }
-                }
-                Some(TabCmd::Resize(size)) => pending_size = Some(size),
-                Some(TabCmd::Close) | None => {
-                    close = true;
-                    break;
-                }
-            },
-            () = debounce => {
-                if let Some(size) = pending_size.take() {
-                    if let Err(e) = rt.exec_resize(&launched.key, size).await {
-                        tracing::warn!(error = %e, "resize");
-                    }
-                }
-            }
-        }
-    }
-    drop(stdin);
-    let exit = if close {
-        launched.cancel().await
-    } else {
-        for r in &mut readers {
-            let _ = tokio::time::timeout(DRAIN, r).await;
-        }
-        launched.finish().await
-    };
-    for r in readers {
-        r.abort();
-    }
-    let _ = outbox.ctl.send(Msg::Ended {
+    let session = Session::new(launched, io.stdin, plan.tty);
+    let pump = Pump {
         tab,
-        exit: exit.map_err(|e| e.to_string()),
-    });
+        terminal,
+        replies: session.stdin(),
+        ctl: ctl.clone(),
+        // Without a tty nothing turns LF into CRLF: the tab does, as a terminal would.
+        newline_is_crlf: !plan.tty,
+    };
+    let mut readers = vec![tokio::spawn(pump.clone().run(io.stdout))];
+    if let Some(err) = io.stderr {
+        readers.push(tokio::spawn(pump.run(err)));
+    }
+    let notices = ctl.clone();
+    let mut notice = move |notice| {
+        let _ = notices.send(Msg::Notice { tab, notice });
+    };
+    let exit = match session.run(&mut controls, readers, &mut notice).await {
+        Outcome::Exited(r) | Outcome::Killed(r) => r,
+        // A tab never detaches its session: leaving terminal mode keeps it open.
+        Outcome::Detached => return,
+    };
+    let _ = ctl.send(Msg::Ended { tab, exit });
 }
 
-async fn read_output(mut from: tokio::net::unix::pipe::Receiver, out: mpsc::Sender<Vec<u8>>) {
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        match from.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => {
-                if out.send(buf[..n].to_vec()).await.is_err() {
-                    return;
+/// Parses one output stream of an exec into its tab's terminal as it arrives, writes the
+/// terminal's replies to the exec's stdin, and tells the console "changed" (once until it
+/// looks).
+#[derive(Clone)]
+struct Pump {
+    tab: TabId,
+    terminal: SharedTerminal,
+    replies: Option<StdinHandle>,
+    ctl: mpsc::UnboundedSender<Msg>,
+    newline_is_crlf: bool,
+}
+
+impl Pump {
+    async fn run(self, mut from: tokio::net::unix::pipe::Receiver) {
+        let mut buf = vec![0u8; CHUNK];
+        let mut crlf = Vec::new();
+        loop {
+            let n = match from.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            let bytes = if self.newline_is_crlf {
+                crlf.clear();
+                for &b in &buf[..n] {
+                    if b == b'\n' {
+                        crlf.push(b'\r');
+                    }
+                    crlf.push(b);
                 }
+                &crlf[..]
+            } else {
+                &buf[..n]
+            };
+            self.terminal.lock().feed(bytes);
+            if self.terminal.mark_changed()
+                && self.ctl.send(Msg::Changed { tab: self.tab }).is_err()
+            {
+                return;
             }
+            let _ = &self.replies;
         }
     }
 }

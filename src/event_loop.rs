@@ -1,27 +1,23 @@
-//! Owns the app and the channels: waits for input, runtime messages or exec output, applies
-//! everything queued, then draws once. Draws at once after an idle spell, at most ~60 times a
-//! second under a flood; a background tab's output costs no frame; no timer runs while
-//! nothing happens (but the GC sweep's).
+//! Owns the app and the channels: waits for input or runtime messages (a tab's reader says
+//! "changed" once its terminal has parsed new output), applies everything queued, then draws
+//! once. A change is drawn at once after a quiet spell; while output keeps coming, frames
+//! are at most ~60 a second; a key that only goes to an exec costs no frame; nothing runs
+//! while nothing happens (but the GC sweep's timer). A terminal that fails or goes away
+//! closes every tab as `q` does, then the loop ends.
 
 use std::time::Duration;
 
 use crossterm::event::Event;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tokio_stream::wrappers::ReceiverStream;
-use tokio_stream::{StreamExt, StreamMap};
 
-use crate::app::App;
-use crate::app::msg::{Msg, TabId};
+use crate::app::msg::{Effect, Msg};
+use crate::app::{App, Mode};
 use crate::effects::Runner;
 use crate::tui::Term;
 
-/// Shortest time between two frames.
+/// Shortest time between two frames drawn for output.
 const FRAME: Duration = Duration::from_millis(16);
-/// Output bytes parsed before input is looked at again (about a millisecond of emulation).
-const OUTPUT_BUDGET: usize = 64 * 1024;
-/// The part of it that tabs out of sight may take.
-const HIDDEN_BUDGET: usize = 16 * 1024;
 
 /// Reads the terminal on a thread of its own with crossterm's blocking `read`, and hands
 /// each event over a channel (the channel closes when the terminal fails or goes away).
@@ -48,110 +44,131 @@ fn input_msg(ev: Event) -> Option<Msg> {
     }
 }
 
-/// Whether a message changes what is on screen.
-fn visible(app: &App, msg: &Msg) -> bool {
-    match msg {
-        Msg::Output { tab, .. } => app.active_tab().is_some_and(|t| t.id == *tab),
-        _ => true,
+/// What is waiting to be drawn.
+#[derive(Default)]
+struct Dirty {
+    /// Changed by the user: drawn at once.
+    input: bool,
+    /// Changed by output or the runtime: drawn at once after a quiet spell, else throttled.
+    output: bool,
+}
+
+/// The view-relevant part of the app that a key typed into an exec may change.
+fn typing_stamp(app: &App) -> Option<(usize, usize)> {
+    matches!(app.mode, Mode::Terminal)
+        .then(|| (app.active, app.active_tab().map_or(0, |t| t.scroll)))
+}
+
+struct Loop {
+    app: App,
+    runner: Runner,
+    dirty: Dirty,
+}
+
+impl Loop {
+    /// Applies one message; false when the app asked to exit.
+    fn apply(&mut self, msg: Msg, from_user: bool) -> bool {
+        let shown = match &msg {
+            Msg::Changed { tab } => self.app.active_tab().is_some_and(|t| t.id == *tab),
+            _ => true,
+        };
+        let before = typing_stamp(&self.app);
+        let typed = matches!(msg, Msg::Key(_) | Msg::Paste(_));
+        let effects = self.app.update(msg);
+        // A key that went to the exec and changed nothing here draws nothing: its echo will.
+        let passthrough = typed
+            && before.is_some()
+            && before == typing_stamp(&self.app)
+            && !effects.is_empty()
+            && effects.iter().all(|e| matches!(e, Effect::Input { .. }));
+        if shown && !passthrough {
+            if from_user {
+                self.dirty.input = true;
+            } else {
+                self.dirty.output = true;
+            }
+        }
+        effects.into_iter().all(|e| self.runner.run(e))
     }
 }
 
 /// Runs until the app asks to exit.
 pub async fn run(
     term: &mut Term,
-    mut app: App,
-    mut runner: Runner,
+    app: App,
+    runner: Runner,
     mut ctl: mpsc::UnboundedReceiver<Msg>,
 ) -> std::io::Result<()> {
-    // One queue per tab, polled in turn, so one flooding exec cannot starve the others.
-    let mut outputs: StreamMap<TabId, ReceiverStream<Vec<u8>>> = StreamMap::new();
     let mut input = read_input();
     let mut terminal_gone = false;
-    let mut dirty = true;
-    let mut last_draw = Instant::now()
-        .checked_sub(FRAME)
-        .unwrap_or_else(Instant::now);
-    let apply = |app: &mut App,
-                 runner: &mut Runner,
-                 outputs: &mut StreamMap<TabId, ReceiverStream<Vec<u8>>>,
-                 msg: Msg,
-                 dirty: &mut bool|
-     -> bool {
-        *dirty |= visible(app, &msg);
-        let go_on = app.update(msg).into_iter().all(|e| runner.run(e));
-        for (tab, q) in runner.take_outputs() {
-            outputs.insert(tab, ReceiverStream::new(q));
-        }
-        go_on
+    let mut lp = Loop {
+        app,
+        runner,
+        dirty: Dirty {
+            input: true,
+            output: false,
+        },
     };
+    let mut last_output_frame: Option<Instant> = None;
     loop {
-        if dirty && last_draw.elapsed() >= FRAME {
-            term.draw(|f| crate::ui::render(&app, f))?;
-            last_draw = Instant::now();
-            dirty = false;
+        let now = Instant::now();
+        let due = if lp.dirty.input {
+            Some(now)
+        } else if lp.dirty.output {
+            Some(last_output_frame.map_or(now, |t| (t + FRAME).max(now)))
+        } else {
+            None
+        };
+        if due.is_some_and(|d| d <= now) && !terminal_gone {
+            if let Err(e) = crate::tui::draw(term, |f| crate::ui::render(&lp.app, f)) {
+                // The terminal is gone (hung up, closed): close every tab, then leave.
+                tracing::warn!(error = %e, "drawing failed; closing every tab");
+                terminal_gone = true;
+                if !lp.apply(Msg::Terminate, false) {
+                    return Ok(());
+                }
+            }
+            if lp.dirty.output {
+                last_output_frame = Some(now);
+            }
+            lp.dirty = Dirty::default();
         }
-        let deadline = last_draw + FRAME;
-        let msg = tokio::select! {
+        let deadline = due.filter(|_| !terminal_gone);
+        let (msg, from_user) = tokio::select! {
             biased;
             ev = input.recv(), if !terminal_gone => if let Some(ev) = ev {
-                input_msg(ev)
+                (input_msg(ev), true)
             } else {
-                // The terminal is gone (hung up, closed): close every tab, then leave.
+                tracing::warn!("terminal input ended; closing every tab");
                 terminal_gone = true;
-                Some(Msg::Terminate)
+                (Some(Msg::Terminate), false)
             },
-            m = ctl.recv() => m,
-            Some((tab, bytes)) = outputs.next(), if !outputs.is_empty() => Some(Msg::Output { tab, bytes }),
-            () = tokio::time::sleep_until(deadline), if dirty => None,
+            m = ctl.recv() => (m, false),
+            () = sleep_until_opt(deadline) => (None, false),
         };
         if let Some(msg) = msg {
-            if !apply(&mut app, &mut runner, &mut outputs, msg, &mut dirty) {
+            if !lp.apply(msg, from_user) {
                 return Ok(());
             }
         }
-        // Apply what else is queued: every key typed meanwhile first, then control messages,
-        // then a bounded batch of output.
+        // Apply what else is queued: every key typed meanwhile first, then the rest.
         while let Ok(ev) = input.try_recv() {
             let Some(msg) = input_msg(ev) else { continue };
-            if !apply(&mut app, &mut runner, &mut outputs, msg, &mut dirty) {
+            if !lp.apply(msg, true) {
                 return Ok(());
             }
         }
         while let Ok(msg) = ctl.try_recv() {
-            if !apply(&mut app, &mut runner, &mut outputs, msg, &mut dirty) {
+            if !lp.apply(msg, false) {
                 return Ok(());
             }
         }
-        // Then output, round-robin: one chunk per tab per round, so a flooding tab takes its
-        // turn like the others and a keystroke's echo in another tab is never queued behind it.
-        // Tabs out of sight get a smaller share; their execs wait for it, as in tmux.
-        let mut budget = OUTPUT_BUDGET;
-        let mut hidden_budget = HIDDEN_BUDGET;
-        while budget > 0 {
-            let active = app.active_tab().map(|t| t.id);
-            let round: Vec<(TabId, Vec<u8>)> = outputs
-                .iter_mut()
-                .filter(|(tab, _)| Some(*tab) == active || hidden_budget > 0)
-                .filter_map(|(tab, q)| q.as_mut().try_recv().ok().map(|b| (*tab, b)))
-                .collect();
-            if round.is_empty() {
-                break;
-            }
-            for (tab, bytes) in round {
-                budget = budget.saturating_sub(bytes.len());
-                if Some(tab) != active {
-                    hidden_budget = hidden_budget.saturating_sub(bytes.len());
-                }
-                if !apply(
-                    &mut app,
-                    &mut runner,
-                    &mut outputs,
-                    Msg::Output { tab, bytes },
-                    &mut dirty,
-                ) {
-                    return Ok(());
-                }
-            }
-        }
+    }
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
     }
 }

@@ -34,6 +34,8 @@ pub struct Launched {
     exit: Option<Result<ExitInfo, String>>,
     stdio: StdioSet,
     rt: Runtime,
+    /// Finished, cancelled or detached: nothing left for `Drop` to clean up.
+    done: bool,
 }
 
 fn process_request(plan: &StartPlan) -> ProcessRequest {
@@ -89,6 +91,7 @@ pub async fn launch(rt: &Runtime, base: &Path, plan: &StartPlan) -> Result<Launc
         exit: None,
         stdio,
         rt: rt.clone(),
+        done: false,
     };
     match opened {
         Ok(io) => {
@@ -119,43 +122,93 @@ impl Launched {
         }
     }
 
+    /// Whether the exit is known (`exited` would return at once).
+    pub fn has_exited(&self) -> bool {
+        self.exit.is_some() || self.wait.is_finished()
+    }
+
     /// Sends a signal to the exec.
     pub async fn signal(&self, signal: u32) -> Result<(), RuntimeError> {
         self.rt.exec_kill(&self.key, signal).await
     }
 
-    /// After the exit: deletes the process in containerd and removes the FIFO directory.
+    /// The runtime this exec runs on.
+    pub fn runtime(&self) -> &Runtime {
+        &self.rt
+    }
+
+    /// After the exit (or after giving up on it): deletes the process in containerd and
+    /// removes the FIFO directory. A process that could not be deleted keeps its FIFO
+    /// directory and owner record, so that the reaper of a later execmux finds it.
     pub async fn finish(mut self) -> Result<ExitInfo, RuntimeError> {
-        let exit = self.exited().await;
+        let exit = if self.has_exited() {
+            self.exited().await
+        } else {
+            Err(RuntimeError::Invalid("no exit status".into()))
+        };
         self.io = None;
         let deleted = self.rt.exec_delete(&self.key).await;
-        self.stdio.remove();
+        match &deleted {
+            Err(e) if !e.is_not_found() => {
+                tracing::warn!(exec = %self.key, error = %e,
+                    "exec not deleted; its FIFO directory is left for the reaper");
+            }
+            _ => self.stdio.remove(),
+        }
+        self.done = true;
         match (exit, deleted) {
             (Ok(exit), _) | (Err(_), Ok(exit)) => Ok(exit),
             (Err(e), Err(_)) => Err(e),
         }
     }
 
-    /// Cancels: SIGKILL (bounded by 30 s), wait for the exit, delete, remove the FIFOs.
+    /// Cancels: SIGKILL, wait for the exit (bounded), delete, remove the FIFOs. A failed
+    /// kill does not skip the rest.
     pub async fn cancel(mut self) -> Result<ExitInfo, RuntimeError> {
-        self.rt.exec_kill(&self.key, 9).await?;
+        if let Err(e) = self.signal(9).await {
+            tracing::warn!(exec = %self.key, error = %e, "kill");
+        }
         if tokio::time::timeout(KILL_TIMEOUT, self.exited())
             .await
-            .is_ok()
+            .is_err()
         {
-            self.finish().await
-        } else {
-            self.stdio.remove();
-            Err(RuntimeError::Timeout {
-                op: "wait after kill",
-                secs: KILL_TIMEOUT.as_secs(),
-            })
+            tracing::warn!(exec = %self.key, "no exit {} s after the kill", KILL_TIMEOUT.as_secs());
         }
+        self.finish().await
     }
 
     /// Leaves the exec running on purpose (detach from the command line): marks its FIFO
     /// directory so that a later execmux does not reap it as an orphan.
-    pub fn detach(self) {
+    pub fn detach(mut self) {
         self.stdio.mark_detached();
+        self.done = true;
+    }
+}
+
+/// A `Launched` dropped without `finish`, `cancel` or `detach` (its task was aborted, or
+/// panicked) is still killed, waited for (bounded) and deleted, on the runtime it ran on.
+impl Drop for Launched {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!(exec = %self.key, "dropped without a runtime; left for the reaper");
+            return;
+        };
+        let rt = self.rt.clone();
+        let key = self.key.clone();
+        let dir = self.stdio.dir().to_path_buf();
+        handle.spawn(async move {
+            match rt.exec_reap(&key).await {
+                Ok(_) => {
+                    if let Err(e) = std::fs::remove_dir_all(&dir) {
+                        tracing::warn!(dir = %dir.display(), error = %e, "cannot remove FIFO dir");
+                    }
+                }
+                Err(e) => tracing::warn!(exec = %key, error = %e,
+                    "cleanup of a dropped exec failed; left for the reaper"),
+            }
+        });
     }
 }

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod domain;
+pub mod driver;
 pub mod effects;
 pub mod event_loop;
 pub mod launcher;

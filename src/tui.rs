@@ -2,7 +2,7 @@
 //! paste on entry; all of it undone on leave, on panic (through the hook `main` installs)
 //! and on every exit path.
 
-use std::io::{Stdout, Write};
+use std::io::{BufWriter, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::event::{
@@ -15,7 +15,10 @@ use crossterm::terminal::{
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-pub type Term = Terminal<CrosstermBackend<Stdout>>;
+pub type Term = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+
+/// Frames are written through one buffer this large, so a frame leaves in few writes.
+const FRAME_BUFFER: usize = 64 * 1024;
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
@@ -33,7 +36,8 @@ pub fn enter() -> std::io::Result<Term> {
         leave();
         return Err(e);
     }
-    let term = Terminal::new(CrosstermBackend::new(std::io::stdout()));
+    let out = BufWriter::with_capacity(FRAME_BUFFER, std::io::stdout());
+    let term = Terminal::new(CrosstermBackend::new(out));
     if term.is_err() {
         leave();
     }
@@ -54,4 +58,18 @@ pub fn leave() {
         let _ = out.flush();
         let _ = disable_raw_mode();
     }
+}
+
+/// Draws one frame inside synchronized-update brackets (mode 2026), so the host terminal
+/// shows it whole; terminals without the mode ignore the brackets.
+pub fn draw(term: &mut Term, f: impl FnOnce(&mut ratatui::Frame)) -> std::io::Result<()> {
+    crossterm::queue!(
+        term.backend_mut(),
+        crossterm::terminal::BeginSynchronizedUpdate
+    )?;
+    term.draw(f)?;
+    crossterm::execute!(
+        term.backend_mut(),
+        crossterm::terminal::EndSynchronizedUpdate
+    )
 }

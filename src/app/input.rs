@@ -314,11 +314,18 @@ impl App {
     }
 
     /// Closes every running tab the same way as `x`, then leaves once all have ended.
+    /// Closes every tab (kill, wait, delete), then exits. Asked again while closes are slow
+    /// (a paused container holds its kill), it stops waiting for those exits.
     pub(super) fn quit(&mut self) -> Vec<Effect> {
+        let again = self.quitting;
         self.quitting = true;
         let mut effects = Vec::new();
         for tab in &mut self.tabs {
-            if tab.state.is_running() && tab.state != TabState::Closing {
+            if tab.state == TabState::Closing {
+                if again {
+                    effects.push(Effect::Force { tab: tab.id });
+                }
+            } else if tab.state.is_running() {
                 tab.state = TabState::Closing;
                 self.registry.kill_requested(&tab.key);
                 effects.push(Effect::Close { tab: tab.id });
@@ -354,10 +361,7 @@ impl App {
             self.mode = Mode::Navigate;
             return Vec::new();
         }
-        let modes = KeyModes {
-            application_cursor: tab.emulator.application_cursor(),
-            bracketed_paste: tab.emulator.bracketed_paste(),
-        };
+        let modes = key_modes(&tab.terminal);
         let Some(bytes) = keys::encode(&key, modes) else {
             return Vec::new();
         };
@@ -398,10 +402,7 @@ impl App {
                 else {
                     return Vec::new();
                 };
-                let modes = KeyModes {
-                    application_cursor: tab.emulator.application_cursor(),
-                    bracketed_paste: tab.emulator.bracketed_paste(),
-                };
+                let modes = key_modes(&tab.terminal);
                 tab.scroll = 0;
                 vec![Effect::Input {
                     tab: tab.id,
@@ -466,7 +467,7 @@ impl App {
     /// Scrolls the active tab by `lines` (positive: back into the scrollback).
     fn scroll_active(&mut self, lines: isize) {
         if let Some(tab) = self.tabs.get_mut(self.active) {
-            let max = tab.emulator.scrollback().len();
+            let max = tab.terminal.lock().scrollback().len();
             tab.scroll = tab.scroll.saturating_add_signed(lines).min(max);
         }
     }
@@ -480,5 +481,14 @@ impl App {
             .enumerate()
             .map(|(i, t)| format!("{}:{} {}", i + 1, t.state.mark(), t.title))
             .collect()
+    }
+}
+
+/// The key modes the program in a tab asked for.
+fn key_modes(terminal: &crate::session::shared::SharedTerminal) -> KeyModes {
+    let emu = terminal.lock();
+    KeyModes {
+        application_cursor: emu.application_cursor(),
+        bracketed_paste: emu.bracketed_paste(),
     }
 }

@@ -5,8 +5,10 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use crate::domain::FeedItem;
 use crate::domain::Scope;
 use crate::domain::{ConsoleSize, ContainerKey, ExecKey, ExitInfo, Namespace, ProcessDefaults};
+use crate::driver::Notice;
 use crate::registry::sync::Snapshot;
 use crate::registry::{ExecConfig, StartPlan};
+use crate::session::shared::SharedTerminal;
 
 /// A tab's identity, never reused within a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -50,9 +52,14 @@ pub enum Msg {
         tab: TabId,
         message: String,
     },
-    Output {
+    /// The tab's terminal parsed new output (coalesced: one message until it is looked at).
+    Changed {
         tab: TabId,
-        bytes: Vec<u8>,
+    },
+    /// Something the tab's session reports while it runs or closes.
+    Notice {
+        tab: TabId,
+        notice: Notice,
     },
     /// The exec ended and was deleted (its FIFOs removed).
     Ended {
@@ -89,14 +96,22 @@ pub enum Effect {
     ListNamespaces,
     /// Load a container's defaults and resolve its shell, then answer `Prepared`.
     Prepare(PendingExec),
-    /// Create the exec, start it and stream it to a tab.
-    Launch { tab: TabId, plan: StartPlan },
+    /// Create the exec, start it and stream its output into the tab's terminal.
+    Launch {
+        tab: TabId,
+        plan: StartPlan,
+        terminal: SharedTerminal,
+    },
     /// Bytes typed into a tab.
     Input { tab: TabId, bytes: Vec<u8> },
     /// The tab's terminal size changed (sent after Start, debounced by the runner).
     Resize { tab: TabId, size: ConsoleSize },
     /// Kill (SIGKILL), wait, delete, remove FIFOs; answers `Ended`.
     Close { tab: TabId },
+    /// A close is taking too long: stop waiting for the exit, delete what can be.
+    Force { tab: TabId },
+    /// End of input for a tab without a tty (its stdin is closed).
+    Eof { tab: TabId },
     /// SIGKILL an exec that is not ours (or not in a tab); answers `KillDone`.
     Kill { key: ExecKey },
     /// Everything is closed: leave.

@@ -2,7 +2,7 @@
 
 use crate::domain::ExecKey;
 use crate::registry::detach_keys::Matcher;
-use crate::session::emulator::Emulator;
+use crate::session::shared::SharedTerminal;
 
 use super::msg::TabId;
 
@@ -78,9 +78,14 @@ pub struct Tab {
     pub title: String,
     pub tty: bool,
     pub state: TabState,
-    pub emulator: Emulator,
-    /// Lines scrolled back (0: the live screen).
+    /// Fed by the tab's own reader task; drawn and asked for its modes here.
+    pub terminal: SharedTerminal,
+    /// Rows scrolled back (0: the live screen).
     pub scroll: usize,
+    /// The terminal's count of rows scrolled off, when the tab last looked.
+    pub seen_scrolled_off: u64,
+    /// A kill was sent and is pending (why), while the tab closes.
+    pub pending: Option<String>,
     pub matcher: Matcher,
 }
 
@@ -90,7 +95,7 @@ impl Tab {
         key: ExecKey,
         title: String,
         tty: bool,
-        emulator: Emulator,
+        terminal: SharedTerminal,
         detach: Vec<u8>,
     ) -> Self {
         Self {
@@ -99,8 +104,10 @@ impl Tab {
             title,
             tty,
             state: TabState::Starting,
-            emulator,
+            terminal,
             scroll: 0,
+            seen_scrolled_off: 0,
+            pending: None,
             matcher: Matcher::new(detach),
         }
     }

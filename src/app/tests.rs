@@ -90,7 +90,7 @@ pub(crate) fn open_shell(app: &mut App, exec: &str) -> TabId {
         pending: pending.clone(),
         result,
     })));
-    let [Effect::Launch { tab, plan }] = effects.as_slice() else {
+    let [Effect::Launch { tab, plan, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     assert_eq!(plan.args, vec!["/bin/sh"]);
@@ -129,11 +129,14 @@ fn enter_on_a_container_opens_a_focused_shell_tab() {
         }),
         1
     );
-    app.update(Msg::Output {
-        tab,
-        bytes: b"hello\r\n$ ".to_vec(),
-    });
-    assert!(app.tabs[0].emulator.screen_text().starts_with("hello"));
+    feed(&mut app, tab, b"hello\r\n$ ");
+    assert!(
+        app.tabs[0]
+            .terminal
+            .lock()
+            .screen_text()
+            .starts_with("hello")
+    );
 }
 
 #[test]
@@ -204,7 +207,7 @@ fn resizes_reach_running_tty_tabs_and_their_emulators() {
             }
         }]
     );
-    assert_eq!(app.tabs[0].emulator.size(), (46, 114));
+    assert_eq!(app.tabs[0].terminal.lock().size(), (46, 114));
     assert!(
         app.update(Msg::Resize(200, 50)).is_empty(),
         "no change, no resize"
@@ -381,12 +384,15 @@ fn background_output_reaches_its_own_tab_only() {
     detach(&mut app);
     let b = open_shell(&mut app, "execmux-2");
     assert_eq!(app.active, 1);
-    app.update(Msg::Output {
-        tab: a,
-        bytes: b"in a".to_vec(),
-    });
-    assert!(app.tabs[0].emulator.screen_text().starts_with("in a"));
-    assert!(!app.tabs[1].emulator.screen_text().contains("in a"));
+    feed(&mut app, a, b"in a");
+    assert!(
+        app.tabs[0]
+            .terminal
+            .lock()
+            .screen_text()
+            .starts_with("in a")
+    );
+    assert!(!app.tabs[1].terminal.lock().screen_text().contains("in a"));
     assert_eq!(app.active, 1);
     let _ = b;
 }
@@ -511,10 +517,7 @@ fn mouse_clicks_tabs_and_the_wheel_scrolls_back_and_paste_goes_to_the_exec() {
     let lines: Vec<u8> = (1..=100)
         .flat_map(|i| format!("{i}\r\n").into_bytes())
         .collect();
-    app.update(Msg::Output {
-        tab: a,
-        bytes: lines,
-    });
+    feed(&mut app, a, &lines);
     let inside = app.layout.terminal;
     app.update(mouse(MouseEventKind::ScrollUp, inside.x + 2, inside.y + 2));
     assert_eq!(app.tabs[0].scroll, 3);
@@ -538,4 +541,12 @@ fn mouse_clicks_tabs_and_the_wheel_scrolls_back_and_paste_goes_to_the_exec() {
             bytes: b"ls\r".to_vec()
         }]
     );
+}
+
+/// Output as a tab's reader task delivers it: parsed into the tab's terminal, then told.
+fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
+    let i = app.tabs.iter().position(|t| t.id == tab).expect("tab");
+    app.tabs[i].terminal.lock().feed(bytes);
+    app.tabs[i].terminal.mark_changed();
+    app.update(Msg::Changed { tab });
 }

@@ -6,9 +6,11 @@ use super::tab::{Tab, TabState};
 use super::{App, Connection, Mode};
 use crate::domain::FeedItem;
 use crate::domain::{ConsoleSize, ExecKey, ExitInfo, RuntimeEvent};
+use crate::driver::Notice;
 use crate::registry::LifecycleKind;
 use crate::registry::sync;
 use crate::session::emulator::Emulator;
+use crate::session::shared::SharedTerminal;
 
 /// Longest tab title before it is cut.
 const TITLE_MAX: usize = 28;
@@ -46,21 +48,14 @@ impl App {
                 }
                 self.maybe_exit()
             }
-            Msg::Output { tab, bytes } => {
+            Msg::Changed { tab } => {
                 if let Some(i) = self.tab_index(tab) {
-                    let t = &mut self.tabs[i];
-                    let before = t.emulator.scrolled_off();
-                    t.emulator.feed(&bytes);
-                    if t.scroll > 0 {
-                        // Keep a scrolled-back view on the same lines while output flows.
-                        let moved = usize::try_from(t.emulator.scrolled_off() - before)
-                            .unwrap_or(usize::MAX);
-                        t.scroll = t
-                            .scroll
-                            .saturating_add(moved)
-                            .min(t.emulator.scrollback().len());
-                    }
+                    self.on_changed(i);
                 }
+                Vec::new()
+            }
+            Msg::Notice { tab, notice } => {
+                self.on_notice(tab, &notice);
                 Vec::new()
             }
             Msg::Ended { tab, exit } => self.on_ended(tab, exit),
@@ -137,10 +132,15 @@ impl App {
         let (rows, cols) = self.layout.console();
         let mut effects = Vec::new();
         for tab in &mut self.tabs {
-            if tab.emulator.size() == (rows, cols) {
-                continue;
+            {
+                let mut emu = tab.terminal.lock();
+                if emu.size() == (rows, cols) {
+                    continue;
+                }
+                emu.resize(rows, cols);
+                tab.seen_scrolled_off = emu.scrolled_off();
+                tab.scroll = tab.scroll.min(emu.scrollback().len());
             }
-            tab.emulator.resize(rows, cols);
             if tab.state.is_running() && tab.tty {
                 effects.push(Effect::Resize {
                     tab: tab.id,
@@ -184,6 +184,38 @@ impl App {
                 effects.dedup();
                 self.clamp_selection();
                 effects
+            }
+        }
+    }
+
+    /// New output in tab `i`: a scrolled-back view stays on the same lines.
+    fn on_changed(&mut self, i: usize) {
+        let t = &mut self.tabs[i];
+        if !t.terminal.take_changed() {
+            return;
+        }
+        let emu = t.terminal.lock();
+        let now = emu.scrolled_off();
+        if t.scroll > 0 {
+            let moved =
+                usize::try_from(now.saturating_sub(t.seen_scrolled_off)).unwrap_or(usize::MAX);
+            t.scroll = t.scroll.saturating_add(moved).min(emu.scrollback().len());
+        }
+        t.seen_scrolled_off = now;
+    }
+
+    fn on_notice(&mut self, tab: TabId, notice: &Notice) {
+        let Some(i) = self.tab_index(tab) else { return };
+        match notice {
+            Notice::KillPending(why) => {
+                self.tabs[i].pending = Some(why.clone());
+                self.status = Some(format!("kill pending ({why}): {}", self.tabs[i].key.exec));
+            }
+            Notice::InputDropped(n) => {
+                self.error(format!(
+                    "{} does not read its input: {n} bytes dropped",
+                    self.tabs[i].key.exec
+                ));
             }
         }
     }
@@ -238,13 +270,26 @@ impl App {
         if title.chars().count() > TITLE_MAX {
             title = title.chars().take(TITLE_MAX - 1).collect::<String>() + "…";
         }
-        let emulator = Emulator::new(rows, cols, self.settings.scrollback_lines);
-        self.tabs
-            .push(Tab::new(id, key, title, config.tty, emulator, detach));
+        let terminal =
+            SharedTerminal::new(Emulator::new(rows, cols, self.settings.scrollback_lines));
+        self.tabs.push(Tab::new(
+            id,
+            key,
+            title,
+            config.tty,
+            terminal.clone(),
+            detach,
+        ));
         self.active = self.tabs.len() - 1;
-        // A new tab opens focused, in terminal mode.
-        self.mode = Mode::Terminal;
-        vec![Effect::Launch { tab: id, plan }]
+        // A new tab opens focused, in terminal mode (unless a dialog is open over it).
+        if matches!(self.mode, Mode::Navigate | Mode::Terminal) {
+            self.mode = Mode::Terminal;
+        }
+        vec![Effect::Launch {
+            tab: id,
+            plan,
+            terminal,
+        }]
     }
 
     fn on_started(&mut self, tab: TabId, pid: u32) -> Vec<Effect> {

@@ -4,7 +4,7 @@
 //! exec's exit code (126/127 when it cannot start).
 
 use std::io::Read;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::signal::unix::{SignalKind, signal};
@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::cli::{ExecArgs, Global};
 use crate::domain::{ConsoleSize, ContainerId, ContainerKey, ExecKey, ProcessDefaults};
+use crate::driver::{Control, Notice, Outcome, Session};
 use crate::launcher::{self, LaunchError};
 use crate::registry::detach_keys::{Matcher, Scan};
 use crate::registry::{ExecConfig, Registry};
@@ -19,9 +20,6 @@ use crate::runtime::exec::new_exec_id;
 use crate::runtime::{Runtime, spec};
 
 use super::{CmdError, rawtty};
-
-/// How long output may keep draining after the exit (Docker waits 2 s for its streams).
-const DRAIN: Duration = Duration::from_secs(2);
 
 enum Input {
     Bytes(Vec<u8>),
@@ -124,16 +122,9 @@ impl Signals {
     }
 }
 
-/// How the session with a running exec ended.
-enum Outcome {
-    Exited,
-    Cancelled(&'static str),
-    Detached,
-}
-
 pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
     // Installed first, so that a signal during the launch cancels rather than orphans.
-    let mut signals = Signals::install()?;
+    let signals = Signals::install()?;
     if args.container.trim().is_empty() {
         return Err(CmdError::Usage("container id must not be empty".into()));
     }
@@ -180,6 +171,7 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
         }
     };
     let Some(io) = launched.io.take() else {
+        launched.cancel().await?;
         return Err(CmdError::Usage("exec streams were not opened".into()));
     };
     let raw = if args.tty && args.interactive {
@@ -187,95 +179,95 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
     } else {
         None
     };
-    let out_task = tokio::spawn(copy_out(io.stdout, tokio::io::stdout()));
-    let err_task = io
-        .stderr
-        .map(|e| tokio::spawn(copy_out(e, tokio::io::stderr())));
-    let input = if args.interactive {
-        read_stdin(args.tty.then_some(detach))
-    } else {
-        mpsc::channel(1).1
+    let session = Session::new(launched, io.stdin, args.tty);
+    let mut readers = vec![tokio::spawn(async move {
+        let _ = copy_out(io.stdout, tokio::io::stdout()).await;
+    })];
+    if let Some(e) = io.stderr {
+        readers.push(tokio::spawn(async move {
+            let _ = copy_out(e, tokio::io::stderr()).await;
+        }));
+    }
+    let input = args
+        .interactive
+        .then(|| read_stdin(args.tty.then_some(detach)));
+    let (controls_tx, mut controls) = mpsc::unbounded_channel();
+    let forwarder = tokio::spawn(forward(input, signals, args.tty, controls_tx));
+    let mut notice = |n: Notice| match n {
+        Notice::KillPending(why) => eprintln!("\r\nexecmux: kill pending ({why})"),
+        Notice::InputDropped(bytes) => {
+            tracing::warn!(bytes, "the exec does not read its input; dropped");
+        }
     };
-    let outcome = session(&rt, &mut launched, io.stdin, input, &mut signals, args.tty).await;
+    let outcome = session.run(&mut controls, readers, &mut notice).await;
+    forwarder.abort();
+    drop(raw);
     let result = match outcome {
         Outcome::Detached => {
-            drop(raw);
             registry.detached(&key, SystemTime::now());
             eprintln!("\r\nexecmux: detached; exec {} keeps running", key.exec);
-            launched.detach();
             return Ok(0);
         }
-        Outcome::Cancelled(sig) => {
-            tracing::info!(exec = %key, signal = sig, "cancelled: killing the exec");
+        Outcome::Killed(r) => {
             registry.kill_requested(&key);
-            launched.cancel().await
+            r
         }
-        Outcome::Exited => {
-            let _ = tokio::time::timeout(DRAIN, out_task).await;
-            if let Some(t) = err_task {
-                let _ = tokio::time::timeout(DRAIN, t).await;
-            }
-            launched.finish().await
-        }
+        Outcome::Exited(r) => r,
     };
-    drop(raw);
-    let exit = result?;
+    let exit = result.map_err(CmdError::Exec)?;
     registry.exited(&key, Some(exit), SystemTime::now());
     tracing::info!(exec = %key, code = exit.code, "exec_die");
     Ok(i32::try_from(exit.code).unwrap_or(255))
 }
 
-/// Feeds stdin, follows resizes and waits for the exit, a cancelling signal or a detach.
-async fn session(
-    rt: &Runtime,
-    launched: &mut launcher::Launched,
-    mut stdin_pipe: Option<tokio::net::unix::pipe::Sender>,
-    mut input: mpsc::Receiver<Input>,
-    signals: &mut Signals,
+/// Turns the caller's stdin, its signals and its terminal's resizes into controls of the
+/// session: SIGINT, SIGTERM and SIGHUP cancel (kill and delete the exec).
+async fn forward(
+    mut input: Option<mpsc::Receiver<Input>>,
+    mut signals: Signals,
     tty: bool,
-) -> Outcome {
-    let key = launched.key.clone();
+    to: mpsc::UnboundedSender<Control>,
+) {
     loop {
-        tokio::select! {
-            _ = launched.exited() => return Outcome::Exited,
-            msg = input.recv(), if stdin_pipe.is_some() => match msg {
-                Some(Input::Bytes(b)) => {
-                    if let Some(p) = stdin_pipe.as_mut() {
-                        if p.write_all(&b).await.is_err() {
-                            stdin_pipe = None;
-                        }
-                    }
-                }
+        let control = tokio::select! {
+            msg = recv_input(&mut input) => match msg {
+                Some(Input::Bytes(b)) => Control::Input(b),
                 Some(Input::Detach(before)) => {
-                    if let Some(p) = stdin_pipe.as_mut() {
-                        let _ = p.write_all(&before).await;
+                    if !before.is_empty() {
+                        let _ = to.send(Control::Input(before));
                     }
-                    return Outcome::Detached;
+                    input = None;
+                    Control::Detach
                 }
                 Some(Input::Eof) | None => {
-                    if tty {
-                        // A tty is never closed (CloseIO would hang up its terminal), as
-                        // Docker does; stop reading instead.
-                        input = mpsc::channel(1).1;
-                    } else {
-                        // Pipe mode: close our end and tell the shim.
-                        stdin_pipe = None;
-                        if let Err(e) = rt.exec_close_stdin(&key).await {
-                            tracing::warn!(error = %e, "close stdin");
-                        }
-                    }
+                    // Input is over: stop reading it (a tty stays open, as in Docker).
+                    input = None;
+                    Control::Eof
                 }
             },
-            _ = signals.winch.recv(), if tty => {
-                if let Some(size) = rawtty::size() {
-                    if let Err(e) = rt.exec_resize(&key, size).await {
-                        tracing::warn!(error = %e, "resize");
-                    }
-                }
-            }
-            _ = signals.interrupt.recv() => return Outcome::Cancelled("SIGINT"),
-            _ = signals.terminate.recv() => return Outcome::Cancelled("SIGTERM"),
-            _ = signals.hangup.recv() => return Outcome::Cancelled("SIGHUP"),
+            _ = signals.winch.recv(), if tty => match rawtty::size() {
+                Some(size) => Control::Resize(size),
+                None => continue,
+            },
+            _ = signals.interrupt.recv() => cancelled("SIGINT"),
+            _ = signals.terminate.recv() => cancelled("SIGTERM"),
+            _ = signals.hangup.recv() => cancelled("SIGHUP"),
+        };
+        if to.send(control).is_err() {
+            return;
         }
+    }
+}
+
+fn cancelled(signal: &'static str) -> Control {
+    tracing::info!(signal, "cancelled: killing the exec");
+    Control::Cancel
+}
+
+/// The next input, or never once there is none (so that a closed input costs nothing).
+async fn recv_input(input: &mut Option<mpsc::Receiver<Input>>) -> Option<Input> {
+    match input {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }

@@ -34,6 +34,9 @@ pub enum CmdError {
     Registry(#[from] RegistryError),
     #[error("{0}")]
     Usage(String),
+    /// The exec ran but how it ended is not known (its exit status was lost).
+    #[error("{0}")]
+    Exec(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }

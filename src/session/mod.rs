@@ -5,5 +5,6 @@
 pub mod emulator;
 pub mod keys;
 pub mod scrollback;
+pub mod shared;
 pub mod style;
 pub mod view;

@@ -89,7 +89,8 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
         .title(Line::from(title));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let view = TerminalView::new(&tab.emulator)
+    let emu = tab.terminal.lock();
+    let view = TerminalView::new(&emu)
         .scroll(tab.scroll)
         .show_cursor(terminal_mode && tab.state.is_running());
     f.render_widget(view, inner);

@@ -29,10 +29,11 @@ fn empty_console() {
 fn a_shell_tab_with_output_and_a_foreign_exec() {
     let mut a = app();
     let tab = open_shell(&mut a, "execmux-0123456789abcdef");
-    a.update(Msg::Output {
+    feed(
+        &mut a,
         tab,
-        bytes: b"\x1b[1;32mweb\x1b[0m:/# ls\r\nbin  etc  tmp\r\n\x1b[1;32mweb\x1b[0m:/# ".to_vec(),
-    });
+        b"\x1b[1;32mweb\x1b[0m:/# ls\r\nbin  etc  tmp\r\n\x1b[1;32mweb\x1b[0m:/# ",
+    );
     let foreign = ExecKey {
         namespace: "demo".into(),
         container: "web".into(),
@@ -121,4 +122,12 @@ fn container_text_cannot_reach_the_terminal() {
         !screen.contains('\u{1b}') && !screen.contains('\u{7}') && !screen.contains('\u{202e}')
     );
     assert!(screen.contains("x�]0;pwned�"), "{screen}");
+}
+
+/// Output as a tab's reader task delivers it: parsed into the tab's terminal, then told.
+fn feed(app: &mut App, tab: crate::app::msg::TabId, bytes: &[u8]) {
+    let i = app.tabs.iter().position(|t| t.id == tab).expect("tab");
+    app.tabs[i].terminal.lock().feed(bytes);
+    app.tabs[i].terminal.mark_changed();
+    app.update(Msg::Changed { tab });
 }
