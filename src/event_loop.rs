@@ -19,19 +19,59 @@ use crate::tui::Term;
 /// Shortest time between two frames drawn for output.
 const FRAME: Duration = Duration::from_millis(16);
 
+/// What the terminal threads hand over.
+enum Input {
+    Event(Event),
+    /// The terminal hung up or failed.
+    Gone,
+}
+
 /// Reads the terminal on a thread of its own with crossterm's blocking `read`, and hands
-/// each event over a channel (the channel closes when the terminal fails or goes away).
-/// The thread is never joined: the process exits past a read that never returns.
-fn read_input() -> mpsc::UnboundedReceiver<Event> {
+/// each event over a channel. A second thread waits for the hang-up itself (poll with no
+/// events asked returns only on POLLHUP/POLLERR), because crossterm's read retries a
+/// hung-up terminal forever. The threads are never joined: the process exits past them.
+fn read_input() -> mpsc::UnboundedReceiver<Input> {
     let (tx, rx) = mpsc::unbounded_channel();
+    let hangup = tx.clone();
     std::thread::spawn(move || {
         while let Ok(ev) = crossterm::event::read() {
-            if tx.send(ev).is_err() {
+            if tx.send(Input::Event(ev)).is_err() {
                 return;
             }
         }
+        let _ = tx.send(Input::Gone);
+    });
+    std::thread::spawn(move || {
+        wait_for_hangup();
+        let _ = hangup.send(Input::Gone);
     });
     rx
+}
+
+/// Blocks until stdin (the terminal) hangs up or fails.
+fn wait_for_hangup() {
+    use std::os::fd::AsFd;
+    let stdin = std::io::stdin();
+    loop {
+        let mut fds = [nix::poll::PollFd::new(
+            stdin.as_fd(),
+            nix::poll::PollFlags::empty(),
+        )];
+        match nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE) {
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => return,
+            Ok(_) => {
+                let got = fds[0].revents().unwrap_or(nix::poll::PollFlags::POLLHUP);
+                if got.intersects(
+                    nix::poll::PollFlags::POLLHUP
+                        | nix::poll::PollFlags::POLLERR
+                        | nix::poll::PollFlags::POLLNVAL,
+                ) {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 fn input_msg(ev: Event) -> Option<Msg> {
@@ -136,7 +176,7 @@ pub async fn run(
         let deadline = due.filter(|_| !terminal_gone);
         let (msg, from_user) = tokio::select! {
             biased;
-            ev = input.recv(), if !terminal_gone => if let Some(ev) = ev {
+            ev = input.recv(), if !terminal_gone => if let Some(Input::Event(ev)) = ev {
                 (input_msg(ev), true)
             } else {
                 tracing::warn!("terminal input ended; closing every tab");
@@ -152,7 +192,15 @@ pub async fn run(
             }
         }
         // Apply what else is queued: every key typed meanwhile first, then the rest.
-        while let Ok(ev) = input.try_recv() {
+        while !terminal_gone {
+            let Ok(ev) = input.try_recv() else { break };
+            let Input::Event(ev) = ev else {
+                terminal_gone = true;
+                if !lp.apply(Msg::Terminate, false) {
+                    return Ok(());
+                }
+                break;
+            };
             let Some(msg) = input_msg(ev) else { continue };
             if !lp.apply(msg, true) {
                 return Ok(());

@@ -104,7 +104,8 @@ impl App {
     fn act(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Quit => {
-                if self.running_tabs() > 0 {
+                // Already quitting (the confirmation was given): asking again forces it.
+                if self.running_tabs() > 0 && !self.quitting {
                     self.mode = Mode::Confirm(Confirm::Quit);
                     Vec::new()
                 } else {
@@ -313,7 +314,6 @@ impl App {
         }
     }
 
-    /// Closes every running tab the same way as `x`, then leaves once all have ended.
     /// Closes every tab (kill, wait, delete), then exits. Asked again while closes are slow
     /// (a paused container holds its kill), it stops waiting for those exits.
     pub(super) fn quit(&mut self) -> Vec<Effect> {

@@ -10,7 +10,10 @@ use execmux::session::emulator::Emulator;
 use rustix::termios::{Termios, Winsize, tcgetattr, tcsetwinsize};
 
 pub struct Pty {
-    master: std::fs::File,
+    /// None once the test hung up (closed the terminal).
+    master: Option<std::fs::File>,
+    /// Tells the reader thread to close its end too.
+    hung_up: Arc<std::sync::atomic::AtomicBool>,
     pub child: Child,
     output: Arc<Mutex<Vec<u8>>>,
     /// The screen as a terminal would show it, fed by the reader thread.
@@ -36,6 +39,15 @@ impl Pty {
             ws_ypixel: 0,
         };
         let pty = nix::pty::openpty(Some(&ws), None).expect("openpty");
+        // Neither end is inherited as such (by the child, or by children of other tests):
+        // the terminal hangs up when the test closes it.
+        for fd in [&pty.master, &pty.slave] {
+            nix::fcntl::fcntl(
+                fd,
+                nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+            )
+            .expect("cloexec");
+        }
         let slave: OwnedFd = pty.slave;
         let dup = || Stdio::from(slave.try_clone().expect("dup slave"));
         let child = cmd
@@ -51,30 +63,65 @@ impl Pty {
         let sink = Arc::clone(&output);
         let screen = Arc::new(Mutex::new(Emulator::new(rows, cols, 0)));
         let screen_sink = Arc::clone(&screen);
+        let hung_up = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let hang = Arc::clone(&hung_up);
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
+            loop {
+                // Poll, so that a hang-up closes this end too (the terminal is then gone).
+                let mut fds = [nix::poll::PollFd::new(
+                    reader.as_fd(),
+                    nix::poll::PollFlags::POLLIN,
+                )];
+                let ready = nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(50u16));
+                if hang.load(std::sync::atomic::Ordering::SeqCst) {
                     break;
                 }
+                if !matches!(ready, Ok(n) if n > 0) {
+                    continue;
+                }
+                let n = match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
                 sink.lock().unwrap().extend_from_slice(&buf[..n]);
                 screen_sink.lock().unwrap().feed(&buf[..n]);
             }
         });
         Self {
-            master,
+            master: Some(master),
+            hung_up,
             child,
             output,
             screen,
         }
     }
 
+    fn master(&self) -> &std::fs::File {
+        self.master.as_ref().expect("the terminal was hung up")
+    }
+
     pub fn attrs(&self) -> Termios {
-        tcgetattr(self.master.as_fd()).expect("tcgetattr")
+        tcgetattr(self.master().as_fd()).expect("tcgetattr")
     }
 
     pub fn write(&mut self, bytes: &[u8]) {
-        self.master.write_all(bytes).expect("write to pty");
+        let mut m = self.master();
+        m.write_all(bytes).expect("write to pty");
+    }
+
+    /// Closes the terminal as a dropped ssh session or a killed terminal emulator does:
+    /// every end of the master side is closed, so the program reads EOF/EIO and its writes
+    /// fail. No signal is sent.
+    pub fn hang_up(&mut self) {
+        self.hung_up
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.master = None;
+    }
+
+    /// The child's pid.
+    pub fn pid(&self) -> nix::unistd::Pid {
+        nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).expect("pid"))
     }
 
     pub fn text(&self) -> String {
@@ -134,7 +181,7 @@ impl Pty {
     /// Resizes the pty and signals the child, as a terminal emulator does.
     pub fn resize(&self, rows: u16, cols: u16) {
         self.screen.lock().unwrap().resize(rows, cols);
-        tcsetwinsize(self.master.as_fd(), winsize(rows, cols)).expect("resize pty");
+        tcsetwinsize(self.master().as_fd(), winsize(rows, cols)).expect("resize pty");
         let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).expect("pid"));
         nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGWINCH).expect("SIGWINCH");
     }
