@@ -5,6 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use clap::CommandFactory;
+use execmux::cli::Cli;
+
 const BIN: &str = env!("CARGO_BIN_EXE_execmux");
 
 fn execmux(args: &[&str]) -> Output {
@@ -182,22 +185,22 @@ fn man_out_writes_a_page_per_subcommand() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    let expected = [
-        "execmux-completions.1",
-        "execmux-demo.1",
-        "execmux-exec.1",
-        "execmux-execs.1",
-        "execmux-man.1",
-        "execmux-ps.1",
-        "execmux.1",
-    ];
+    // One page per subcommand `--help` lists (so none for `help` or hidden ones), and the main.
+    let mut expected: Vec<String> = Cli::command()
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|s| format!("execmux-{}.1", s.get_name()))
+        .chain(["execmux.1".to_owned()])
+        .collect();
+    expected.sort();
+    assert!(expected.len() >= 7, "{expected:?}");
     assert_eq!(files, expected);
     assert_eq!(
         listed.lines().count(),
         expected.len(),
         "paths printed: {listed}"
     );
-    for file in expected {
+    for file in &expected {
         assert!(
             listed.contains(&*dir.join(file).to_string_lossy()),
             "{file} not printed"
