@@ -98,6 +98,18 @@ pub enum Command {
     },
     /// Run a command in a running container, as `docker exec` does.
     Exec(ExecArgs),
+    /// Print a shell completion script to stdout, e.g. `execmux completions bash`.
+    Completions {
+        /// The shell to write it for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout, e.g. `execmux man > execmux.1`.
+    Man {
+        /// Write execmux.1 and one execmux-SUBCOMMAND.1 per subcommand into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Internal: tears a sandbox down once stdin closes (its owner stopped or died).
     #[command(hide = true)]
     SandboxGuard { dir: PathBuf },

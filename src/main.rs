@@ -70,6 +70,8 @@ fn main() {
                 gc_interval,
             }) => cmd::execs::run(&global, watch, json, gc_interval).await,
             Some(Command::Exec(args)) => cmd::exec::run(&global, args).await,
+            Some(Command::Completions { shell }) => cmd::completions::completions(shell),
+            Some(Command::Man { out }) => cmd::completions::man(out.as_deref()),
             Some(Command::SandboxGuard { dir }) => cmd::guard::run(&dir).await,
             None if print_config => {
                 print!("{}", execmux::config::Config::print_defaults());
