@@ -1,8 +1,8 @@
 //! Faults a user meets, injected under the real console in a pty against the private
 //! containerd: the host terminal closed or hung up under two tabs, a paused container under
 //! a closing tab, a flood of output, a container whose init is killed. Each ends by looking,
-//! after the fault and outside any teardown, at ListPids, at Get of every exec id the console
-//! made (NotFound) and at the FIFO directories.
+//! after the fault and outside any teardown, at `ListPids`, at `Get` of every exec id the console
+//! made (`NotFound`) and at the FIFO directories.
 
 mod common;
 
