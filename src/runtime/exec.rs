@@ -10,7 +10,7 @@ use containerd_client::services::v1::{
 
 use super::error::{Code, Result, RuntimeError};
 use super::stdio::StdioSet;
-use super::{Runtime, request, spec, time_of};
+use super::{Runtime, deadline, request, spec, time_of};
 use crate::domain::{ConsoleSize, ExecId, ExecKey, ExitInfo};
 
 pub use crate::domain::EXEC_ID_PREFIX;
@@ -20,7 +20,7 @@ pub fn new_exec_id() -> ExecId {
     ExecId::from(format!("{EXEC_ID_PREFIX}{:016x}", rand::random::<u64>()))
 }
 
-/// How long a kill may take before we give up on it (Docker's bound).
+/// How long to wait for an exit after a SIGKILL before giving up on it (Docker's bound).
 pub const KILL_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Runtime {
@@ -62,10 +62,9 @@ impl Runtime {
                 value: json,
             }),
         };
-        self.tasks()
-            .exec(request(&key.namespace, msg)?)
-            .await
-            .map_err(|s| RuntimeError::rpc("exec", &s))?;
+        let mut client = self.tasks();
+        let call = client.exec(request(&key.namespace, msg)?);
+        deadline::call("exec", self.deadlines.call, call).await?;
         Ok(())
     }
 
@@ -75,12 +74,11 @@ impl Runtime {
             container_id: key.container.to_string(),
             exec_id: key.exec.to_string(),
         };
-        let resp = self
-            .tasks()
-            .start(request(&key.namespace, msg)?)
-            .await
-            .map_err(|s| RuntimeError::rpc("start", &s))?;
-        Ok(resp.into_inner().pid)
+        let mut client = self.tasks();
+        let call = client.start(request(&key.namespace, msg)?);
+        Ok(deadline::call("start", self.deadlines.start, call)
+            .await?
+            .pid)
     }
 
     /// Resizes the exec's console (a no-op for a pipe exec).
@@ -92,10 +90,9 @@ impl Runtime {
             width: u32::from(size.cols),
             height: u32::from(size.rows),
         };
-        self.tasks()
-            .resize_pty(request(&key.namespace, msg)?)
-            .await
-            .map_err(|s| RuntimeError::rpc("resize", &s))?;
+        let mut client = self.tasks();
+        let call = client.resize_pty(request(&key.namespace, msg)?);
+        deadline::call("resize", self.deadlines.call, call).await?;
         Ok(())
     }
 
@@ -107,10 +104,9 @@ impl Runtime {
             exec_id: key.exec.to_string(),
             stdin: true,
         };
-        self.tasks()
-            .close_io(request(&key.namespace, msg)?)
-            .await
-            .map_err(|s| RuntimeError::rpc("close stdin", &s))?;
+        let mut client = self.tasks();
+        let call = client.close_io(request(&key.namespace, msg)?);
+        deadline::call("close stdin", self.deadlines.call, call).await?;
         Ok(())
     }
 
@@ -124,20 +120,14 @@ impl Runtime {
         };
         let mut client = self.tasks();
         let call = client.kill(request(&key.namespace, msg)?);
-        match tokio::time::timeout(KILL_TIMEOUT, call).await {
-            Err(_) => Err(RuntimeError::Timeout {
-                op: "kill",
-                secs: KILL_TIMEOUT.as_secs(),
-            }),
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(s)) => {
-                let e = RuntimeError::rpc("kill", &s);
-                if e.code() == Some(Code::NotFound) && s.message().contains("already finished") {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
+        match deadline::call("kill", self.deadlines.call, call).await {
+            Ok(()) => Ok(()),
+            Err(e)
+                if e.code() == Some(Code::NotFound) && e.message().contains("already finished") =>
+            {
+                Ok(())
             }
+            Err(e) => Err(e),
         }
     }
 
@@ -165,12 +155,9 @@ impl Runtime {
             container_id: key.container.to_string(),
             exec_id: key.exec.to_string(),
         };
-        let resp = self
-            .tasks()
-            .delete_process(request(&key.namespace, msg)?)
-            .await
-            .map_err(|s| RuntimeError::rpc("delete", &s))?
-            .into_inner();
+        let mut client = self.tasks();
+        let call = client.delete_process(request(&key.namespace, msg)?);
+        let resp = deadline::call("delete", self.deadlines.call, call).await?;
         Ok(ExitInfo {
             code: resp.exit_status,
             at: time_of(resp.exited_at.as_ref()),
