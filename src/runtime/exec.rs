@@ -11,7 +11,9 @@ use containerd_client::services::v1::{
 use super::error::{Code, Result, RuntimeError};
 use super::stdio::StdioSet;
 use super::{Runtime, deadline, request, spec, time_of};
-use crate::domain::{ConsoleSize, ExecId, ExecKey, ExitInfo};
+use tokio::sync::watch;
+
+use crate::domain::{ConsoleSize, ExecId, ExecKey, ExitInfo, Link};
 
 pub use crate::domain::EXEC_ID_PREFIX;
 
@@ -22,6 +24,37 @@ pub fn new_exec_id() -> ExecId {
 
 /// How long to wait for an exit after a SIGKILL before giving up on it (Docker's bound).
 pub const KILL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// First pause before probing containerd again after an outage; doubles up to `RETRY_MAX`.
+const RETRY_FIRST: Duration = Duration::from_millis(100);
+const RETRY_MAX: Duration = Duration::from_secs(2);
+/// How often a Wait that containerd answered with an error is retried while Get still
+/// shows the process running.
+const ANSWERED_RETRIES: u32 = 3;
+
+/// Sets the link state, waking watchers only on a change.
+fn set_link(link: &watch::Sender<Link>, to: Link) {
+    link.send_if_modified(|l| {
+        if *l == to {
+            false
+        } else {
+            *l = to;
+            true
+        }
+    });
+}
+
+/// The error for an exec containerd no longer knows: its exit status is lost.
+fn lost(key: &ExecKey, why: &RuntimeError) -> RuntimeError {
+    RuntimeError::Rpc {
+        op: "wait",
+        code: Code::NotFound,
+        message: format!(
+            "exec {key} is gone: containerd no longer knows it, its exit status is lost ({})",
+            why.message()
+        ),
+    }
+}
 
 impl Runtime {
     /// Builds the process from the container's spec and registers the exec (`Exec`).
@@ -147,6 +180,109 @@ impl Runtime {
             code: resp.exit_status,
             at: time_of(resp.exited_at.as_ref()),
         })
+    }
+
+    /// Waits for the exec to exit through containerd outages. A Wait that fails because
+    /// containerd is unreachable is not an exit: `link` goes `Reconnecting`, containerd is
+    /// probed with backoff (100 ms doubling to 2 s), and once it answers `link` goes `Up`
+    /// and Wait is issued again (it returns at once for an exit that happened meanwhile).
+    /// When containerd answers Wait with an error, the process status from Get decides: its
+    /// exit, or a clear `NotFound` error when containerd no longer knows the process.
+    pub async fn exec_wait_resilient(
+        &self,
+        key: &ExecKey,
+        link: &watch::Sender<Link>,
+    ) -> Result<ExitInfo> {
+        let mut backoff = RETRY_FIRST;
+        let mut answered = 0;
+        loop {
+            let err = match self.exec_wait(key).await {
+                Ok(exit) => {
+                    set_link(link, Link::Up);
+                    return Ok(exit);
+                }
+                Err(e) => e,
+            };
+            let err = if err.is_outage() {
+                err
+            } else {
+                set_link(link, Link::Up);
+                tracing::debug!(%key, error = %err, "wait failed; asking for the status");
+                match self.exit_from_status(key, &err).await {
+                    Ok(Some(exit)) => return Ok(exit),
+                    Ok(None) if answered < ANSWERED_RETRIES => {
+                        answered += 1;
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(RETRY_MAX);
+                        continue;
+                    }
+                    Ok(None) => return Err(err),
+                    Err(e) if e.is_outage() => e,
+                    Err(e) => return Err(e),
+                }
+            };
+            tracing::warn!(%key, error = %err, "containerd unreachable; waiting for it");
+            set_link(
+                link,
+                Link::Reconnecting {
+                    error: err.to_string(),
+                },
+            );
+            self.await_containerd(key, link, backoff).await?;
+            set_link(link, Link::Up);
+            backoff = RETRY_FIRST;
+        }
+    }
+
+    /// After Wait failed with an answer: the exit Get reports, None while the process still
+    /// runs, `NotFound` when containerd no longer knows it.
+    async fn exit_from_status(
+        &self,
+        key: &ExecKey,
+        wait: &RuntimeError,
+    ) -> Result<Option<ExitInfo>> {
+        match self
+            .process(&key.namespace, &key.container, Some(&key.exec))
+            .await
+        {
+            Ok(status) => Ok(status.exit),
+            Err(e) if e.is_not_found() => Err(lost(key, wait)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Probes containerd with backoff until it answers about `key`. `NotFound` means the
+    /// process is gone: that is the error returned.
+    async fn await_containerd(
+        &self,
+        key: &ExecKey,
+        link: &watch::Sender<Link>,
+        mut backoff: Duration,
+    ) -> Result<()> {
+        loop {
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(RETRY_MAX);
+            match self
+                .process(&key.namespace, &key.container, Some(&key.exec))
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(e) if e.is_outage() => set_link(
+                    link,
+                    Link::Reconnecting {
+                        error: e.to_string(),
+                    },
+                ),
+                Err(e) if e.is_not_found() => {
+                    set_link(link, Link::Up);
+                    return Err(lost(key, &e));
+                }
+                Err(e) => {
+                    set_link(link, Link::Up);
+                    return Err(e);
+                }
+            }
+        }
     }
 
     /// Deletes the exec's process record in containerd; returns its exit status.
