@@ -39,6 +39,10 @@ pub struct Owner {
     /// The owner's start time in clock ticks after boot (`/proc/PID/stat` field 22), so that
     /// a reused pid is not mistaken for the owner.
     pub start_time: u64,
+    /// The kernel's boot id when the record was written: start times only compare within
+    /// one boot. Records written before it existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot_id: Option<String>,
     pub namespace: String,
     pub container: String,
     pub exec: String,
@@ -51,6 +55,7 @@ impl Owner {
         Self {
             pid,
             start_time: process_start_time(pid).unwrap_or(0),
+            boot_id: boot_id(),
             namespace: key.namespace.to_string(),
             container: key.container.to_string(),
             exec: key.exec.to_string(),
@@ -65,10 +70,46 @@ impl Owner {
         }
     }
 
-    /// Whether the owning process still runs.
+    /// Whether the owning process still runs: same boot, same pid, same start time.
     pub fn is_alive(&self) -> bool {
-        process_start_time(self.pid).is_some_and(|t| t == self.start_time)
+        self.liveness() == Liveness::Alive
     }
+
+    /// What the record proves about its owner. A record without a boot id or a start time
+    /// proves nothing: its owner is unknown, never taken for dead.
+    pub fn liveness(&self) -> Liveness {
+        let (Some(recorded), Some(now)) = (self.boot_id.as_deref(), boot_id()) else {
+            return Liveness::Unknown;
+        };
+        if recorded != now {
+            // Every process of an earlier boot is gone.
+            return Liveness::Dead;
+        }
+        if self.start_time == 0 {
+            return Liveness::Unknown;
+        }
+        match process_start_time(self.pid) {
+            Some(t) if t == self.start_time => Liveness::Alive,
+            _ => Liveness::Dead,
+        }
+    }
+}
+
+/// What an owner record says about the process that wrote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Liveness {
+    Alive,
+    /// Provably gone: another boot, or no process with that pid and start time.
+    Dead,
+    /// The record lacks what would prove either.
+    Unknown,
+}
+
+/// The kernel's id of the current boot.
+fn boot_id() -> Option<String> {
+    let id = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+    let id = id.trim();
+    (!id.is_empty()).then(|| id.to_owned())
 }
 
 /// Field 22 of `/proc/PID/stat`, or None when the process is gone.
@@ -385,6 +426,44 @@ mod tests {
             assert!(!set.dir().exists());
         }
         let _ = std::fs::remove_dir(&base);
+    }
+
+    #[test]
+    fn liveness_needs_pid_start_time_and_boot_id() {
+        let me = Owner::current(&key());
+        assert!(
+            me.boot_id.as_deref().is_some_and(|b| b.len() >= 32),
+            "{me:?}"
+        );
+        assert_eq!(me.liveness(), Liveness::Alive);
+        let reused = Owner {
+            start_time: me.start_time + 1,
+            ..me.clone()
+        };
+        assert_eq!(reused.liveness(), Liveness::Dead);
+        let other_boot = Owner {
+            boot_id: Some("00000000-0000-0000-0000-000000000000".into()),
+            ..me.clone()
+        };
+        assert_eq!(
+            other_boot.liveness(),
+            Liveness::Dead,
+            "same pid, another boot"
+        );
+        let no_start = Owner {
+            start_time: 0,
+            ..me.clone()
+        };
+        assert_eq!(no_start.liveness(), Liveness::Unknown);
+        // A record from before boot ids were kept parses, and proves nothing.
+        let old: Owner = serde_json::from_str(&format!(
+            r#"{{"pid":{},"start_time":{},"namespace":"ns","container":"c","exec":"e"}}"#,
+            me.pid, me.start_time
+        ))
+        .expect("old record");
+        assert_eq!(old.boot_id, None);
+        assert_eq!(old.liveness(), Liveness::Unknown);
+        assert!(!old.is_alive());
     }
 
     #[test]
