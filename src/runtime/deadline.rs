@@ -13,6 +13,8 @@ pub const CALL: Duration = Duration::from_secs(10);
 pub const START: Duration = Duration::from_secs(30);
 /// Default bound of connecting to the socket.
 pub const CONNECT: Duration = Duration::from_secs(10);
+/// Default bound of the wait for an exit after a SIGKILL when reaping (Docker's 30 s).
+pub const KILL_WAIT: Duration = Duration::from_secs(30);
 
 /// The bounds one `Runtime` applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +22,8 @@ pub struct Deadlines {
     pub call: Duration,
     pub start: Duration,
     pub connect: Duration,
+    /// How long a reap waits for the exit after its SIGKILL (a paused container holds it).
+    pub kill_wait: Duration,
 }
 
 impl Default for Deadlines {
@@ -28,6 +32,7 @@ impl Default for Deadlines {
             call: CALL,
             start: START,
             connect: CONNECT,
+            kill_wait: KILL_WAIT,
         }
     }
 }
@@ -39,6 +44,7 @@ impl Deadlines {
             call: limit,
             start: limit,
             connect: limit,
+            kill_wait: limit,
         }
     }
 }

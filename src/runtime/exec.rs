@@ -23,7 +23,7 @@ pub fn new_exec_id() -> ExecId {
 }
 
 /// How long to wait for an exit after a SIGKILL before giving up on it (Docker's bound).
-pub const KILL_TIMEOUT: Duration = Duration::from_secs(30);
+pub const KILL_TIMEOUT: Duration = super::deadline::KILL_WAIT;
 
 /// First pause before probing containerd again after an outage; doubles up to `RETRY_MAX`.
 const RETRY_FIRST: Duration = Duration::from_millis(100);
@@ -313,14 +313,12 @@ impl Runtime {
         };
         if status.pid != 0 && status.exit.is_none() {
             self.exec_kill(key, 9).await?;
-            match tokio::time::timeout(KILL_TIMEOUT, self.exec_wait(key)).await {
-                Ok(Ok(_) | Err(_)) => {}
-                Err(_) => {
-                    return Err(RuntimeError::Timeout {
-                        op: "wait",
-                        secs: KILL_TIMEOUT.as_secs(),
-                    });
-                }
+            let waited = deadline::within("wait after kill", self.deadlines.kill_wait, async {
+                self.exec_wait(key).await
+            })
+            .await;
+            if let Err(e @ RuntimeError::Timeout { .. }) = waited {
+                return Err(e);
             }
         }
         match self.exec_delete(key).await {
