@@ -5,6 +5,7 @@ pub mod deadline;
 pub mod error;
 pub mod events;
 pub mod exec;
+pub mod fifo_base;
 pub mod owner;
 pub mod sandbox;
 pub mod spec;

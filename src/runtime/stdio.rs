@@ -3,7 +3,7 @@
 //! or leaks.
 
 use std::fs::{DirBuilder, File, OpenOptions};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use nix::sys::stat::Mode;
@@ -11,23 +11,9 @@ use tokio::net::unix::pipe;
 use tokio::task::JoinHandle;
 
 use super::error::{Result, RuntimeError};
+pub use super::fifo_base::{base_dir, default_base, ensure_private_dir};
 use super::owner::{DETACHED_FILE, OWNER_FILE, Owner};
 use crate::domain::ExecKey;
-
-/// Where FIFO directories live: `$EXECMUX_RUNTIME_DIR`, else `/run/execmux` for root, else
-/// `$XDG_RUNTIME_DIR/execmux`, else a per-user directory under the temp dir.
-pub fn default_base() -> PathBuf {
-    if let Some(dir) = std::env::var_os("EXECMUX_RUNTIME_DIR") {
-        return PathBuf::from(dir);
-    }
-    if nix::unistd::geteuid().is_root() {
-        return PathBuf::from("/run/execmux");
-    }
-    if let Some(dir) = std::env::var_os("XDG_RUNTIME_DIR") {
-        return PathBuf::from(dir).join("execmux");
-    }
-    std::env::temp_dir().join(format!("execmux-{}", nix::unistd::geteuid()))
-}
 
 /// The FIFOs of one exec. Paths are empty strings for streams the exec does not have.
 #[derive(Debug)]
@@ -57,24 +43,6 @@ pub struct PendingOpen {
 fn mkfifo(path: &Path) -> Result<()> {
     nix::unistd::mkfifo(path, Mode::from_bits_truncate(0o600))
         .map_err(|e| RuntimeError::io(format!("mkfifo {}", path.display()), e.into()))
-}
-
-/// Creates `dir` (and parents) with mode 0700 if missing; refuses a base others can write.
-fn ensure_private_dir(dir: &Path) -> Result<()> {
-    DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| RuntimeError::io(format!("create {}", dir.display()), e))?;
-    let meta = std::fs::metadata(dir)
-        .map_err(|e| RuntimeError::io(format!("stat {}", dir.display()), e))?;
-    if meta.permissions().mode() & 0o022 != 0 {
-        return Err(RuntimeError::Invalid(format!(
-            "{} is writable by others; refusing to keep FIFOs there",
-            dir.display()
-        )));
-    }
-    Ok(())
 }
 
 impl StdioSet {
@@ -242,6 +210,8 @@ pub fn list_dirs(base: &Path) -> Vec<PathBuf> {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
     use super::*;
 
     fn key() -> ExecKey {
