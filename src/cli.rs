@@ -95,6 +95,10 @@ pub enum Command {
         /// GC interval in seconds for --watch (Docker's is 300).
         #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
         gc_interval: u64,
+        /// Also kill and delete execs of ours whose owner cannot be proven gone (no or an
+        /// unreadable owner record); without it they are only reported.
+        #[arg(long)]
+        reap_unknown: bool,
     },
     /// Run a command in a running container, as `docker exec` does.
     Exec(ExecArgs),

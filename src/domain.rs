@@ -210,6 +210,27 @@ pub struct ExitInfo {
     pub at: Option<SystemTime>,
 }
 
+/// The state of our connection to containerd as one waiter sees it: up, or lost and being
+/// retried (the exec itself lives on in its shim meanwhile).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(tag = "link", rename_all = "lowercase")]
+pub enum Link {
+    #[default]
+    Up,
+    Reconnecting {
+        error: String,
+    },
+}
+
+impl fmt::Display for Link {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Up => f.write_str("running"),
+            Self::Reconnecting { error } => write!(f, "reconnecting ({error})"),
+        }
+    }
+}
+
 /// A container event or a task event, decoded from containerd's event stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RuntimeEvent {

@@ -1,6 +1,7 @@
 //! execmux: a terminal exec console for containerd.
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod cmd;
 pub mod config;

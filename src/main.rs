@@ -68,7 +68,11 @@ fn main() {
                 watch,
                 json,
                 gc_interval,
-            }) => cmd::execs::run(&global, watch, json, gc_interval).await,
+                reap_unknown,
+            }) => {
+                let reap = execmux::reaper::Options { reap_unknown };
+                cmd::execs::run(&global, watch, json, gc_interval, reap).await
+            }
             Some(Command::Exec(args)) => cmd::exec::run(&global, args).await,
             Some(Command::Completions { shell }) => cmd::completions::completions(shell),
             Some(Command::Man { out }) => cmd::completions::man(out.as_deref()),

@@ -1,101 +1,330 @@
-//! Orphans: execs with our id prefix whose owning execmux is gone. At start-up they are
-//! reported and reaped (kill, delete, FIFO directory removed). An exec detached on purpose
-//! is left alone while it runs and cleaned up once it has exited.
+//! Orphans: execs with our id prefix whose owning execmux is provably gone (the owner
+//! record's boot id, pid and start time match no process) are reaped: killed, waited for
+//! (bounded), deleted, their FIFO directory removed. An exec whose owner cannot be proven
+//! gone (record missing, unreadable or without a boot id) is reported and left running
+//! unless the caller asks for those too. An exec detached on purpose is left alone while it
+//! runs. Every orphan's outcome is reported; one failure does not stop the rest.
 
-use std::path::Path;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
-use crate::domain::{ExecKey, ExitInfo, TaskState};
+use crate::domain::{ExecKey, ExitInfo, Namespace, TaskState};
 use crate::monitor::Scope;
 use crate::runtime::exec::EXEC_ID_PREFIX;
-use crate::runtime::stdio;
+use crate::runtime::owner::{self, FifoDir, Liveness, Record};
 use crate::runtime::{Result, Runtime};
 
-/// One orphan dealt with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reaped {
-    pub key: ExecKey,
-    /// The owner that is gone, when its record was found.
-    pub owner_pid: Option<u32>,
-    /// The exit status containerd still held, if any.
-    pub exit: Option<ExitInfo>,
+/// What the caller allows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Also reap execs of ours whose owner cannot be proven gone.
+    pub reap_unknown: bool,
 }
 
-impl std::fmt::Display for Reaped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "reaped orphan exec {}", self.key)?;
-        match self.owner_pid {
-            Some(pid) => write!(f, " (owner pid {pid} is gone)")?,
-            None => write!(f, " (no owner record)")?,
+/// What an orphan line is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    Exec(ExecKey),
+    /// A FIFO directory no exec could be tied to (its record is missing or unreadable).
+    Dir(PathBuf),
+    /// A namespace that could not be searched.
+    Namespace(Namespace),
+}
+
+/// What is known of the owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnerState {
+    /// Provably gone.
+    Gone { pid: u32 },
+    /// Not provable either way, and why.
+    Unknown(String),
+}
+
+/// What was done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Killed if it ran, deleted, FIFO directory removed; the exit containerd still held.
+    Reaped { exit: Option<ExitInfo> },
+    /// Left as it is: its owner is unknown and the caller did not ask.
+    NotReaped,
+    /// Reaping failed; the FIFO directory stays so that a later run tries again.
+    Failed(String),
+}
+
+/// One line of the reaper's report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Orphan {
+    pub subject: Subject,
+    pub owner: OwnerState,
+    pub outcome: Outcome,
+}
+
+impl Orphan {
+    pub fn key(&self) -> Option<&ExecKey> {
+        match &self.subject {
+            Subject::Exec(k) => Some(k),
+            Subject::Dir(_) | Subject::Namespace(_) => None,
         }
-        if let Some(e) = self.exit {
-            write!(f, ", exit {}", e.code)?;
-        }
-        Ok(())
     }
 }
 
-/// Reaps the orphans among the FIFO directories under `base` and, within `scope`, the
-/// running execs with our prefix whose owner record says the owner is gone.
-pub async fn reap(rt: &Runtime, base: &Path, scope: &Scope) -> Result<Vec<Reaped>> {
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Exec(k) => write!(f, "exec {k}"),
+            Self::Dir(d) => write!(f, "FIFO directory {}", d.display()),
+            Self::Namespace(ns) => write!(f, "namespace {ns}"),
+        }
+    }
+}
+
+impl fmt::Display for OwnerState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Gone { pid } => write!(f, "owner pid {pid} is gone"),
+            Self::Unknown(why) => write!(f, "owner unknown: {why}"),
+        }
+    }
+}
+
+impl fmt::Display for Orphan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (subject, owner) = (&self.subject, &self.owner);
+        match &self.outcome {
+            Outcome::Reaped { exit } => {
+                write!(f, "reaped orphan {subject} ({owner})")?;
+                if let Some(e) = exit {
+                    write!(f, ", exit {}", e.code)?;
+                }
+                Ok(())
+            }
+            Outcome::NotReaped => match subject {
+                Subject::Exec(_) => write!(
+                    f,
+                    "not reaped: {owner}: {subject} left running (`execmux execs --reap-unknown` reaps it)"
+                ),
+                _ => write!(f, "not reaped: {owner}: {subject} left in place"),
+            },
+            Outcome::Failed(e) if matches!(subject, Subject::Namespace(_)) => {
+                write!(f, "could not look for orphans in {subject}: {e}")
+            }
+            Outcome::Failed(e) => write!(f, "could not reap orphan {subject} ({owner}): {e}"),
+        }
+    }
+}
+
+/// Why a record proves nothing.
+fn unknown_why(record: &Record) -> String {
+    match record {
+        Record::Missing => "no owner record".into(),
+        Record::Unreadable(e) => format!("unreadable owner record ({e})"),
+        Record::Found(_) => "owner record without boot id or start time".into(),
+    }
+}
+
+/// Reaps with the default options: provable orphans only.
+pub async fn reap(rt: &Runtime, base: &Path, scope: &Scope) -> Result<Vec<Orphan>> {
+    reap_with(rt, base, scope, Options::default()).await
+}
+
+/// Looks at the FIFO directories under `base` and, within `scope`, at every running exec
+/// with our prefix; reaps the provable orphans (and, with `reap_unknown`, those whose owner
+/// is unknown). Never fails as a whole: each failure is a line of the report.
+pub async fn reap_with(
+    rt: &Runtime,
+    base: &Path,
+    scope: &Scope,
+    opts: Options,
+) -> Result<Vec<Orphan>> {
     let mut out = Vec::new();
-    for stale in stdio::stale_dirs(base) {
-        let Some(owner) = stale.owner.clone() else {
-            // Not ours to judge without a record: leave unknown directories alone.
+    let mut unclaimed = Vec::new();
+    for dir in owner::stale_dirs(base) {
+        let Some(o) = dir.record.owner() else {
+            unclaimed.push(dir);
             continue;
         };
-        let key = owner.key();
+        let key = o.key();
         if scope.namespace().is_some_and(|ns| *ns != key.namespace) {
             continue;
         }
-        if stale.detached && still_running(rt, &key).await {
+        if dir.detached && still_running(rt, &key).await {
             continue;
         }
-        let exit = rt.exec_reap(&key).await?;
-        if let Err(e) = std::fs::remove_dir_all(&stale.dir) {
-            tracing::warn!(dir = %stale.dir.display(), error = %e, "cannot remove FIFO dir");
+        out.push(judge(rt, key, &dir, opts).await);
+    }
+    let namespaces = match crate::monitor::namespaces(rt, scope).await {
+        Ok(n) => n,
+        Err(e) => {
+            out.push(scan_failed(Namespace::from("(all)"), &e));
+            Vec::new()
         }
-        out.push(Reaped {
-            key,
-            owner_pid: Some(owner.pid),
-            exit,
+    };
+    for ns in namespaces {
+        let running = match rt.running_execs(&ns).await {
+            Ok(r) => r,
+            Err(e) => {
+                out.push(scan_failed(ns, &e));
+                continue;
+            }
+        };
+        for (key, _pid) in running {
+            if !key.exec.as_str().starts_with(EXEC_ID_PREFIX)
+                || out.iter().any(|o| o.key() == Some(&key))
+            {
+                continue;
+            }
+            if let Some(o) = running_exec(rt, key, opts, &mut unclaimed).await {
+                out.push(o);
+            }
+        }
+    }
+    for dir in unclaimed {
+        out.push(Orphan {
+            owner: OwnerState::Unknown(unknown_why(&dir.record)),
+            subject: Subject::Dir(dir.dir),
+            outcome: Outcome::NotReaped,
         });
     }
-    for ns in crate::monitor::namespaces(rt, scope).await? {
-        for (key, _pid) in rt.running_execs(&ns).await? {
-            if !key.exec.as_str().starts_with(EXEC_ID_PREFIX) || out.iter().any(|r| r.key == key) {
-                continue;
-            }
-            let Ok(status) = rt
-                .process(&key.namespace, &key.container, Some(&key.exec))
-                .await
-            else {
-                continue;
-            };
-            let record = stdio::owner_of_fifo(Path::new(&status.stdout));
-            let owner_pid = match &record {
-                Some((owner, detached)) if owner.is_alive() || *detached => continue,
-                Some((owner, _)) => Some(owner.pid),
-                None => None,
-            };
-            let exit = rt.exec_reap(&key).await?;
-            if let Some(dir) = Path::new(&status.stdout)
-                .parent()
-                .filter(|_| record.is_some())
-            {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            out.push(Reaped {
-                key,
-                owner_pid,
-                exit,
+    Ok(out)
+}
+
+/// A running exec of ours found through containerd: judged by the record in its FIFO
+/// directory, if it has one.
+async fn running_exec(
+    rt: &Runtime,
+    key: ExecKey,
+    opts: Options,
+    unclaimed: &mut Vec<FifoDir>,
+) -> Option<Orphan> {
+    let status = match rt
+        .process(&key.namespace, &key.container, Some(&key.exec))
+        .await
+    {
+        Ok(s) => s,
+        // Ended and deleted since it was listed.
+        Err(e) if e.is_not_found() => return None,
+        Err(e) => {
+            return Some(Orphan {
+                subject: Subject::Exec(key),
+                owner: OwnerState::Unknown("its status could not be read".into()),
+                outcome: Outcome::Failed(e.to_string()),
             });
         }
+    };
+    let dir = FifoDir::of_fifo(Path::new(&status.stdout)).unwrap_or_else(|| FifoDir {
+        dir: PathBuf::new(),
+        record: Record::Missing,
+        detached: false,
+    });
+    unclaimed.retain(|d| d.dir != dir.dir);
+    match dir.record.liveness() {
+        Liveness::Alive => None,
+        // Detached on purpose and still running: not an orphan yet.
+        _ if dir.detached => None,
+        _ => Some(judge(rt, key, &dir, opts).await),
     }
-    Ok(out)
+}
+
+/// Reaps `key` when its owner is provably gone (or unknown and the caller asked); the FIFO
+/// directory is removed only when its record shows it is ours.
+async fn judge(rt: &Runtime, key: ExecKey, dir: &FifoDir, opts: Options) -> Orphan {
+    let (owner, proven) = match (&dir.record, dir.record.liveness()) {
+        (Record::Found(o), Liveness::Dead) => (OwnerState::Gone { pid: o.pid }, true),
+        (record, _) => (OwnerState::Unknown(unknown_why(record)), false),
+    };
+    if !proven && !opts.reap_unknown {
+        return Orphan {
+            subject: Subject::Exec(key),
+            owner,
+            outcome: Outcome::NotReaped,
+        };
+    }
+    let outcome = match rt.exec_reap(&key).await {
+        Ok(exit) => {
+            if dir.record.owner().is_some() {
+                remove_dir(&dir.dir);
+            }
+            Outcome::Reaped { exit }
+        }
+        Err(e) => {
+            tracing::warn!(%key, error = %e, "cannot reap orphan exec");
+            Outcome::Failed(e.to_string())
+        }
+    };
+    Orphan {
+        subject: Subject::Exec(key),
+        owner,
+        outcome,
+    }
+}
+
+fn scan_failed(ns: Namespace, e: &crate::runtime::RuntimeError) -> Orphan {
+    tracing::warn!(%ns, error = %e, "cannot look for orphans");
+    Orphan {
+        subject: Subject::Namespace(ns),
+        owner: OwnerState::Unknown("not searched".into()),
+        outcome: Outcome::Failed(e.to_string()),
+    }
+}
+
+fn remove_dir(dir: &Path) {
+    if let Err(e) = std::fs::remove_dir_all(dir) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot remove FIFO dir");
+        }
+    }
 }
 
 async fn still_running(rt: &Runtime, key: &ExecKey) -> bool {
     rt.process(&key.namespace, &key.container, Some(&key.exec))
         .await
         .is_ok_and(|s| s.pid != 0 && s.state != TaskState::Stopped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> ExecKey {
+        ExecKey {
+            namespace: "ns".into(),
+            container: "c".into(),
+            exec: "execmux-1".into(),
+        }
+    }
+
+    #[test]
+    fn report_lines() {
+        let line = |owner, outcome| {
+            Orphan {
+                subject: Subject::Exec(key()),
+                owner,
+                outcome,
+            }
+            .to_string()
+        };
+        let exit = Some(ExitInfo {
+            code: 137,
+            at: None,
+        });
+        assert_eq!(
+            line(OwnerState::Gone { pid: 7 }, Outcome::Reaped { exit }),
+            "reaped orphan exec ns/c/execmux-1 (owner pid 7 is gone), exit 137"
+        );
+        assert_eq!(
+            line(
+                OwnerState::Unknown("no owner record".into()),
+                Outcome::NotReaped
+            ),
+            "not reaped: owner unknown: no owner record: exec ns/c/execmux-1 left running \
+             (`execmux execs --reap-unknown` reaps it)"
+        );
+        assert_eq!(
+            line(
+                OwnerState::Gone { pid: 7 },
+                Outcome::Failed("kill: boom".into())
+            ),
+            "could not reap orphan exec ns/c/execmux-1 (owner pid 7 is gone): kill: boom"
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! `execmux ps`, `execmux execs` and `execs --watch` against a private containerd: foreign
-//! execs made with ctr (from events and from `ListPids`), exit codes from exit events, two-phase
-//! GC, and orphan reaping.
+//! execs made with ctr (from events and from `ListPids`), exit codes from exit events and
+//! two-phase GC. Orphan reaping is in tests/reaper.rs.
 
 mod common;
 
@@ -8,7 +8,6 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use common::watch::Watch;
-use execmux::domain::ExecKey;
 use execmux::runtime::sandbox::ContainerDef;
 
 fn text(b: &[u8]) -> String {
@@ -169,75 +168,5 @@ async fn foreign_execs_are_seen_from_listpids_and_events_and_collected_in_two_sw
         .output();
     let _ = std::fs::remove_dir_all(&fifo);
     assert!(ctx.exec_pids(&c).await.is_empty());
-    ctx.leak_check().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn orphans_of_a_dead_execmux_are_reported_and_reaped() {
-    let ctx = common::ctx("orphans").await;
-    let c = ctx.sleeper("box").await;
-    // An exec of ours whose owner died: run `execmux exec` and SIGKILL it.
-    let child = ctx
-        .execmux()
-        .args(["exec", "box", "--", "/bin/sleep", "1000"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    common::eventually(10, async || {
-        (!ctx.exec_pids(&c).await.is_empty()).then_some(())
-    })
-    .await
-    .expect("started");
-    let mut child = child;
-    child.kill().expect("kill execmux");
-    child.wait().expect("wait");
-    let orphan = ctx.exec_pids(&c).await;
-    assert_eq!(orphan.len(), 1, "the exec outlived its owner");
-    assert_eq!(execmux::runtime::stdio::list_dirs(&ctx.fifo_base).len(), 1);
-    // An exec with our prefix that no execmux made at all (no owner record).
-    let fifo = ctx.fifo_base.parent().expect("dir").join("ctr-orphans");
-    let st = ctx
-        .ctr()
-        .args([
-            "task",
-            "exec",
-            "-d",
-            "--exec-id",
-            "execmux-0000000000000abc",
-            "--fifo-dir",
-        ])
-        .arg(&fifo)
-        .args(["box", "/bin/sleep", "100"])
-        .status()
-        .expect("ctr");
-    assert!(st.success());
-    let out = output(ctx.execmux().args(["execs"]));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains(&format!("reaped orphan exec t-orphans/box/{}", orphan[0]))
-            && err.contains("is gone"),
-        "{err}"
-    );
-    assert!(
-        err.contains("reaped orphan exec t-orphans/box/execmux-0000000000000abc (no owner record)"),
-        "{err}"
-    );
-    assert!(ctx.exec_pids(&c).await.is_empty());
-    for id in [orphan[0].as_str(), "execmux-0000000000000abc"] {
-        let key = ExecKey {
-            namespace: ctx.ns.clone(),
-            container: c.clone(),
-            exec: id.into(),
-        };
-        assert!(
-            ctx.rt
-                .process(&ctx.ns, &c, Some(&key.exec))
-                .await
-                .is_err_and(|e| e.is_not_found()),
-            "{id} deleted"
-        );
-    }
-    let _ = std::fs::remove_dir_all(&fifo);
     ctx.leak_check().await;
 }

@@ -76,10 +76,11 @@ pub async fn run(
     watch: bool,
     json: bool,
     gc_interval: u64,
+    reap: crate::reaper::Options,
 ) -> Result<i32, CmdError> {
     let rt = super::connect(global).await?;
     let scope = super::scope(global)?;
-    super::reap_orphans(&rt, global, &scope).await;
+    super::reap_orphans(&rt, global, &scope, reap).await;
     let mut registry = Registry::new(HISTORY);
     if !watch {
         monitor::resync(&rt, &scope, &mut registry).await?;

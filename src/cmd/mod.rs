@@ -70,8 +70,13 @@ pub fn runtime_dir(global: &Global) -> PathBuf {
 }
 
 /// Reaps orphaned execs of ours and says so on stderr.
-pub async fn reap_orphans(rt: &Runtime, global: &Global, scope: &Scope) {
-    match crate::reaper::reap(rt, &runtime_dir(global), scope).await {
+pub async fn reap_orphans(
+    rt: &Runtime,
+    global: &Global,
+    scope: &Scope,
+    opts: crate::reaper::Options,
+) {
+    match crate::reaper::reap_with(rt, &runtime_dir(global), scope, opts).await {
         Ok(reaped) => {
             for r in reaped {
                 tracing::info!(%r, "orphan");

@@ -30,6 +30,7 @@ pub enum Code {
     InvalidArgument,
     FailedPrecondition,
     Unavailable,
+    Cancelled,
     DeadlineExceeded,
     Unknown,
     Other,
@@ -73,6 +74,21 @@ impl RuntimeError {
         self.code() == Some(Code::NotFound)
     }
 
+    /// Whether containerd could not be reached or did not answer (stopped, restarting, hung,
+    /// its connection cut), as opposed to an answer from it. An outage says nothing about
+    /// the processes: they live on in their shims.
+    pub fn is_outage(&self) -> bool {
+        match self {
+            Self::Connect(_) | Self::Timeout { .. } => true,
+            Self::Rpc { code, message, .. } => match code {
+                Code::Unavailable | Code::Cancelled => true,
+                Code::Unknown | Code::Other => is_transport_text(message),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
     /// The runtime's message without our operation prefix.
     pub fn message(&self) -> String {
         match self {
@@ -88,6 +104,7 @@ impl RuntimeError {
             tonic::Code::InvalidArgument => Code::InvalidArgument,
             tonic::Code::FailedPrecondition => Code::FailedPrecondition,
             tonic::Code::Unavailable => Code::Unavailable,
+            tonic::Code::Cancelled => Code::Cancelled,
             tonic::Code::DeadlineExceeded => Code::DeadlineExceeded,
             tonic::Code::Unknown => Code::Unknown,
             _ => Code::Other,
@@ -108,3 +125,39 @@ impl RuntimeError {
 }
 
 pub type Result<T, E = RuntimeError> = std::result::Result<T, E>;
+
+/// Texts tonic and hyper give when the connection itself failed. "ttrpc: closed" is not one:
+/// that is containerd answering that a shim went away.
+fn is_transport_text(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    [
+        "transport error",
+        "transport is closing",
+        "connection reset",
+        "connection refused",
+        "broken pipe",
+        "h2 protocol error",
+        "error reading a body from connection",
+        "connection closed",
+        "operation was canceled",
+    ]
+    .iter()
+    .any(|t| m.contains(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outages_are_told_from_answers() {
+        let status = |code, msg: &str| RuntimeError::rpc("wait", &tonic::Status::new(code, msg));
+        assert!(status(tonic::Code::Unavailable, "transport is closing").is_outage());
+        assert!(status(tonic::Code::Cancelled, "").is_outage());
+        assert!(status(tonic::Code::Unknown, "h2 protocol error: broken pipe").is_outage());
+        assert!(RuntimeError::Timeout { op: "get", secs: 1 }.is_outage());
+        assert!(!status(tonic::Code::Unknown, "ttrpc: closed").is_outage());
+        assert!(!status(tonic::Code::NotFound, "process does not exist x").is_outage());
+        assert!(!RuntimeError::Invalid("bad".into()).is_outage());
+    }
+}

@@ -10,8 +10,10 @@ use containerd_client::services::v1::{
 
 use super::error::{Code, Result, RuntimeError};
 use super::stdio::StdioSet;
-use super::{Runtime, request, spec, time_of};
-use crate::domain::{ConsoleSize, ExecId, ExecKey, ExitInfo};
+use super::{Runtime, deadline, request, spec, time_of};
+use tokio::sync::watch;
+
+use crate::domain::{ConsoleSize, ExecId, ExecKey, ExitInfo, Link};
 
 pub use crate::domain::EXEC_ID_PREFIX;
 
@@ -20,8 +22,39 @@ pub fn new_exec_id() -> ExecId {
     ExecId::from(format!("{EXEC_ID_PREFIX}{:016x}", rand::random::<u64>()))
 }
 
-/// How long a kill may take before we give up on it (Docker's bound).
-pub const KILL_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long to wait for an exit after a SIGKILL before giving up on it (Docker's bound).
+pub const KILL_TIMEOUT: Duration = super::deadline::KILL_WAIT;
+
+/// First pause before probing containerd again after an outage; doubles up to `RETRY_MAX`.
+const RETRY_FIRST: Duration = Duration::from_millis(100);
+const RETRY_MAX: Duration = Duration::from_secs(2);
+/// How often a Wait that containerd answered with an error is retried while Get still
+/// shows the process running.
+const ANSWERED_RETRIES: u32 = 3;
+
+/// Sets the link state, waking watchers only on a change.
+fn set_link(link: &watch::Sender<Link>, to: Link) {
+    link.send_if_modified(|l| {
+        if *l == to {
+            false
+        } else {
+            *l = to;
+            true
+        }
+    });
+}
+
+/// The error for an exec containerd no longer knows: its exit status is lost.
+fn lost(key: &ExecKey, why: &RuntimeError) -> RuntimeError {
+    RuntimeError::Rpc {
+        op: "wait",
+        code: Code::NotFound,
+        message: format!(
+            "exec {key} is gone: containerd no longer knows it, its exit status is lost ({})",
+            why.message()
+        ),
+    }
+}
 
 impl Runtime {
     /// Builds the process from the container's spec and registers the exec (`Exec`).
@@ -62,10 +95,9 @@ impl Runtime {
                 value: json,
             }),
         };
-        self.tasks()
-            .exec(request(&key.namespace, msg)?)
-            .await
-            .map_err(|s| RuntimeError::rpc("exec", &s))?;
+        let mut client = self.tasks();
+        let call = client.exec(request(&key.namespace, msg)?);
+        deadline::call("exec", self.deadlines.call, call).await?;
         Ok(())
     }
 
@@ -75,12 +107,11 @@ impl Runtime {
             container_id: key.container.to_string(),
             exec_id: key.exec.to_string(),
         };
-        let resp = self
-            .tasks()
-            .start(request(&key.namespace, msg)?)
-            .await
-            .map_err(|s| RuntimeError::rpc("start", &s))?;
-        Ok(resp.into_inner().pid)
+        let mut client = self.tasks();
+        let call = client.start(request(&key.namespace, msg)?);
+        Ok(deadline::call("start", self.deadlines.start, call)
+            .await?
+            .pid)
     }
 
     /// Resizes the exec's console (a no-op for a pipe exec).
@@ -92,10 +123,9 @@ impl Runtime {
             width: u32::from(size.cols),
             height: u32::from(size.rows),
         };
-        self.tasks()
-            .resize_pty(request(&key.namespace, msg)?)
-            .await
-            .map_err(|s| RuntimeError::rpc("resize", &s))?;
+        let mut client = self.tasks();
+        let call = client.resize_pty(request(&key.namespace, msg)?);
+        deadline::call("resize", self.deadlines.call, call).await?;
         Ok(())
     }
 
@@ -107,10 +137,9 @@ impl Runtime {
             exec_id: key.exec.to_string(),
             stdin: true,
         };
-        self.tasks()
-            .close_io(request(&key.namespace, msg)?)
-            .await
-            .map_err(|s| RuntimeError::rpc("close stdin", &s))?;
+        let mut client = self.tasks();
+        let call = client.close_io(request(&key.namespace, msg)?);
+        deadline::call("close stdin", self.deadlines.call, call).await?;
         Ok(())
     }
 
@@ -124,20 +153,14 @@ impl Runtime {
         };
         let mut client = self.tasks();
         let call = client.kill(request(&key.namespace, msg)?);
-        match tokio::time::timeout(KILL_TIMEOUT, call).await {
-            Err(_) => Err(RuntimeError::Timeout {
-                op: "kill",
-                secs: KILL_TIMEOUT.as_secs(),
-            }),
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(s)) => {
-                let e = RuntimeError::rpc("kill", &s);
-                if e.code() == Some(Code::NotFound) && s.message().contains("already finished") {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
+        match deadline::call("kill", self.deadlines.call, call).await {
+            Ok(()) => Ok(()),
+            Err(e)
+                if e.code() == Some(Code::NotFound) && e.message().contains("already finished") =>
+            {
+                Ok(())
             }
+            Err(e) => Err(e),
         }
     }
 
@@ -159,18 +182,118 @@ impl Runtime {
         })
     }
 
+    /// Waits for the exec to exit through containerd outages. A Wait that fails because
+    /// containerd is unreachable is not an exit: `link` goes `Reconnecting`, containerd is
+    /// probed with backoff (100 ms doubling to 2 s), and once it answers `link` goes `Up`
+    /// and Wait is issued again (it returns at once for an exit that happened meanwhile).
+    /// When containerd answers Wait with an error, the process status from Get decides: its
+    /// exit, or a clear `NotFound` error when containerd no longer knows the process.
+    pub async fn exec_wait_resilient(
+        &self,
+        key: &ExecKey,
+        link: &watch::Sender<Link>,
+    ) -> Result<ExitInfo> {
+        let mut backoff = RETRY_FIRST;
+        let mut answered = 0;
+        loop {
+            let err = match self.exec_wait(key).await {
+                Ok(exit) => {
+                    set_link(link, Link::Up);
+                    return Ok(exit);
+                }
+                Err(e) => e,
+            };
+            let err = if err.is_outage() {
+                err
+            } else {
+                set_link(link, Link::Up);
+                tracing::debug!(%key, error = %err, "wait failed; asking for the status");
+                match self.exit_from_status(key, &err).await {
+                    Ok(Some(exit)) => return Ok(exit),
+                    Ok(None) if answered < ANSWERED_RETRIES => {
+                        answered += 1;
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(RETRY_MAX);
+                        continue;
+                    }
+                    Ok(None) => return Err(err),
+                    Err(e) if e.is_outage() => e,
+                    Err(e) => return Err(e),
+                }
+            };
+            tracing::warn!(%key, error = %err, "containerd unreachable; waiting for it");
+            set_link(
+                link,
+                Link::Reconnecting {
+                    error: err.to_string(),
+                },
+            );
+            self.await_containerd(key, link, backoff).await?;
+            set_link(link, Link::Up);
+            backoff = RETRY_FIRST;
+        }
+    }
+
+    /// After Wait failed with an answer: the exit Get reports, None while the process still
+    /// runs, `NotFound` when containerd no longer knows it.
+    async fn exit_from_status(
+        &self,
+        key: &ExecKey,
+        wait: &RuntimeError,
+    ) -> Result<Option<ExitInfo>> {
+        match self
+            .process(&key.namespace, &key.container, Some(&key.exec))
+            .await
+        {
+            Ok(status) => Ok(status.exit),
+            Err(e) if e.is_not_found() => Err(lost(key, wait)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Probes containerd with backoff until it answers about `key`. `NotFound` means the
+    /// process is gone: that is the error returned.
+    async fn await_containerd(
+        &self,
+        key: &ExecKey,
+        link: &watch::Sender<Link>,
+        mut backoff: Duration,
+    ) -> Result<()> {
+        loop {
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(RETRY_MAX);
+            match self
+                .process(&key.namespace, &key.container, Some(&key.exec))
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(e) if e.is_outage() => set_link(
+                    link,
+                    Link::Reconnecting {
+                        error: e.to_string(),
+                    },
+                ),
+                Err(e) if e.is_not_found() => {
+                    set_link(link, Link::Up);
+                    return Err(lost(key, &e));
+                }
+                Err(e) => {
+                    set_link(link, Link::Up);
+                    return Err(e);
+                }
+            }
+        }
+    }
+
     /// Deletes the exec's process record in containerd; returns its exit status.
     pub async fn exec_delete(&self, key: &ExecKey) -> Result<ExitInfo> {
         let msg = DeleteProcessRequest {
             container_id: key.container.to_string(),
             exec_id: key.exec.to_string(),
         };
-        let resp = self
-            .tasks()
-            .delete_process(request(&key.namespace, msg)?)
-            .await
-            .map_err(|s| RuntimeError::rpc("delete", &s))?
-            .into_inner();
+        let mut client = self.tasks();
+        let call = client.delete_process(request(&key.namespace, msg)?);
+        let resp = deadline::call("delete", self.deadlines.call, call).await?;
         Ok(ExitInfo {
             code: resp.exit_status,
             at: time_of(resp.exited_at.as_ref()),
@@ -190,14 +313,12 @@ impl Runtime {
         };
         if status.pid != 0 && status.exit.is_none() {
             self.exec_kill(key, 9).await?;
-            match tokio::time::timeout(KILL_TIMEOUT, self.exec_wait(key)).await {
-                Ok(Ok(_) | Err(_)) => {}
-                Err(_) => {
-                    return Err(RuntimeError::Timeout {
-                        op: "wait",
-                        secs: KILL_TIMEOUT.as_secs(),
-                    });
-                }
+            let waited = deadline::within("wait after kill", self.deadlines.kill_wait, async {
+                self.exec_wait(key).await
+            })
+            .await;
+            if let Err(e @ RuntimeError::Timeout { .. }) = waited {
+                return Err(e);
             }
         }
         match self.exec_delete(key).await {

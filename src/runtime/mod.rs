@@ -1,9 +1,12 @@
 //! The typed containerd client: connect, namespaces, containers, tasks, pids. This module
 //! tree is the only code that speaks gRPC; tonic and prost types never leave it.
 
+pub mod deadline;
 pub mod error;
 pub mod events;
 pub mod exec;
+pub mod fifo_base;
+pub mod owner;
 pub mod sandbox;
 pub mod spec;
 pub mod stdio;
@@ -24,6 +27,7 @@ use crate::domain::{
     ContainerId, ContainerInfo, ExecId, ExecKey, ExitInfo, Namespace, ProcessEntry, ProcessStatus,
     TaskInfo, TaskState,
 };
+pub use deadline::Deadlines;
 pub use error::{Code, ConnectError, Result, RuntimeError};
 
 /// Default socket of the system containerd.
@@ -39,17 +43,21 @@ struct ProcessDetails {
     exec_id: String,
 }
 
-/// A connection to one containerd.
+/// A connection to one containerd. It outlives a daemon restart: tonic's channel redials
+/// the socket on the first call after its connection broke (tested with SIGTERM and SIGKILL
+/// restarts), so calls fail only while the daemon is away.
 #[derive(Clone)]
 pub struct Runtime {
     channel: Channel,
     address: PathBuf,
+    deadlines: Deadlines,
 }
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runtime")
             .field("address", &self.address)
+            .field("deadlines", &self.deadlines)
             .finish_non_exhaustive()
     }
 }
@@ -121,17 +129,43 @@ pub(crate) fn type_name(url: &str) -> &str {
 }
 
 impl Runtime {
-    /// Connects to the containerd socket at `address`.
+    /// Connects to the containerd socket at `address` with the default deadlines.
     pub async fn connect(address: impl AsRef<Path>) -> Result<Self> {
+        Self::connect_with(address, Deadlines::default()).await
+    }
+
+    /// Connects with the given bounds on every unary call.
+    pub async fn connect_with(address: impl AsRef<Path>, deadlines: Deadlines) -> Result<Self> {
         let address = address.as_ref().to_owned();
-        probe_socket(&address)?;
-        let channel = containerd_client::connect(&address).await.map_err(|e| {
-            RuntimeError::Connect(ConnectError::Other {
-                path: address.clone(),
-                source: std::io::Error::other(e.to_string()),
+        let channel = deadline::within("connect", deadlines.connect, async {
+            let probe = address.clone();
+            tokio::task::spawn_blocking(move || probe_socket(&probe))
+                .await
+                .map_err(|e| RuntimeError::io("connect", std::io::Error::other(e)))??;
+            containerd_client::connect(&address).await.map_err(|e| {
+                RuntimeError::Connect(ConnectError::Other {
+                    path: address.clone(),
+                    source: std::io::Error::other(e.to_string()),
+                })
             })
-        })?;
-        Ok(Self { channel, address })
+        })
+        .await?;
+        Ok(Self {
+            channel,
+            address,
+            deadlines,
+        })
+    }
+
+    /// The same connection with other bounds.
+    #[must_use]
+    pub fn with_deadlines(mut self, deadlines: Deadlines) -> Self {
+        self.deadlines = deadlines;
+        self
+    }
+
+    pub fn deadlines(&self) -> Deadlines {
+        self.deadlines
     }
 
     pub fn address(&self) -> &Path {
@@ -152,15 +186,17 @@ impl Runtime {
 
     /// Every namespace, sorted.
     pub async fn namespaces(&self) -> Result<Vec<Namespace>> {
-        let resp = NamespacesClient::new(self.channel.clone())
-            .max_decoding_message_size(MAX_DECODE)
-            .list(ListNamespacesRequest {
+        let mut client =
+            NamespacesClient::new(self.channel.clone()).max_decoding_message_size(MAX_DECODE);
+        let resp = deadline::call(
+            "list namespaces",
+            self.deadlines.call,
+            client.list(ListNamespacesRequest {
                 filter: String::new(),
-            })
-            .await
-            .map_err(|s| RuntimeError::rpc("list namespaces", &s))?;
+            }),
+        )
+        .await?;
         let mut names: Vec<Namespace> = resp
-            .into_inner()
             .namespaces
             .into_iter()
             .map(|n| Namespace::from(n.name))
@@ -171,23 +207,24 @@ impl Runtime {
 
     /// Containers of a namespace with their tasks, sorted by id.
     pub async fn containers(&self, ns: &Namespace) -> Result<Vec<ContainerInfo>> {
-        let resp = self
-            .containers_client()
-            .list(request(ns, ListContainersRequest { filters: vec![] })?)
-            .await
-            .map_err(|s| RuntimeError::rpc("list containers", &s))?;
-        let tasks = self
-            .tasks()
-            .list(request(
-                ns,
-                ListTasksRequest {
-                    filter: String::new(),
-                },
-            )?)
-            .await
-            .map_err(|s| RuntimeError::rpc("list tasks", &s))?
-            .into_inner()
-            .tasks;
+        let mut containers = self.containers_client();
+        let resp = deadline::call(
+            "list containers",
+            self.deadlines.call,
+            containers.list(request(ns, ListContainersRequest { filters: vec![] })?),
+        )
+        .await?;
+        let mut tasks_client = self.tasks();
+        let req = ListTasksRequest {
+            filter: String::new(),
+        };
+        let tasks = deadline::call(
+            "list tasks",
+            self.deadlines.call,
+            tasks_client.list(request(ns, req)?),
+        )
+        .await?
+        .tasks;
         // ListTasks puts the container id in `id` and leaves `container_id` empty.
         let task_of: BTreeMap<String, TaskInfo> = tasks
             .into_iter()
@@ -207,7 +244,6 @@ impl Runtime {
             })
             .collect();
         let mut out: Vec<ContainerInfo> = resp
-            .into_inner()
             .containers
             .into_iter()
             .map(|c| ContainerInfo {
@@ -230,18 +266,17 @@ impl Runtime {
         ns: &Namespace,
         id: &ContainerId,
     ) -> Result<oci_spec::runtime::Spec> {
-        let resp = self
-            .containers_client()
-            .get(request(ns, GetContainerRequest { id: id.to_string() })?)
-            .await
-            .map_err(|s| RuntimeError::rpc("get container", &s))?;
-        let container = resp
-            .into_inner()
-            .container
-            .ok_or_else(|| RuntimeError::Decode {
-                op: "get container",
-                message: format!("containerd returned no container for {id}"),
-            })?;
+        let mut client = self.containers_client();
+        let resp = deadline::call(
+            "get container",
+            self.deadlines.call,
+            client.get(request(ns, GetContainerRequest { id: id.to_string() })?),
+        )
+        .await?;
+        let container = resp.container.ok_or_else(|| RuntimeError::Decode {
+            op: "get container",
+            message: format!("containerd returned no container for {id}"),
+        })?;
         let spec = container.spec.ok_or_else(|| RuntimeError::Decode {
             op: "get container",
             message: format!("container {id} has no OCI spec"),
@@ -272,18 +307,17 @@ impl Runtime {
             container_id: container.to_string(),
             exec_id: exec.map(ToString::to_string).unwrap_or_default(),
         };
-        let resp = self
-            .tasks()
-            .get(request(ns, req)?)
-            .await
-            .map_err(|s| RuntimeError::rpc("get process", &s))?;
-        let p = resp
-            .into_inner()
-            .process
-            .ok_or_else(|| RuntimeError::Decode {
-                op: "get process",
-                message: "containerd returned no process".into(),
-            })?;
+        let mut client = self.tasks();
+        let resp = deadline::call(
+            "get process",
+            self.deadlines.call,
+            client.get(request(ns, req)?),
+        )
+        .await?;
+        let p = resp.process.ok_or_else(|| RuntimeError::Decode {
+            op: "get process",
+            message: "containerd returned no process".into(),
+        })?;
         let state = task_state(p.status);
         let exit = (state == TaskState::Stopped).then(|| ExitInfo {
             code: p.exit_status,
@@ -301,18 +335,17 @@ impl Runtime {
     /// The running processes of a container's task, with exec ids decoded.
     pub async fn pids(&self, ns: &Namespace, id: &ContainerId) -> Result<Vec<ProcessEntry>> {
         use prost::Message as _;
-        let resp = self
-            .tasks()
-            .list_pids(request(
-                ns,
-                ListPidsRequest {
-                    container_id: id.to_string(),
-                },
-            )?)
-            .await
-            .map_err(|s| RuntimeError::rpc("list pids", &s))?;
+        let mut client = self.tasks();
+        let req = ListPidsRequest {
+            container_id: id.to_string(),
+        };
+        let resp = deadline::call(
+            "list pids",
+            self.deadlines.call,
+            client.list_pids(request(ns, req)?),
+        )
+        .await?;
         Ok(resp
-            .into_inner()
             .processes
             .into_iter()
             .map(|p| {

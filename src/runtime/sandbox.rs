@@ -301,6 +301,20 @@ impl Sandbox {
         }
     }
 
+    /// Kills the daemon with SIGKILL, as a crash would: its socket file stays behind (connects
+    /// are refused) and shims and tasks keep running; `start_daemon` brings it back.
+    pub fn crash_daemon(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The daemon's pid while it runs (tests stop and continue it to make calls hang).
+    pub fn daemon_pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Starts the daemon again on the same config and state after `stop_daemon`.
     pub async fn start_daemon(&mut self) -> Result<()> {
         if self.child.is_some() {

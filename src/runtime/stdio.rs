@@ -1,83 +1,19 @@
-//! The FIFO set of one exec: a private 0700 directory holding 0600 FIFOs and an owner record,
-//! opened off the async runtime, released and removed so that nothing blocks or leaks.
+//! The FIFO set of one exec: a private 0700 directory holding 0600 FIFOs and an owner record
+//! (see `owner`), opened off the async runtime, released and removed so that nothing blocks
+//! or leaks.
 
 use std::fs::{DirBuilder, File, OpenOptions};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use nix::sys::stat::Mode;
-use serde::{Deserialize, Serialize};
 use tokio::net::unix::pipe;
 use tokio::task::JoinHandle;
 
 use super::error::{Result, RuntimeError};
-use crate::domain::{ContainerId, ExecId, ExecKey, Namespace};
-
-const OWNER_FILE: &str = "owner.json";
-const DETACHED_FILE: &str = "detached";
-
-/// Where FIFO directories live: `$EXECMUX_RUNTIME_DIR`, else `/run/execmux` for root, else
-/// `$XDG_RUNTIME_DIR/execmux`, else a per-user directory under the temp dir.
-pub fn default_base() -> PathBuf {
-    if let Some(dir) = std::env::var_os("EXECMUX_RUNTIME_DIR") {
-        return PathBuf::from(dir);
-    }
-    if nix::unistd::geteuid().is_root() {
-        return PathBuf::from("/run/execmux");
-    }
-    if let Some(dir) = std::env::var_os("XDG_RUNTIME_DIR") {
-        return PathBuf::from(dir).join("execmux");
-    }
-    std::env::temp_dir().join(format!("execmux-{}", nix::unistd::geteuid()))
-}
-
-/// Who made an exec: written into its FIFO directory so that a later execmux can tell an
-/// orphan (owner gone) from an exec another execmux still serves.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Owner {
-    pub pid: u32,
-    /// The owner's start time in clock ticks after boot (`/proc/PID/stat` field 22), so that
-    /// a reused pid is not mistaken for the owner.
-    pub start_time: u64,
-    pub namespace: String,
-    pub container: String,
-    pub exec: String,
-}
-
-impl Owner {
-    /// The record for an exec made by this process.
-    pub fn current(key: &ExecKey) -> Self {
-        let pid = std::process::id();
-        Self {
-            pid,
-            start_time: process_start_time(pid).unwrap_or(0),
-            namespace: key.namespace.to_string(),
-            container: key.container.to_string(),
-            exec: key.exec.to_string(),
-        }
-    }
-
-    pub fn key(&self) -> ExecKey {
-        ExecKey {
-            namespace: Namespace::from(self.namespace.as_str()),
-            container: ContainerId::from(self.container.as_str()),
-            exec: ExecId::from(self.exec.as_str()),
-        }
-    }
-
-    /// Whether the owning process still runs.
-    pub fn is_alive(&self) -> bool {
-        process_start_time(self.pid).is_some_and(|t| t == self.start_time)
-    }
-}
-
-/// Field 22 of `/proc/PID/stat`, or None when the process is gone.
-fn process_start_time(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19)?.parse().ok()
-}
+pub use super::fifo_base::{base_dir, default_base, ensure_private_dir};
+use super::owner::{DETACHED_FILE, OWNER_FILE, Owner};
+use crate::domain::ExecKey;
 
 /// The FIFOs of one exec. Paths are empty strings for streams the exec does not have.
 #[derive(Debug)]
@@ -107,24 +43,6 @@ pub struct PendingOpen {
 fn mkfifo(path: &Path) -> Result<()> {
     nix::unistd::mkfifo(path, Mode::from_bits_truncate(0o600))
         .map_err(|e| RuntimeError::io(format!("mkfifo {}", path.display()), e.into()))
-}
-
-/// Creates `dir` (and parents) with mode 0700 if missing; refuses a base others can write.
-fn ensure_private_dir(dir: &Path) -> Result<()> {
-    DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| RuntimeError::io(format!("create {}", dir.display()), e))?;
-    let meta = std::fs::metadata(dir)
-        .map_err(|e| RuntimeError::io(format!("stat {}", dir.display()), e))?;
-    if meta.permissions().mode() & 0o022 != 0 {
-        return Err(RuntimeError::Invalid(format!(
-            "{} is writable by others; refusing to keep FIFOs there",
-            dir.display()
-        )));
-    }
-    Ok(())
 }
 
 impl StdioSet {
@@ -280,49 +198,6 @@ impl PendingOpen {
     }
 }
 
-/// A FIFO directory whose owner is gone.
-#[derive(Debug, Clone)]
-pub struct StaleDir {
-    pub dir: PathBuf,
-    /// None when the owner record is missing or unreadable.
-    pub owner: Option<Owner>,
-    /// The exec was detached on purpose: reap it only once it has exited.
-    pub detached: bool,
-}
-
-/// The owner record and detached mark of an exec's FIFO directory, found from any of its
-/// FIFO paths (as `Tasks.Get` reports them).
-pub fn owner_of_fifo(fifo: &Path) -> Option<(Owner, bool)> {
-    let dir = fifo.parent()?;
-    let owner = serde_json::from_slice(&std::fs::read(dir.join(OWNER_FILE)).ok()?).ok()?;
-    Some((owner, dir.join(DETACHED_FILE).exists()))
-}
-
-/// FIFO directories under `base` whose owning execmux is no longer running.
-pub fn stale_dirs(base: &Path) -> Vec<StaleDir> {
-    let Ok(entries) = std::fs::read_dir(base) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .filter_map(|e| {
-            let dir = e.path();
-            let owner: Option<Owner> = std::fs::read(dir.join(OWNER_FILE))
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok());
-            match &owner {
-                Some(o) if o.is_alive() => None,
-                _ => Some(StaleDir {
-                    detached: dir.join(DETACHED_FILE).exists(),
-                    dir,
-                    owner,
-                }),
-            }
-        })
-        .collect()
-}
-
 /// The FIFO directories under `base` (for leak checks).
 pub fn list_dirs(base: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(base) else {
@@ -335,6 +210,8 @@ pub fn list_dirs(base: &Path) -> Vec<PathBuf> {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
     use super::*;
 
     fn key() -> ExecKey {
@@ -357,7 +234,10 @@ mod tests {
         }
         // A second exec with the same id never reuses the directory.
         assert!(StdioSet::create(&base, &key(), false, true).is_err());
-        assert!(stale_dirs(&base).is_empty(), "our own dir is not stale");
+        assert!(
+            super::super::owner::stale_dirs(&base).is_empty(),
+            "our own dir is not stale"
+        );
         set.remove();
         assert!(!set.dir().exists());
         let _ = std::fs::remove_dir(&base);
@@ -384,24 +264,6 @@ mod tests {
             set.abort(pending).await;
             assert!(!set.dir().exists());
         }
-        let _ = std::fs::remove_dir(&base);
-    }
-
-    #[test]
-    fn dead_owner_is_stale() {
-        let base = std::env::temp_dir().join(format!("execmux-stdio4-{}", std::process::id()));
-        let set = StdioSet::create(&base, &key(), false, true).expect("create");
-        let mut owner = Owner::current(&key());
-        owner.start_time += 1; // same pid, another start: a reused pid
-        std::fs::write(
-            set.dir().join(OWNER_FILE),
-            serde_json::to_vec(&owner).expect("json"),
-        )
-        .expect("write");
-        let stale = stale_dirs(&base);
-        assert_eq!(stale.len(), 1);
-        assert_eq!(stale[0].owner.as_ref().map(Owner::key), Some(key()));
-        set.remove();
         let _ = std::fs::remove_dir(&base);
     }
 }

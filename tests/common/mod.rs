@@ -55,6 +55,40 @@ pub async fn daemon_outage(during: impl AsyncFnOnce()) {
     started.expect("restart the daemon");
 }
 
+/// How `daemon_down` takes the daemon away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Down {
+    /// SIGTERM (KILL after 5 s): a clean stop, the socket file is removed.
+    Stop,
+    /// SIGKILL: a crash, the socket file stays and connects are refused.
+    Crash,
+}
+
+/// Takes the shared daemon away (shims and tasks live on), runs `during`, starts it again.
+pub async fn daemon_down<T>(how: Down, during: impl AsyncFnOnce() -> T) -> T {
+    let shared = shared().await;
+    let mut sandbox = shared.sandbox.lock().unwrap().take().expect("sandbox");
+    match how {
+        Down::Stop => sandbox.stop_daemon(),
+        Down::Crash => sandbox.crash_daemon(),
+    }
+    let out = during().await;
+    let started = sandbox.start_daemon().await;
+    *shared.sandbox.lock().unwrap() = Some(sandbox);
+    started.expect("restart the daemon");
+    out
+}
+
+/// The shared daemon's pid.
+pub async fn daemon_pid() -> u32 {
+    let shared = shared().await;
+    let guard = shared.sandbox.lock().unwrap();
+    guard
+        .as_ref()
+        .and_then(Sandbox::daemon_pid)
+        .expect("the daemon runs")
+}
+
 /// One test's world: its own namespace on the shared daemon and its own FIFO base.
 pub struct Ctx {
     pub rt: Runtime,
@@ -146,6 +180,23 @@ impl Ctx {
                 .await
                 .expect("remove container");
         }
+    }
+
+    /// The full leak check: every exec id in `made` is gone from containerd (Get gives
+    /// `NotFound`), then `leak_check` (no exec pids, no FIFO directories).
+    pub async fn assert_no_leaks(&self, made: &[execmux::domain::ExecKey]) {
+        for key in made {
+            let got = self
+                .rt
+                .process(&key.namespace, &key.container, Some(&key.exec))
+                .await;
+            assert!(
+                got.as_ref()
+                    .is_err_and(execmux::runtime::RuntimeError::is_not_found),
+                "exec {key} still known to containerd: {got:?}"
+            );
+        }
+        self.leak_check().await;
     }
 
     /// The execmux binary pointed at this sandbox, namespace and FIFO base.
