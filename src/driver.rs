@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::domain::{ConsoleSize, ExitInfo, TaskState};
+use crate::domain::{ConsoleSize, ExitInfo, Link, TaskState};
 use crate::launcher::Launched;
 use crate::runtime::Runtime;
 
@@ -44,6 +44,8 @@ pub enum Control {
 /// What a session reports while it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
+    /// containerd stopped or started answering (the exec and its I/O go on meanwhile).
+    Link(Link),
     /// A kill was sent but the exec has not exited yet (why, e.g. "container paused").
     KillPending(String),
     /// The exec does not read its input: this many bytes were dropped.
@@ -168,9 +170,11 @@ impl Session {
         let rt = self.launched.runtime().clone();
         let (size_tx, size_rx) = watch::channel(None);
         let resizer = spawn_resizer(rt.clone(), self.launched.key.clone(), size_rx);
+        let mut link = self.launched.link();
         let outcome = loop {
             tokio::select! {
                 _ = self.launched.exited() => break Stop::Exited,
+                Ok(()) = link.changed() => notice(Notice::Link(link.borrow_and_update().clone())),
                 c = controls.recv() => match c {
                     Some(Control::Input(bytes)) => self.write(bytes, notice),
                     Some(Control::Resize(size)) => {

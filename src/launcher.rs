@@ -4,7 +4,11 @@
 use std::path::Path;
 use std::time::Duration;
 
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
+
+use crate::audit::{self, AuditEvent, AuditKind};
+use crate::domain::Link;
 
 use crate::domain::{ExecKey, ExitInfo};
 use crate::registry::StartPlan;
@@ -36,6 +40,10 @@ pub struct Launched {
     rt: Runtime,
     /// Finished, cancelled or detached: nothing left for `Drop` to clean up.
     done: bool,
+    /// Whether containerd answers the waiter.
+    link: watch::Receiver<Link>,
+    /// What the audit log says about this exec.
+    audit: AuditEvent,
 }
 
 fn process_request(plan: &StartPlan) -> ProcessRequest {
@@ -60,15 +68,24 @@ pub async fn launch(rt: &Runtime, base: &Path, plan: &StartPlan) -> Result<Launc
         stdio.abort(pending).await;
         return Err(LaunchError::Create(e));
     }
-    // Wait is issued before Start, as ctr and CRI do, so no exit can be missed.
+    audit::record(&AuditEvent::from_plan(AuditKind::Create, plan));
+    // Wait is issued before Start, as ctr and CRI do, so no exit can be missed; it waits
+    // through containerd outages, saying so on `link`.
+    let (link_tx, link) = watch::channel(Link::Up);
     let wait = {
         let rt = rt.clone();
         let key = key.clone();
-        tokio::spawn(async move { rt.exec_wait(&key).await })
+        tokio::spawn(async move { rt.exec_wait_resilient(&key, &link_tx).await })
     };
     let pid = match rt.exec_start(&key).await {
-        Ok(pid) => pid,
+        Ok(pid) => {
+            audit::record(&AuditEvent::from_plan(AuditKind::Start, plan));
+            pid
+        }
         Err(e) => {
+            audit::record(
+                &AuditEvent::from_plan(AuditKind::StartFailed, plan).with_error(e.message()),
+            );
             // After a failed Start, Wait reports 0 at once and means nothing.
             wait.abort();
             let _ = rt.exec_delete(&key).await;
@@ -92,6 +109,8 @@ pub async fn launch(rt: &Runtime, base: &Path, plan: &StartPlan) -> Result<Launc
         stdio,
         rt: rt.clone(),
         done: false,
+        link,
+        audit: AuditEvent::from_plan(AuditKind::Exit, plan),
     };
     match opened {
         Ok(io) => {
@@ -127,9 +146,29 @@ impl Launched {
         self.exit.is_some() || self.wait.is_finished()
     }
 
-    /// Sends a signal to the exec.
+    /// Sends a signal to the exec (a SIGKILL is recorded in the audit log).
     pub async fn signal(&self, signal: u32) -> Result<(), RuntimeError> {
-        self.rt.exec_kill(&self.key, signal).await
+        let r = self.rt.exec_kill(&self.key, signal).await;
+        if signal == 9 {
+            let mut line = self.audit_line(AuditKind::Kill);
+            if let Err(e) = &r {
+                line = line.with_error(e.to_string());
+            }
+            audit::record(&line);
+        }
+        r
+    }
+
+    /// Whether containerd answers, as the waiter sees it.
+    pub fn link(&self) -> watch::Receiver<Link> {
+        self.link.clone()
+    }
+
+    fn audit_line(&self, kind: AuditKind) -> AuditEvent {
+        AuditEvent {
+            event: kind,
+            ..self.audit.clone()
+        }
     }
 
     /// The runtime this exec runs on.
@@ -156,10 +195,15 @@ impl Launched {
             _ => self.stdio.remove(),
         }
         self.done = true;
-        match (exit, deleted) {
+        let result = match (exit, deleted) {
             (Ok(exit), _) | (Err(_), Ok(exit)) => Ok(exit),
             (Err(e), Err(_)) => Err(e),
-        }
+        };
+        audit::record(&match &result {
+            Ok(exit) => self.audit_line(AuditKind::Exit).with_exit(exit.code),
+            Err(e) => self.audit_line(AuditKind::Exit).with_error(e.to_string()),
+        });
+        result
     }
 
     /// Cancels: SIGKILL, wait for the exit (bounded), delete, remove the FIFOs. A failed
@@ -180,6 +224,7 @@ impl Launched {
     /// Leaves the exec running on purpose (detach from the command line): marks its FIFO
     /// directory so that a later execmux does not reap it as an orphan.
     pub fn detach(mut self) {
+        audit::record(&self.audit_line(AuditKind::Detach));
         self.stdio.mark_detached();
         self.done = true;
     }

@@ -1,6 +1,6 @@
 //! One exec tab: its exec, its emulated screen, its scroll position and its detach matcher.
 
-use crate::domain::ExecKey;
+use crate::domain::{ExecKey, Link};
 use crate::registry::detach_keys::Matcher;
 use crate::session::shared::SharedTerminal;
 
@@ -71,6 +71,17 @@ impl TabState {
     }
 }
 
+impl Tab {
+    /// The state as the tab's title shows it: a pending kill or an outage say so.
+    pub fn label(&self) -> String {
+        match (&self.state, &self.pending, &self.link) {
+            (TabState::Closing, Some(why), _) => format!("kill pending ({why})"),
+            (s, _, Link::Reconnecting { .. }) if s.is_running() => "reconnecting".into(),
+            (s, _, _) => s.label(),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Tab {
     pub id: TabId,
@@ -86,6 +97,8 @@ pub struct Tab {
     pub seen_scrolled_off: u64,
     /// A kill was sent and is pending (why), while the tab closes.
     pub pending: Option<String>,
+    /// Whether containerd answers the tab's session (its I/O goes on either way).
+    pub link: Link,
     pub matcher: Matcher,
 }
 
@@ -108,6 +121,7 @@ impl Tab {
             scroll: 0,
             seen_scrolled_off: 0,
             pending: None,
+            link: Link::Up,
             matcher: Matcher::new(detach),
         }
     }

@@ -6,6 +6,7 @@ use super::tab::{Tab, TabState};
 use super::{App, Connection, Mode};
 use crate::domain::FeedItem;
 use crate::domain::{ConsoleSize, ExecKey, ExitInfo, RuntimeEvent};
+use crate::domain::Link;
 use crate::driver::Notice;
 use crate::registry::LifecycleKind;
 use crate::registry::sync;
@@ -207,6 +208,15 @@ impl App {
     fn on_notice(&mut self, tab: TabId, notice: &Notice) {
         let Some(i) = self.tab_index(tab) else { return };
         match notice {
+            Notice::Link(link) => {
+                self.tabs[i].link = link.clone();
+                if let Link::Reconnecting { error } = link {
+                    self.log(
+                        format!("{}: containerd unreachable ({error}); reconnecting", self.tabs[i].key.exec),
+                        true,
+                    );
+                }
+            }
             Notice::KillPending(why) => {
                 self.tabs[i].pending = Some(why.clone());
                 self.status = Some(format!("kill pending ({why}): {}", self.tabs[i].key.exec));

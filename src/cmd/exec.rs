@@ -11,7 +11,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::cli::{ExecArgs, Global};
-use crate::domain::{ConsoleSize, ContainerId, ContainerKey, ExecKey, ProcessDefaults};
+use crate::domain::{ConsoleSize, ContainerId, ContainerKey, ExecKey, Link, ProcessDefaults};
 use crate::driver::{Control, Notice, Outcome, Session};
 use crate::launcher::{self, LaunchError};
 use crate::registry::detach_keys::{Matcher, Scan};
@@ -194,6 +194,10 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
     let (controls_tx, mut controls) = mpsc::unbounded_channel();
     let forwarder = tokio::spawn(forward(input, signals, args.tty, controls_tx));
     let mut notice = |n: Notice| match n {
+        Notice::Link(Link::Reconnecting { error }) => {
+            eprint!("\r\nexecmux: containerd unreachable ({error}); the exec goes on, reconnecting\r\n");
+        }
+        Notice::Link(Link::Up) => eprint!("\r\nexecmux: containerd answers again\r\n"),
         Notice::KillPending(why) => eprintln!("\r\nexecmux: kill pending ({why})"),
         Notice::InputDropped(bytes) => {
             tracing::warn!(bytes, "the exec does not read its input; dropped");

@@ -65,7 +65,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
         Span::raw(" "),
         Span::styled(safe(&tab.title), Style::new().add_modifier(Modifier::BOLD)),
         Span::raw(" · "),
-        Span::styled(tab.state.label(), Style::new().fg(state_colour)),
+        Span::styled(tab.label(), Style::new().fg(state_colour)),
     ];
     if tab.scroll > 0 {
         title.push(Span::styled(
