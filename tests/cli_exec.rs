@@ -269,6 +269,50 @@ async fn bad_input_gets_one_clear_line_and_creates_nothing() {
     ctx.leak_check().await;
 }
 
+/// A copy of the execmux binary in a fresh 0755 directory under /tmp, so that another uid
+/// can run it whatever the checkout's own permissions (a clone under /root or in a
+/// `mktemp -d` directory sits under a 0700 directory). Removed when dropped.
+struct PublicCopy {
+    dir: std::path::PathBuf,
+    exe: std::path::PathBuf,
+}
+
+impl PublicCopy {
+    fn new() -> Self {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::path::Path::new("/tmp").join(format!(
+            "execmux-bin-{}-{:08x}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        std::fs::create_dir(&dir).expect("create the binary's dir");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let exe = dir.join("execmux");
+        std::fs::copy(env!("CARGO_BIN_EXE_execmux"), &exe).expect("copy the binary");
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        Self { dir, exe }
+    }
+
+    /// `template` (environment and all) run from the copy.
+    fn command(&self, template: &std::process::Command) -> std::process::Command {
+        let mut cmd = std::process::Command::new(&self.exe);
+        cmd.args(template.get_args());
+        for (k, v) in template.get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        cmd
+    }
+}
+
+impl Drop for PublicCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_sockets_are_told_apart() {
     let ctx = common::ctx("cli-connect").await;
@@ -290,8 +334,14 @@ async fn unreachable_sockets_are_told_apart() {
         assert_eq!(out.status.code(), Some(125), "{err}");
         assert!(err.contains(want), "{}: {err}", path.display());
     }
-    let out = run(ctx.execmux().arg("ps").uid(65534).gid(65534), b"");
+    // As another user: the copy is reachable by uid 65534, the socket is not.
+    let copy = PublicCopy::new();
+    let out = run(
+        copy.command(ctx.execmux().arg("ps")).uid(65534).gid(65534),
+        b"",
+    );
     let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(125), "{err}");
     assert!(
         err.contains("permission denied") && err.contains("root or"),
         "{err}"

@@ -5,6 +5,7 @@
 mod common;
 
 use common::watch::Watch;
+use execmux::domain::ExecKey;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_survives_a_containerd_restart() {
@@ -60,5 +61,13 @@ async fn watch_survives_a_containerd_restart() {
         .args(["task", "delete", "--exec-id", "during", "box"])
         .output();
     let _ = std::fs::remove_dir_all(&fifo);
-    ctx.leak_check().await;
+    let made: Vec<ExecKey> = ["during", "after"]
+        .into_iter()
+        .map(|e| ExecKey {
+            namespace: ctx.ns.clone(),
+            container: c.clone(),
+            exec: e.into(),
+        })
+        .collect();
+    ctx.assert_no_leaks(&made).await;
 }
