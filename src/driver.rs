@@ -316,5 +316,5 @@ async fn cancel(
             }
         }
     }
-    launched.finish().await.map_err(|e| e.to_string())
+    launched.release().await.map_err(|e| e.to_string())
 }

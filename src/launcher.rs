@@ -176,10 +176,17 @@ impl Launched {
         &self.rt
     }
 
-    /// After the exit (or after giving up on it): deletes the process in containerd and
-    /// removes the FIFO directory. A process that could not be deleted keeps its FIFO
-    /// directory and owner record, so that the reaper of a later execmux finds it.
+    /// Waits for the exit, then deletes the process in containerd and removes the FIFO
+    /// directory.
     pub async fn finish(mut self) -> Result<ExitInfo, RuntimeError> {
+        let _ = self.exited().await;
+        self.release().await
+    }
+
+    /// Deletes the process in containerd and removes the FIFO directory now, whether or not
+    /// the exit came (after giving up on it). A process that could not be deleted keeps its
+    /// FIFO directory and owner record, so that the reaper of a later execmux finds it.
+    pub async fn release(mut self) -> Result<ExitInfo, RuntimeError> {
         let exit = if self.has_exited() {
             self.exited().await
         } else {
@@ -218,7 +225,7 @@ impl Launched {
         {
             tracing::warn!(exec = %self.key, "no exit {} s after the kill", KILL_TIMEOUT.as_secs());
         }
-        self.finish().await
+        self.release().await
     }
 
     /// Leaves the exec running on purpose (detach from the command line): marks its FIFO
