@@ -71,6 +71,8 @@ fn main() {
             }) => cmd::execs::run(&global, watch, json, gc_interval).await,
             Some(Command::Exec(args)) => cmd::exec::run(&global, args).await,
             Some(Command::SandboxGuard { dir }) => cmd::guard::run(&dir).await,
+            Some(Command::Drain(args)) => cmd::drain::drain(&global, args).await,
+            Some(Command::Sandbox { containers }) => cmd::drain::sandbox(&global, &containers).await,
             None if print_config => {
                 print!("{}", execmux::config::Config::print_defaults());
                 Ok(0)

@@ -2,6 +2,7 @@
 
 pub mod console;
 pub mod demo;
+pub mod drain;
 pub mod exec;
 pub mod execs;
 pub mod guard;
