@@ -72,7 +72,9 @@ fn main() {
             Some(Command::Exec(args)) => cmd::exec::run(&global, args).await,
             Some(Command::SandboxGuard { dir }) => cmd::guard::run(&dir).await,
             Some(Command::Drain(args)) => cmd::drain::drain(&global, args).await,
-            Some(Command::Sandbox { containers }) => cmd::drain::sandbox(&global, &containers).await,
+            Some(Command::Sandbox { containers }) => {
+                cmd::drain::sandbox(&global, &containers).await
+            }
             None if print_config => {
                 print!("{}", execmux::config::Config::print_defaults());
                 Ok(0)

@@ -74,43 +74,47 @@ class Anchor:
         self.pty.close()
 
 
-def start_flood(console, sb, r):
-    """A second tab running the flood, then back to the first tab, focused."""
-    pty = console.pty
-    pty.write(Console.DETACH)
-    pty.quiet(0.2, 3)
-    console.open_tab(f"flood{r}tab")
-    pty.type_line("while :; do cat /bench/od.txt; done")
-    time.sleep(1.0)
-    pty.write(Console.DETACH)
-    pty.quiet(0.2, 3)
-    pty.write(b"[")
-    pty.quiet(0.2, 3)
-    pty.write(b"i")
-    pty.quiet(0.2, 3)
-    tag = f"flood{r}back"
-    pty.type_line(f"echo > /tmp/{tag}")
-    if not sb.read_tmp(tag, 10):
-        console.fail("after `[` and `i` the first tab's shell did not answer")
+class Flood:
+    """A second tab that floods output while the first one is typed into: opened once,
+    its flood started and stopped each round (the loop ends when the host drops a file into
+    the container's /tmp), the tabs switched with `[`/`]` and focused with `i`."""
 
+    def __init__(self, console):
+        self.console = console
+        self.opened = False
 
-def stop_flood(console, r):
-    """Detach, close the flooding tab (kills its exec) and come back to the first tab."""
-    pty = console.pty
-    pty.write(Console.DETACH)
-    pty.quiet(0.2, 3)
-    pty.write(b"]")
-    pty.quiet(0.2, 3)
-    pty.write(b"x")
-    time.sleep(0.3)
-    pty.write(b"y")
-    pty.quiet(0.3, 5)
-    pty.write(b"i")
-    pty.quiet(0.2, 3)
-    tag = f"flood{r}closed"
-    pty.type_line(f"echo > /tmp/{tag}")
-    if not console.sb.read_tmp(tag, 10):
-        console.fail("after closing the flooding tab the first tab's shell did not answer")
+    def _nav(self, keys):
+        pty = self.console.pty
+        for k in keys:
+            pty.write(k)
+            pty.quiet(0.2, 3)
+
+    def _answers(self, tag, what):
+        self.console.pty.type_line(f"echo > /tmp/{tag}")
+        if not self.console.sb.read_tmp(tag, 10):
+            self.console.fail(what)
+
+    def start(self, r):
+        pty = self.console.pty
+        self._nav([Console.DETACH])
+        if self.opened:
+            self._nav([b"]", b"i"])
+            self._answers(f"flood{r}tab", "after `]` and `i` the second tab did not answer")
+        else:
+            self.console.open_tab(f"flood{r}tab")
+            self.opened = True
+        pty.type_line(f"while [ ! -e /tmp/flood{r}stop ]; do cat /bench/od.txt; done; "
+                      f"echo > /tmp/flood{r}done")
+        time.sleep(1.0)
+        self._nav([Console.DETACH, b"[", b"i"])
+        self._answers(f"flood{r}back", "after `[` and `i` the first tab's shell did not answer")
+
+    def stop(self, r):
+        """Ends the loop and waits until its last cat is through."""
+        with open(os.path.join(self.console.sb.tmp, f"flood{r}stop"), "w"):
+            pass
+        if not self.console.sb.read_tmp(f"flood{r}done", 120):
+            self.console.fail("the flood did not stop")
 
 
 def main():
@@ -132,6 +136,7 @@ def main():
     console = None
     try:
         console = Console(sb, ROWS, COLS, tag="echo")
+        flood = Flood(console)
         for r in range(a.rounds):
             for i, (kind, _, gaps) in enumerate(phases):
                 if kind == "anchor":
@@ -143,12 +148,12 @@ def main():
                     cpu = None
                 else:
                     if kind == "flood":
-                        start_flood(console, sb, r)
+                        flood.start(r)
                     t0, c0 = time.monotonic(), cpu_ticks(console.pty.proc.pid)
                     lat, lost = type_keys(console.pty, a.keys, gaps, rng)
                     cpu = (cpu_ticks(console.pty.proc.pid) - c0) / hz / (time.monotonic() - t0)
                     if kind == "flood":
-                        stop_flood(console, r)
+                        flood.stop(r)
                 p50, p99 = percentile(lat, 50), percentile(lat, 99)
                 stats[i].append((p50, p99, max(lat) if lat else None, len(lat), lost, cpu))
                 log(f"round {r + 1}/{a.rounds} {kind:<7} gaps {gaps[0] * 1000:.0f}-"

@@ -89,7 +89,8 @@ class Runner:
         self.client = Pty(["tmux", "-L", self.tmux_name, "attach-session", "-t", "b"],
                           ROWS, COLS, env=env)
         time.sleep(0.5)
-        size = self.ctr_in_tmux("sh -c 'stty size > /tmp/tmuxsize'", "tmuxsize0")
+        # ctr sets the size just after Start: ask a little later.
+        size = self.ctr_in_tmux("sh -c 'sleep 0.5; stty size > /tmp/tmuxsize'", "tmuxsize0")
         got = self.sb.read_tmp("tmuxsize", 10)
         log(f"tmux window: {got.strip() if got else '?'} (rows cols), probe {size:.0f} ms")
 
