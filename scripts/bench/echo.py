@@ -16,8 +16,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import corpora  # noqa: E402
-from harness import (Console, Pty, Sandbox, cpu_ticks, die, fmt, log, median,  # noqa: E402
-                     percentile)
+from harness import (Console, Pty, Sandbox, cpu_ticks, die, exit_on_signals, fmt,  # noqa: E402
+                     log, median, percentile)
 
 ROWS, COLS = 50, 200
 KEY = b"~"
@@ -125,6 +125,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
+    exit_on_signals()
     sb = Sandbox(a.sandbox, a.execmux)
     corpora.generate(os.path.join(sb.rootfs, "bench"), ["od"])
     rng = random.Random(a.seed)
@@ -170,6 +171,8 @@ def report(phases, stats, rounds, keys):
     print()
     print(f"keystroke echo: {keys} keys per phase, Ctrl-U every 40, {COLS}x{ROWS}, "
           f"{rounds} round(s) (median of the rounds' percentiles), ms")
+    with open("/proc/loadavg") as f:
+        print(f"{os.cpu_count()} CPUs; load average at the end {' '.join(f.read().split()[:3])}")
     print(f"{'phase':<34}{'gaps ms':>9}{'p50':>8}{'p99':>8}{'max':>8}{'keys':>6}{'lost':>6}"
           f"{'console CPU':>13}")
     med = {}

@@ -26,6 +26,15 @@ PARTIAL = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*|[PX^_][^\x1b]*|[ -/
 KEEP = 1 << 20
 
 
+def exit_on_signals():
+    """SIGTERM and SIGHUP end the driver through its `finally` blocks (console, tmux and
+    anchors closed), not on the spot."""
+    def leave(signum, _frame):
+        sys.exit(128 + signum)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, leave)
+
+
 def log(*args):
     print("bench:", *args, file=sys.stderr, flush=True)
 

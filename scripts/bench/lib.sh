@@ -20,7 +20,9 @@ bench_init() {
   python3 -c 'import sys; sys.exit(sys.version_info < (3, 9))' || bench_die "needs python3 >= 3.9"
   "$EXECMUX" drain --help >/dev/null 2>&1 || bench_die "$EXECMUX has no drain subcommand (too old?)"
   BENCH_DIR=$(mktemp -d /tmp/execmux-bench.XXXXXX)
+  export BENCH_TMUX_NAME=execmux-bench-$$
   SB_PID=
+  DRIVER_PID=
   trap bench_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
@@ -30,6 +32,17 @@ bench_init() {
 bench_cleanup() {
   local rc=$?
   trap - EXIT INT TERM HUP
+  if [ -n "${DRIVER_PID:-}" ] && kill -0 "$DRIVER_PID" 2>/dev/null; then
+    bench_log "stopping the driver (pid $DRIVER_PID) ..."
+    kill -TERM "$DRIVER_PID" 2>/dev/null || true
+    local w=0
+    while kill -0 "$DRIVER_PID" 2>/dev/null && [ $w -lt 300 ]; do sleep 0.1; w=$((w + 1)); done
+    kill -0 "$DRIVER_PID" 2>/dev/null && kill -KILL "$DRIVER_PID" 2>/dev/null
+  fi
+  if command -v tmux >/dev/null 2>&1; then
+    tmux -L "$BENCH_TMUX_NAME" kill-server 2>/dev/null || true
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$BENCH_TMUX_NAME"
+  fi
   if [ -n "${SB_PID:-}" ] && kill -0 "$SB_PID" 2>/dev/null; then
     bench_log "stopping the sandbox (pid $SB_PID) ..."
     kill -TERM "$SB_PID" 2>/dev/null || true
@@ -56,4 +69,15 @@ bench_sandbox() {
     sleep 0.1; n=$((n + 1))
   done
   bench_log "sandbox up (pid $SB_PID): $(head -c 300 "$SANDBOX_JSON")"
+}
+
+# bench_run ARGS... : runs a driver (in the background, so that a signal to this script
+# runs the cleanup at once, which stops the driver first) and returns its exit status.
+bench_run() {
+  "$@" &
+  DRIVER_PID=$!
+  local rc=0
+  wait "$DRIVER_PID" || rc=$?
+  DRIVER_PID=
+  return $rc
 }

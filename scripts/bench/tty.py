@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import corpora  # noqa: E402
-from harness import Console, Pty, Sandbox, die, fmt, log, median  # noqa: E402
+from harness import Console, Pty, Sandbox, die, exit_on_signals, fmt, log, median  # noqa: E402
 
 ROWS, COLS = 50, 200
 TIMEOUT = 300
@@ -31,7 +31,7 @@ class Runner:
         self.console = None
         self.tmux = tmux
         self.runs = 0
-        self.tmux_name = f"execmux-bench-{os.getpid()}"
+        self.tmux_name = os.environ.get("BENCH_TMUX_NAME", f"execmux-bench-{os.getpid()}")
         self.client = None
 
     def stamps(self, tag):
@@ -64,14 +64,14 @@ class Runner:
         # from the same position of any other run's marker: the frame that shows it must
         # redraw every one of its cells, so it arrives as contiguous text.
         marker = "".join(chr(ord("a") + (3 * j + k) % 26) for j in range(12))
-        since = pty.mark()
+        since, sent = pty.mark(), pty.total
         pty.type_line(f"sh /bench/run.sh {name}.txt {tag}; echo {marker} | tr a-z A-Z")
         m, _, wall = pty.wait(marker.upper().encode(), since, TIMEOUT)
         if not m:
             self.console.fail(f"the marker of run {tag} never showed")
         s, e = self.stamps(tag)
         pty.quiet(0.2, 5)
-        return {"writer": e - s, "done": wall - s}
+        return {"writer": e - s, "done": wall - s, "host_bytes": pty.total - sent}
 
     def tmux_cmd(self, *args):
         return subprocess.run(["tmux", "-L", self.tmux_name, "-f", "/dev/null", *args],
@@ -121,17 +121,24 @@ class Runner:
             self.tmux_cmd("kill-server")
 
 
-def report(names, sizes, results, rounds, tmux):
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def report(names, sizes, results, rounds, tmux, load):
     ms = lambda xs: [x * 1000 for x in xs]  # noqa: E731
     print()
     print(f"tty throughput: cat of each corpus in a {COLS}x{ROWS} terminal, {rounds} round(s), "
           "medians; time from the writer's start stamp until done")
+    print(f"{os.cpu_count()} CPUs; load average {load[0]} at the start, {load[1]} at the end")
     print("ratio = raw time / time (the share of the raw reader's speed; 1.00x = as fast), "
           "median of the per-round ratios [min-max]")
     head = f"{'corpus':<7}{'MB':>6} {'raw drain':>10} {'MB/s':>6} {'console':>10} {'ratio':>18}"
     if tmux:
         head += f" {'tmux+ctr':>10} {'ratio':>18}"
     head += "   writer ms: raw / console" + (" / tmux" if tmux else "")
+    head += "   console to host B/B"
     print(head)
     for name in names:
         res = results[name]
@@ -147,6 +154,8 @@ def report(names, sizes, results, rounds, tmux):
             row += f" {fmt(median(ms(done)), ' ms', 0):>10} {span:>18}"
             writers.append(median(ms([r["writer"] for r in res[kind]])))
         row += "   " + " / ".join(fmt(w, "", 0) for w in writers)
+        out = median([r["host_bytes"] / sizes[name] for r in res["console"]])
+        row += f"   {fmt(out, '', 3)}"
         print(row)
     print("target: console >= 0.90x of the raw reader on every corpus")
 
@@ -160,10 +169,12 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--no-tmux", action="store_true")
     a = ap.parse_args()
+    exit_on_signals()
     names = [n for n in a.corpora.split(",") if n]
     for n in names:
         if n not in corpora.CORPORA:
             die(f"unknown corpus {n!r} (known: {', '.join(corpora.CORPORA)})")
+    load = [loadavg()]
     sb = Sandbox(a.sandbox, a.execmux)
     sizes = corpora.generate(os.path.join(sb.rootfs, "bench"), names, a.scale)
     runner = Runner(sb, not a.no_tmux)
@@ -191,7 +202,8 @@ def main():
                         f"  writer {got['writer'] * 1000:8.1f} ms")
     finally:
         runner.close()
-    report(names, sizes, results, a.rounds, runner.tmux)
+    load.append(loadavg())
+    report(names, sizes, results, a.rounds, runner.tmux, load)
 
 
 if __name__ == "__main__":
