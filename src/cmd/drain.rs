@@ -113,7 +113,14 @@ pub async fn drain(global: &Global, args: DrainArgs) -> Result<i32, CmdError> {
     let launch_at = Instant::now();
     let mut launched = match launcher::launch(&rt, &super::runtime_dir(global), &plan).await {
         Ok(l) => l,
-        Err(LaunchError::Create(e) | LaunchError::Start(e)) => return Err(e.into()),
+        Err(LaunchError::Create(e)) => return Err(e.into()),
+        Err(LaunchError::Start(e)) => {
+            // 126/127 as `execmux exec` gives them (cannot run, not found).
+            let message = e.message();
+            eprintln!("execmux: {message}");
+            let code = registry.start_failed(&key, &message, SystemTime::now());
+            return Ok(i32::try_from(code).unwrap_or(128));
+        }
     };
     let started = Instant::now();
     let Some(io) = launched.io.take() else {
