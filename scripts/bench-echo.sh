@@ -18,4 +18,4 @@ for v in "$KEYS" "$ROUNDS"; do
 done
 bench_init
 bench_sandbox
-bench_run python3 "$here/bench/echo.py" "$SANDBOX_JSON" "$EXECMUX" --keys "$KEYS" --rounds "$ROUNDS"
+bench_run python3 -B "$here/bench/echo.py" "$SANDBOX_JSON" "$EXECMUX" --keys "$KEYS" --rounds "$ROUNDS"

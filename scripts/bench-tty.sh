@@ -17,6 +17,6 @@ ROUNDS=${1:-3}
 case $ROUNDS in '' | *[!0-9]*) bench_die "ROUNDS must be a number, not '$ROUNDS'" ;; esac
 if [ -n "${BENCH_NO_TMUX:-}" ]; then bench_init; else bench_init tmux; fi
 bench_sandbox
-bench_run python3 "$here/bench/tty.py" "$SANDBOX_JSON" "$EXECMUX" --rounds "$ROUNDS" \
+bench_run python3 -B "$here/bench/tty.py" "$SANDBOX_JSON" "$EXECMUX" --rounds "$ROUNDS" \
   --corpora "${BENCH_CORPORA:-seq,od,sgr,wide}" --scale "${BENCH_SCALE:-1}" \
   ${BENCH_NO_TMUX:+--no-tmux}
