@@ -117,6 +117,34 @@ pub enum Command {
     /// Internal: tears a sandbox down once stdin closes (its owner stopped or died).
     #[command(hide = true)]
     SandboxGuard { dir: PathBuf },
+    /// Internal (benchmarks): runs a command with a tty, drains its output with no emulator
+    /// and prints one JSON line with the bytes read and the timings.
+    #[command(hide = true)]
+    Drain(DrainArgs),
+    /// Internal (benchmarks): a private containerd with sleeper containers in the namespace
+    /// of `-n`; prints one JSON line (socket, directories, containers) and keeps it up until
+    /// SIGTERM, SIGINT or SIGHUP.
+    #[command(hide = true)]
+    Sandbox {
+        /// A container to create (repeatable).
+        #[arg(long = "container", default_value = "bench")]
+        containers: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DrainArgs {
+    /// Rows of the exec's terminal.
+    #[arg(long, default_value_t = 50)]
+    pub rows: u16,
+    /// Columns of the exec's terminal.
+    #[arg(long, default_value_t = 200)]
+    pub cols: u16,
+    /// The container.
+    pub container: String,
+    /// The command and its arguments (after `--`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true, num_args = 1.., value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -77,6 +77,10 @@ fn main() {
             Some(Command::Completions { shell }) => cmd::completions::completions(shell),
             Some(Command::Man { out }) => cmd::completions::man(out.as_deref()),
             Some(Command::SandboxGuard { dir }) => cmd::guard::run(&dir).await,
+            Some(Command::Drain(args)) => cmd::drain::drain(&global, args).await,
+            Some(Command::Sandbox { containers }) => {
+                cmd::drain::sandbox(&global, &containers).await
+            }
             None if print_config => {
                 print!("{}", execmux::config::Config::print_defaults());
                 Ok(0)

@@ -3,6 +3,7 @@
 pub mod completions;
 pub mod console;
 pub mod demo;
+pub mod drain;
 pub mod exec;
 pub mod execs;
 pub mod guard;
