@@ -125,6 +125,7 @@ fn spawn_resizer(
             }
             let size = *sizes.borrow_and_update();
             if let Some(size) = size {
+                tracing::debug!(exec = %key, rows = size.rows, cols = size.cols, "resize");
                 if let Err(e) = rt.exec_resize(&key, size).await {
                     tracing::warn!(exec = %key, error = %e, "resize");
                 }

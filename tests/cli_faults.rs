@@ -27,9 +27,11 @@ async fn exec_it_with_stdin_at_eof_uses_no_cpu_while_the_exec_runs() {
         .spawn()
         .expect("spawn execmux exec");
     let pid = child.id();
-    common::eventually(10, async || (ctx.exec_pids(&c).await.len() == 1).then_some(()))
-        .await
-        .expect("the exec runs");
+    common::eventually(10, async || {
+        (ctx.exec_pids(&c).await.len() == 1).then_some(())
+    })
+    .await
+    .expect("the exec runs");
     // Watch it until it ends; the last reading before it is gone is its CPU time.
     let started = Instant::now();
     let mut last = cpu_ticks(pid).expect("running");
@@ -39,7 +41,10 @@ async fn exec_it_with_stdin_at_eof_uses_no_cpu_while_the_exec_runs() {
         if child.try_wait().expect("try_wait").is_some() {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "exec did not end");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "exec did not end"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let status = child.wait().expect("wait");
@@ -66,9 +71,11 @@ async fn a_killed_shim_ends_exec_promptly_with_a_clear_error() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn execmux exec");
-    common::eventually(10, async || (ctx.exec_pids(&c).await.len() == 1).then_some(()))
-        .await
-        .expect("the exec runs");
+    common::eventually(10, async || {
+        (ctx.exec_pids(&c).await.len() == 1).then_some(())
+    })
+    .await
+    .expect("the exec runs");
     let shim = shim_pid(&ctx.ns.to_string(), c.as_str()).expect("the container's shim");
     nix::sys::signal::kill(shim, nix::sys::signal::Signal::SIGKILL).expect("kill the shim");
     let started = Instant::now();

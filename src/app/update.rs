@@ -5,8 +5,8 @@ use super::msg::{Effect, Msg, PendingExec, TabId};
 use super::tab::{Tab, TabState};
 use super::{App, Connection, Mode};
 use crate::domain::FeedItem;
-use crate::domain::{ConsoleSize, ExecKey, ExitInfo, RuntimeEvent};
 use crate::domain::Link;
+use crate::domain::{ConsoleSize, ExecKey, ExitInfo, RuntimeEvent};
 use crate::driver::Notice;
 use crate::registry::LifecycleKind;
 use crate::registry::sync;
@@ -212,7 +212,10 @@ impl App {
                 self.tabs[i].link = link.clone();
                 if let Link::Reconnecting { error } = link {
                     self.log(
-                        format!("{}: containerd unreachable ({error}); reconnecting", self.tabs[i].key.exec),
+                        format!(
+                            "{}: containerd unreachable ({error}); reconnecting",
+                            self.tabs[i].key.exec
+                        ),
                         true,
                     );
                 }

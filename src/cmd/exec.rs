@@ -195,7 +195,9 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
     let forwarder = tokio::spawn(forward(input, signals, args.tty, controls_tx));
     let mut notice = |n: Notice| match n {
         Notice::Link(Link::Reconnecting { error }) => {
-            eprint!("\r\nexecmux: containerd unreachable ({error}); the exec goes on, reconnecting\r\n");
+            eprint!(
+                "\r\nexecmux: containerd unreachable ({error}); the exec goes on, reconnecting\r\n"
+            );
         }
         Notice::Link(Link::Up) => eprint!("\r\nexecmux: containerd answers again\r\n"),
         Notice::KillPending(why) => eprintln!("\r\nexecmux: kill pending ({why})"),

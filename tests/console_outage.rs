@@ -1,0 +1,128 @@
+//! containerd going away under open sessions (a test binary of its own: it stops and
+//! restarts the shared daemon). A tab keeps its I/O through a clean stop and a crash, says
+//! `reconnecting` and then `running`, follows a resize after the restart, and an exit during
+//! the outage is recovered; `execmux exec` gets its exit code through one too.
+
+mod common;
+
+use std::process::Stdio;
+
+use common::Down;
+use common::pty::Pty;
+use execmux::domain::ExecKey;
+
+/// The tests take the shared daemon away: one at a time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tab_lives_through_containerd_restarts_and_its_exit_is_recovered() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let ctx = common::ctx("outage-tab").await;
+    let c = ctx.sleeper("box").await;
+    let mut pty = Pty::spawn(ctx.execmux(), 30, 140);
+    pty.wait_screen("connected");
+    pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));
+    pty.write(b"\r");
+    pty.wait_screen("/ #");
+    let exec = common::eventually(10, async || ctx.exec_pids(&c).await.pop())
+        .await
+        .expect("the shell runs");
+    common::daemon_down(Down::Stop, async || {
+        pty.wait_screen("box: /bin/sh · reconnecting");
+        // The shim holds the FIFOs: typing and output go on while containerd is away.
+        pty.write(b"echo during-stop-$((6*7))\r");
+        pty.wait_screen("during-stop-42");
+    })
+    .await;
+    pty.wait_screen("box: /bin/sh · running");
+    pty.resize(40, 150);
+    // The new size reaches the exec after the console's debounce: ask until it shows.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        pty.write(b"clear; stty size | sed 's/^/SZ=/'\r");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        if pty.screen().contains("SZ=36 ") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the resize never reached the exec:\n{}",
+            pty.screen()
+        );
+    }
+    common::daemon_down(Down::Crash, async || {
+        pty.wait_screen("box: /bin/sh · reconnecting");
+        pty.write(b"echo during-crash-$((6*7))\r");
+        pty.wait_screen("during-crash-42");
+        pty.write(b"exit 42\r");
+    })
+    .await;
+    pty.wait_screen("exited 42");
+    pty.write(b"q");
+    assert_eq!(pty.wait(), Some(0));
+    let key = ExecKey {
+        namespace: ctx.ns.clone(),
+        container: c.clone(),
+        exec: exec.as_str().into(),
+    };
+    ctx.assert_no_leaks(&[key]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_gets_its_exit_code_through_an_outage() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let ctx = common::ctx("outage-exec").await;
+    let c = ctx.sleeper("box").await;
+    let mut child = ctx
+        .execmux()
+        .args([
+            "exec",
+            "-i",
+            c.as_str(),
+            "--",
+            "sh",
+            "-c",
+            "read x; exit $x",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn execmux exec");
+    let exec = common::eventually(10, async || ctx.exec_pids(&c).await.pop())
+        .await
+        .expect("the exec runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    common::daemon_down(Down::Crash, async || {
+        // The exit happens while containerd is away.
+        std::io::Write::write_all(&mut stdin, b"42\n").expect("write");
+        common::eventually(10, async || {
+            let pids = std::fs::read_dir("/proc").ok()?;
+            let still = pids.flatten().any(|e| {
+                std::fs::read(e.path().join("cmdline"))
+                    .is_ok_and(|c| c.starts_with(b"sh\0-c\0read x; exit $x"))
+            });
+            (!still).then_some(())
+        })
+        .await
+        .expect("the exec exits during the outage");
+    })
+    .await;
+    drop(stdin);
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("join")
+        .expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(42),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = ExecKey {
+        namespace: ctx.ns.clone(),
+        container: c.clone(),
+        exec: exec.as_str().into(),
+    };
+    ctx.assert_no_leaks(&[key]).await;
+}
