@@ -193,18 +193,7 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
         .then(|| read_stdin(args.tty.then_some(detach)));
     let (controls_tx, mut controls) = mpsc::unbounded_channel();
     let forwarder = tokio::spawn(forward(input, signals, args.tty, controls_tx));
-    let mut notice = |n: Notice| match n {
-        Notice::Link(Link::Reconnecting { error }) => {
-            eprint!(
-                "\r\nexecmux: containerd unreachable ({error}); the exec goes on, reconnecting\r\n"
-            );
-        }
-        Notice::Link(Link::Up) => eprint!("\r\nexecmux: containerd answers again\r\n"),
-        Notice::KillPending(why) => eprintln!("\r\nexecmux: kill pending ({why})"),
-        Notice::InputDropped(bytes) => {
-            tracing::warn!(bytes, "the exec does not read its input; dropped");
-        }
-    };
+    let mut notice = say;
     let outcome = session.run(&mut controls, readers, &mut notice).await;
     forwarder.abort();
     drop(raw);
@@ -224,6 +213,22 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
     registry.exited(&key, Some(exit), SystemTime::now());
     tracing::info!(exec = %key, code = exit.code, "exec_die");
     Ok(i32::try_from(exit.code).unwrap_or(255))
+}
+
+/// What the session reports, on stderr (raw mode may be on: lines end in CRLF).
+fn say(n: Notice) {
+    match n {
+        Notice::Link(Link::Reconnecting { error }) => {
+            eprint!(
+                "\r\nexecmux: containerd unreachable ({error}); the exec goes on, reconnecting\r\n"
+            );
+        }
+        Notice::Link(Link::Up) => eprint!("\r\nexecmux: containerd answers again\r\n"),
+        Notice::KillPending(why) => eprintln!("\r\nexecmux: kill pending ({why})"),
+        Notice::InputDropped(bytes) => {
+            tracing::warn!(bytes, "the exec does not read its input; dropped");
+        }
+    }
 }
 
 /// Turns the caller's stdin, its signals and its terminal's resizes into controls of the
