@@ -1,25 +1,15 @@
-//! Keys, mouse and paste: navigation mode through the keymap, terminal mode straight to the
-//! exec (except the detach sequence and scrollback keys), the filter, help, confirmations
-//! and the form.
+//! Keys outside terminal mode: navigation mode through the keymap, the filter, help,
+//! confirmations and the form.
 
-use crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
-use ratatui::layout::{Position, Rect};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::form::Outcome;
 use super::keymap::Action;
-use super::layout::tab_spans;
 use super::msg::{Effect, PendingExec};
 use super::tab::TabState;
 use super::{App, Confirm, Form, Mode, Pane};
 use crate::domain::Scope;
-use crate::registry::detach_keys::Scan;
 use crate::registry::{ExecConfig, Origin};
-use crate::session::keys::{self, KeyModes};
-
-/// Lines moved per wheel step.
-const WHEEL: usize = 3;
 
 impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -338,139 +328,6 @@ impl App {
         }
         effects
     }
-
-    fn terminal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        if key.modifiers.contains(KeyModifiers::SHIFT)
-            && matches!(key.code, KeyCode::PageUp | KeyCode::PageDown)
-        {
-            let half = usize::from(self.layout.console().0 / 2)
-                .max(1)
-                .cast_signed();
-            self.scroll_active(if key.code == KeyCode::PageUp {
-                half
-            } else {
-                -half
-            });
-            return Vec::new();
-        }
-        let Some(tab) = self.tabs.get_mut(self.active) else {
-            self.mode = Mode::Navigate;
-            return Vec::new();
-        };
-        if !tab.state.is_running() {
-            self.mode = Mode::Navigate;
-            return Vec::new();
-        }
-        let modes = key_modes(&tab.terminal);
-        let Some(bytes) = keys::encode(&key, modes) else {
-            return Vec::new();
-        };
-        tab.scroll = 0;
-        match tab.matcher.scan(&bytes) {
-            Scan::Forward(b) if b.is_empty() => Vec::new(),
-            Scan::Forward(b) => vec![Effect::Input {
-                tab: tab.id,
-                bytes: b,
-            }],
-            Scan::Detach { before } => {
-                let (id, key) = (tab.id, tab.key.clone());
-                self.mode = Mode::Navigate;
-                self.registry.detached(&key, (self.clock)());
-                self.status = Some(format!(
-                    "detached from {}; it keeps running (i to focus it again)",
-                    key.exec
-                ));
-                if before.is_empty() {
-                    Vec::new()
-                } else {
-                    vec![Effect::Input {
-                        tab: id,
-                        bytes: before,
-                    }]
-                }
-            }
-        }
-    }
-
-    pub(super) fn on_paste(&mut self, text: &str) -> Vec<Effect> {
-        match &mut self.mode {
-            Mode::Terminal => {
-                let Some(tab) = self
-                    .tabs
-                    .get_mut(self.active)
-                    .filter(|t| t.state.is_running())
-                else {
-                    return Vec::new();
-                };
-                let modes = key_modes(&tab.terminal);
-                tab.scroll = 0;
-                vec![Effect::Input {
-                    tab: tab.id,
-                    bytes: keys::encode_paste(text, modes),
-                }]
-            }
-            Mode::Filter => {
-                self.filter.push_str(text.lines().next().unwrap_or(""));
-                Vec::new()
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    pub(super) fn on_mouse(&mut self, ev: MouseEvent) -> Vec<Effect> {
-        let at = Position::new(ev.column, ev.row);
-        let l = self.layout;
-        match ev.kind {
-            MouseEventKind::ScrollUp if l.terminal.contains(at) => {
-                self.scroll_active(WHEEL.cast_signed());
-            }
-            MouseEventKind::ScrollDown if l.terminal.contains(at) => {
-                self.scroll_active(-WHEEL.cast_signed());
-            }
-            MouseEventKind::Down(MouseButton::Left) => {
-                if l.tab_bar.contains(at) {
-                    let titles = self.tab_titles();
-                    if let Some(i) = tab_spans(&titles, l.tab_bar)
-                        .iter()
-                        .position(|(a, b)| (*a..*b).contains(&at.x))
-                    {
-                        self.active = i;
-                    }
-                } else if l.terminal.contains(at) {
-                    if self.active_tab().is_some_and(|t| t.state.is_running())
-                        && matches!(self.mode, Mode::Navigate)
-                    {
-                        self.mode = Mode::Terminal;
-                    }
-                } else if matches!(self.mode, Mode::Navigate | Mode::Terminal) {
-                    self.mode = Mode::Navigate;
-                    let row = |r: Rect| usize::from(at.y.saturating_sub(r.y + 2));
-                    if l.containers.contains(at) {
-                        self.focus = Pane::Containers;
-                        self.selected_container = row(l.containers)
-                            .min(self.visible_containers().len().saturating_sub(1));
-                        self.selected_exec = 0;
-                    } else if l.execs.contains(at) {
-                        self.focus = Pane::Execs;
-                        self.selected_exec =
-                            row(l.execs).min(self.visible_execs().len().saturating_sub(1));
-                    } else if l.events.contains(at) {
-                        self.focus = Pane::Events;
-                    }
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    /// Scrolls the active tab by `lines` (positive: back into the scrollback).
-    fn scroll_active(&mut self, lines: isize) {
-        if let Some(tab) = self.tabs.get_mut(self.active) {
-            let max = tab.terminal.lock().scrollback().len();
-            tab.scroll = tab.scroll.saturating_add_signed(lines).min(max);
-        }
-    }
 }
 
 impl App {
@@ -481,14 +338,5 @@ impl App {
             .enumerate()
             .map(|(i, t)| format!("{}:{} {}", i + 1, t.state.mark(), t.title))
             .collect()
-    }
-}
-
-/// The key modes the program in a tab asked for.
-fn key_modes(terminal: &crate::session::shared::SharedTerminal) -> KeyModes {
-    let emu = terminal.lock();
-    KeyModes {
-        application_cursor: emu.application_cursor(),
-        bracketed_paste: emu.bracketed_paste(),
     }
 }

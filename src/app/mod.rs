@@ -2,12 +2,15 @@
 //! events, the mode and the focus. `update` (state + message -> state + effects) does no
 //! I/O; the effects runner does it and answers with messages.
 
+mod feed;
 mod form;
 mod input;
 pub mod keymap;
 pub mod layout;
+mod mouse;
 pub mod msg;
 pub mod tab;
+mod terminal;
 mod update;
 
 use std::collections::VecDeque;

@@ -3,9 +3,8 @@
 
 use super::msg::{Effect, Msg, PendingExec, TabId};
 use super::tab::{Tab, TabState};
-use super::{App, Connection, Mode};
-use crate::domain::FeedItem;
-use crate::domain::{ConsoleSize, ExecKey, ExitInfo, RuntimeEvent};
+use super::{App, Mode};
+use crate::domain::{ConsoleSize, ExecKey, ExitInfo};
 use crate::driver::Notice;
 use crate::registry::LifecycleKind;
 use crate::registry::sync;
@@ -111,14 +110,7 @@ impl App {
         }
     }
 
-    pub fn resync(&self) -> Effect {
-        Effect::Resync {
-            scope: self.scope.clone(),
-            believed: sync::believed_live(&self.registry),
-        }
-    }
-
-    fn clamp_selection(&mut self) {
+    pub(super) fn clamp_selection(&mut self) {
         self.selected_container = self
             .selected_container
             .min(self.visible_containers().len().saturating_sub(1));
@@ -149,43 +141,6 @@ impl App {
             }
         }
         effects
-    }
-
-    fn on_feed(&mut self, item: FeedItem) -> Vec<Effect> {
-        match item {
-            FeedItem::Subscribed => {
-                self.connection = Connection::Connected;
-                vec![self.resync(), Effect::ListNamespaces]
-            }
-            FeedItem::Lost(why) => {
-                self.connection = Connection::Reconnecting(why.clone());
-                self.log(format!("containerd events lost: {why}; reconnecting"), true);
-                Vec::new()
-            }
-            FeedItem::Event { event, .. } => {
-                sync::apply(&mut self.registry, &event, (self.clock)());
-                let c = event.container();
-                if self.scope.namespace().is_none_or(|ns| *ns == c.namespace) {
-                    self.log(describe(&event), false);
-                }
-                // Keep the container list's task column live without a full resync.
-                let task = self.registry.container_task(&c);
-                let mut effects = Vec::new();
-                let info = self.containers.iter_mut().find(|x| x.key() == c);
-                if let (Some(Some(state)), Some(t)) = (task, info.and_then(|i| i.task.as_mut())) {
-                    t.state = state;
-                    if let RuntimeEvent::TaskStart { pid, .. } = event {
-                        t.pid = pid;
-                    }
-                } else {
-                    // A container or task appeared or went away: read the list again.
-                    effects.push(self.resync());
-                }
-                effects.dedup();
-                self.clamp_selection();
-                effects
-            }
-        }
     }
 
     /// New output in tab `i`: a scrolled-back view stays on the same lines.
@@ -373,30 +328,5 @@ fn kind_detail(kind: &LifecycleKind) -> String {
         LifecycleKind::Exited { code: c } | LifecycleKind::Killed { code: c } => code(c),
         LifecycleKind::FailedToStart { code, message } => format!("{message} ({code})"),
         _ => String::new(),
-    }
-}
-
-/// A runtime event as a line of the events pane.
-fn describe(e: &RuntimeEvent) -> String {
-    let c = e.container();
-    let who = format!("{}/{}", c.namespace, c.container);
-    match e {
-        RuntimeEvent::TaskCreate { pid, .. } => format!("task create {who} pid {pid}"),
-        RuntimeEvent::TaskStart { pid, .. } => format!("task start {who} pid {pid}"),
-        RuntimeEvent::TaskExit { id, exit, .. } if id.is_empty() || *id == c.container.as_str() => {
-            format!("task exit {who} {}", exit.code)
-        }
-        RuntimeEvent::TaskExit { id, exit, .. } => format!("exec exit {who} {id} {}", exit.code),
-        RuntimeEvent::TaskDelete { .. } => format!("task delete {who}"),
-        RuntimeEvent::TaskPaused { .. } => format!("task paused {who}"),
-        RuntimeEvent::TaskResumed { .. } => format!("task resumed {who}"),
-        RuntimeEvent::TaskOom { .. } => format!("task oom {who}"),
-        RuntimeEvent::ExecAdded { exec } => format!("exec added {who} {}", exec.exec),
-        RuntimeEvent::ExecStarted { exec, pid } => {
-            format!("exec started {who} {} pid {pid}", exec.exec)
-        }
-        RuntimeEvent::ContainerCreate { image, .. } => format!("container create {who} {image}"),
-        RuntimeEvent::ContainerUpdate { .. } => format!("container update {who}"),
-        RuntimeEvent::ContainerDelete { .. } => format!("container delete {who}"),
     }
 }

@@ -1,0 +1,98 @@
+//! Terminal mode: keys and pastes go to the active tab's exec (except the detach sequence,
+//! the zoom chord and the scrollback keys), and so do focus reports when asked for.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::msg::Effect;
+use super::{App, Mode};
+use crate::registry::detach_keys::Scan;
+use crate::session::keys::{self, KeyModes};
+
+impl App {
+    pub(super) fn terminal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.modifiers.contains(KeyModifiers::SHIFT)
+            && matches!(key.code, KeyCode::PageUp | KeyCode::PageDown)
+        {
+            let half = usize::from(self.layout.console().0 / 2)
+                .max(1)
+                .cast_signed();
+            self.scroll_active(if key.code == KeyCode::PageUp {
+                half
+            } else {
+                -half
+            });
+            return Vec::new();
+        }
+        let Some(tab) = self.tabs.get_mut(self.active) else {
+            self.mode = Mode::Navigate;
+            return Vec::new();
+        };
+        if !tab.state.is_running() {
+            self.mode = Mode::Navigate;
+            return Vec::new();
+        }
+        let modes = key_modes(&tab.terminal);
+        let Some(bytes) = keys::encode(&key, modes) else {
+            return Vec::new();
+        };
+        tab.scroll = 0;
+        match tab.matcher.scan(&bytes) {
+            Scan::Forward(b) if b.is_empty() => Vec::new(),
+            Scan::Forward(b) => vec![Effect::Input {
+                tab: tab.id,
+                bytes: b,
+            }],
+            Scan::Detach { before } => {
+                let (id, key) = (tab.id, tab.key.clone());
+                self.mode = Mode::Navigate;
+                self.registry.detached(&key, (self.clock)());
+                self.status = Some(format!(
+                    "detached from {}; it keeps running (i to focus it again)",
+                    key.exec
+                ));
+                if before.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Effect::Input {
+                        tab: id,
+                        bytes: before,
+                    }]
+                }
+            }
+        }
+    }
+
+    pub(super) fn on_paste(&mut self, text: &str) -> Vec<Effect> {
+        match &mut self.mode {
+            Mode::Terminal => {
+                let Some(tab) = self
+                    .tabs
+                    .get_mut(self.active)
+                    .filter(|t| t.state.is_running())
+                else {
+                    return Vec::new();
+                };
+                let modes = key_modes(&tab.terminal);
+                tab.scroll = 0;
+                vec![Effect::Input {
+                    tab: tab.id,
+                    bytes: keys::encode_paste(text, modes),
+                }]
+            }
+            Mode::Filter => {
+                self.filter.push_str(text.lines().next().unwrap_or(""));
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The key modes the program in a tab asked for.
+fn key_modes(terminal: &crate::session::shared::SharedTerminal) -> KeyModes {
+    let emu = terminal.lock();
+    KeyModes {
+        application_cursor: emu.application_cursor(),
+        bracketed_paste: emu.bracketed_paste(),
+    }
+}
