@@ -158,6 +158,7 @@ impl App {
                 Vec::new()
             }
             Action::CloseTab => self.close_active(),
+            Action::Zoom => self.toggle_zoom(),
             Action::KillExec => self.kill_selected(),
             Action::Namespace => self.next_namespace(),
             Action::ScrollUp | Action::ScrollDown => {
@@ -261,7 +262,7 @@ impl App {
         }
         self.tabs.remove(self.active);
         self.active = self.active.min(self.tabs.len().saturating_sub(1));
-        Vec::new()
+        self.unzoom_if_no_tab()
     }
 
     fn kill_selected(&mut self) -> Vec<Effect> {

@@ -12,6 +12,7 @@ pub mod msg;
 pub mod tab;
 mod terminal;
 mod update;
+mod zoom;
 
 use std::collections::VecDeque;
 use std::time::SystemTime;

@@ -6,6 +6,31 @@ use crate::session::shared::SharedTerminal;
 
 use super::msg::TabId;
 
+/// After the detach prefix, this key zooms instead of reaching the exec.
+pub const ZOOM_KEY: u8 = b'z';
+
+/// The key that, followed by [`ZOOM_KEY`], zooms: the first of a detach sequence of several
+/// keys whose second is not [`ZOOM_KEY`] itself.
+pub fn zoom_prefix(detach: &[u8]) -> Option<u8> {
+    (detach.len() >= 2 && detach[1] != ZOOM_KEY).then(|| detach[0])
+}
+
+/// The zoom chord as the help writes it (`ctrl-p z`).
+pub fn zoom_chord(prefix: u8) -> String {
+    let key = match prefix {
+        0 => "ctrl-@".to_owned(),
+        1..=26 => format!("ctrl-{}", char::from(b'a' + prefix - 1)),
+        27 => "ctrl-[".to_owned(),
+        28 => "ctrl-\\".to_owned(),
+        29 => "ctrl-]".to_owned(),
+        30 => "ctrl-^".to_owned(),
+        31 => "ctrl-_".to_owned(),
+        127 => "DEL".to_owned(),
+        b => char::from(b).to_string(),
+    };
+    format!("{key} {}", char::from(ZOOM_KEY))
+}
+
 /// Where the tab's exec is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TabState {
@@ -87,6 +112,11 @@ pub struct Tab {
     /// A kill was sent and is pending (why), while the tab closes.
     pub pending: Option<String>,
     pub matcher: Matcher,
+    /// The first key of the detach sequence, which followed by `z` zooms (None when the
+    /// sequence is a single key, or is that key then `z`).
+    pub zoom_prefix: Option<u8>,
+    /// The last key typed was the zoom prefix (the matcher holds it back).
+    pub prefix_held: bool,
 }
 
 impl Tab {
@@ -108,7 +138,33 @@ impl Tab {
             scroll: 0,
             seen_scrolled_off: 0,
             pending: None,
+            zoom_prefix: zoom_prefix(&detach),
+            prefix_held: false,
             matcher: Matcher::new(detach),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::detach_keys::parse;
+
+    #[test]
+    fn the_zoom_chord_is_the_detach_prefix_then_z() {
+        for (spec, chord) in [
+            ("ctrl-p,ctrl-q", Some("ctrl-p z")),
+            ("ctrl-\\,ctrl-q", Some("ctrl-\\ z")),
+            ("a,b,c", Some("a z")),
+            ("ctrl-a", None),
+            ("ctrl-p,z", None),
+        ] {
+            let keys = parse(spec).expect("valid");
+            assert_eq!(
+                zoom_prefix(&keys).map(zoom_chord).as_deref(),
+                chord,
+                "{spec}"
+            );
         }
     }
 }

@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::msg::Effect;
+use super::tab::ZOOM_KEY;
 use super::{App, Mode};
 use crate::registry::detach_keys::Scan;
 use crate::session::keys::{self, KeyModes};
@@ -35,6 +36,13 @@ impl App {
         let Some(bytes) = keys::encode(&key, modes) else {
             return Vec::new();
         };
+        if tab.prefix_held && bytes == [ZOOM_KEY] {
+            // The held prefix belonged to the chord: the exec sees neither key.
+            tab.prefix_held = false;
+            let _ = tab.matcher.flush();
+            return self.toggle_zoom();
+        }
+        tab.prefix_held = tab.zoom_prefix.is_some_and(|p| bytes == [p]);
         tab.scroll = 0;
         match tab.matcher.scan(&bytes) {
             Scan::Forward(b) if b.is_empty() => Vec::new(),

@@ -119,30 +119,6 @@ impl App {
             .min(self.visible_execs().len().saturating_sub(1));
     }
 
-    fn on_resize(&mut self, w: u16, h: u16) -> Vec<Effect> {
-        self.layout = super::layout::Layout::new(ratatui::layout::Rect::new(0, 0, w, h));
-        let (rows, cols) = self.layout.console();
-        let mut effects = Vec::new();
-        for tab in &mut self.tabs {
-            {
-                let mut emu = tab.terminal.lock();
-                if emu.size() == (rows, cols) {
-                    continue;
-                }
-                emu.resize(rows, cols);
-                tab.seen_scrolled_off = emu.scrolled_off();
-                tab.scroll = tab.scroll.min(emu.scrollback().len());
-            }
-            if tab.state.is_running() && tab.tty {
-                effects.push(Effect::Resize {
-                    tab: tab.id,
-                    size: ConsoleSize { rows, cols },
-                });
-            }
-        }
-        effects
-    }
-
     /// New output in tab `i`: a scrolled-back view stays on the same lines.
     fn on_changed(&mut self, i: usize) {
         let t = &mut self.tabs[i];

@@ -8,6 +8,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::popup::centered;
 use crate::app::App;
 use crate::app::keymap::Action;
+use crate::app::tab::{zoom_chord, zoom_prefix};
 
 /// One line of the overlay: keys right-aligned, then what they do.
 fn row(keys: &str, what: &str) -> Line<'static> {
@@ -38,6 +39,13 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
         "detach: back to navigation, the exec keeps running",
     ));
     lines.push(row("shift-pageup/down", "scroll back / forward"));
+    let detach = crate::registry::detach_keys::parse(&app.settings.detach_keys).unwrap_or_default();
+    if let Some(prefix) = zoom_prefix(&detach) {
+        lines.push(row(
+            &zoom_chord(prefix),
+            "zoom: the tab gets the whole window (and back)",
+        ));
+    }
     lines.push(row("anything else", "goes to the exec"));
     lines.push(Line::from(""));
     lines.push(Line::styled(

@@ -20,7 +20,10 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
                 "detach (exec keeps running)",
             ),
             ("shift-pageup/down".into(), "scroll"),
-        ],
+        ]
+        .into_iter()
+        .chain(super::tabs::zoom_chord(app).map(|c| (c, "zoom")))
+        .collect(),
         Mode::Filter => vec![("enter".into(), "keep filter"), ("esc".into(), "clear")],
         Mode::Help => vec![("any key".into(), "close help")],
         Mode::Confirm(_) => vec![("y".into(), "yes"), ("any other key".into(), "no")],
@@ -47,6 +50,9 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
                 (k(Action::Help), "help"),
                 (k(Action::Quit), "quit"),
             ]);
+            if !app.tabs.is_empty() {
+                v.push((k(Action::Zoom), "zoom"));
+            }
             v
         }
     }

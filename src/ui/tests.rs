@@ -131,3 +131,14 @@ fn feed(app: &mut App, tab: crate::app::msg::TabId, bytes: &[u8]) {
     app.tabs[i].terminal.mark_changed();
     app.update(Msg::Changed { tab });
 }
+
+#[test]
+fn zoomed_tab_in_terminal_mode() {
+    let mut a = app();
+    let tab = open_shell(&mut a, "execmux-0123456789abcdef");
+    key(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('z'), KeyModifiers::NONE);
+    feed(&mut a, tab, b"web:/# top\r\nMem: 1024K used\r\nweb:/# ");
+    a.update(Msg::Error("resync: deadline exceeded".into()));
+    insta::assert_snapshot!(draw(&a));
+}

@@ -550,3 +550,5 @@ fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
     app.tabs[i].terminal.mark_changed();
     app.update(Msg::Changed { tab });
 }
+
+mod zoom;
