@@ -83,10 +83,17 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
         inner
     };
     let emu = tab.terminal.lock();
-    let view = TerminalView::new(&emu)
-        .scroll(tab.scroll)
-        .show_cursor(terminal_mode && tab.state.is_running());
-    f.render_widget(view, inner);
+    f.render_widget(TerminalView::new(&emu).scroll(tab.scroll), inner);
+    // The host's own cursor stands where the program's is (and hides when it hides it),
+    // while keys go to this tab and it shows its live screen.
+    if terminal_mode && tab.state.is_running() && tab.scroll == 0 {
+        if let Some((row, col)) = emu
+            .cursor()
+            .filter(|(r, c)| *r < inner.height && *c < inner.width)
+        {
+            f.set_cursor_position((inner.x + col, inner.y + row));
+        }
+    }
     if let TabState::Failed { message, code } = &tab.state {
         let text = Paragraph::new(vec![
             Line::styled(

@@ -142,3 +142,47 @@ fn zoomed_tab_in_terminal_mode() {
     a.update(Msg::Error("resync: deadline exceeded".into()));
     insta::assert_snapshot!(draw(&a));
 }
+
+/// Where the host cursor is after a frame (None: hidden).
+fn host_cursor(app: &App) -> Option<(u16, u16)> {
+    let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    t.draw(|f| super::render(app, f)).expect("draw");
+    let b = t.backend();
+    b.cursor_visible()
+        .then(|| (b.cursor_position().x, b.cursor_position().y))
+}
+
+#[test]
+fn the_host_cursor_follows_the_focused_live_tab_only() {
+    let mut a = app();
+    let tab = open_shell(&mut a, "execmux-0123456789abcdef");
+    feed(&mut a, tab, b"web:/# ls");
+    // The tab's screen starts inside its border, right of the 52 columns of panes.
+    let screen = a.layout.screen();
+    assert_eq!(host_cursor(&a), Some((screen.x + 9, screen.y)));
+    // No reversed cell stands in for it.
+    {
+        let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+        t.draw(|f| super::render(&a, f)).expect("draw");
+        let cell = &t.backend().buffer()[(screen.x + 9, screen.y)];
+        assert!(!cell.modifier.contains(ratatui::style::Modifier::REVERSED));
+    }
+    // The program hides it: hidden.
+    feed(&mut a, tab, b"\x1b[?25l");
+    assert_eq!(host_cursor(&a), None);
+    feed(&mut a, tab, b"\x1b[?25h\r\n");
+    assert_eq!(host_cursor(&a), Some((screen.x, screen.y + 1)));
+    // Scrolled back: hidden.
+    let lines: Vec<u8> = (1..=60)
+        .flat_map(|i| format!("{i}\r\n").into_bytes())
+        .collect();
+    feed(&mut a, tab, &lines);
+    a.tabs[0].scroll = 5;
+    assert_eq!(host_cursor(&a), None);
+    a.tabs[0].scroll = 0;
+    assert!(host_cursor(&a).is_some());
+    // Navigation mode: hidden.
+    key(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    assert_eq!(host_cursor(&a), None);
+}

@@ -31,8 +31,14 @@ fn z_zooms_the_tab_and_back_and_the_exec_is_resized() {
     );
     assert_eq!(app.tabs[0].terminal.lock().size(), (39, 120));
     // A new size keeps the zoom.
-    assert_eq!(resize_to(&app.update(Msg::Resize(100, 30))), Some((29, 100)));
-    assert_eq!(resize_to(&app.update(key(KeyCode::Char('z')))), Some((26, 68)));
+    assert_eq!(
+        resize_to(&app.update(Msg::Resize(100, 30))),
+        Some((29, 100))
+    );
+    assert_eq!(
+        resize_to(&app.update(key(KeyCode::Char('z')))),
+        Some((26, 68))
+    );
     assert!(!app.layout.zoomed);
 }
 
@@ -41,8 +47,14 @@ fn the_detach_prefix_then_z_zooms_in_terminal_mode_and_reaches_no_exec() {
     let mut app = app();
     let tab = open_shell(&mut app, "execmux-1");
     assert!(app.update(ctrl('p')).is_empty(), "prefix held");
-    assert_eq!(resize_to(&app.update(key(KeyCode::Char('z')))), Some((39, 120)));
-    assert!(matches!(app.mode, Mode::Terminal), "still typing into the tab");
+    assert_eq!(
+        resize_to(&app.update(key(KeyCode::Char('z')))),
+        Some((39, 120))
+    );
+    assert!(
+        matches!(app.mode, Mode::Terminal),
+        "still typing into the tab"
+    );
     // The held prefix was the chord's: the next key goes alone.
     assert_eq!(
         app.update(key(KeyCode::Char('a'))),
@@ -69,7 +81,10 @@ fn the_detach_prefix_then_z_zooms_in_terminal_mode_and_reaches_no_exec() {
     );
     assert!(app.layout.zoomed);
     app.update(ctrl('p'));
-    assert_eq!(resize_to(&app.update(key(KeyCode::Char('z')))), Some((36, 66)));
+    assert_eq!(
+        resize_to(&app.update(key(KeyCode::Char('z')))),
+        Some((36, 66))
+    );
     // Detaching still works after chords.
     detach(&mut app);
     assert!(matches!(app.mode, Mode::Navigate));
@@ -88,7 +103,10 @@ fn zoom_needs_a_tab_and_ends_with_the_last_one() {
         tab,
         exit: Ok(ExitInfo { code: 0, at: None }),
     });
-    assert!(app.layout.zoomed, "an ended tab stays zoomed until dismissed");
+    assert!(
+        app.layout.zoomed,
+        "an ended tab stays zoomed until dismissed"
+    );
     app.update(key(KeyCode::Char('x')));
     assert!(app.tabs.is_empty());
     assert!(!app.layout.zoomed);
