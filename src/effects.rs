@@ -215,13 +215,7 @@ impl Pump {
                 Ok(n) => n,
             };
             let bytes = if self.newline_is_crlf {
-                crlf.clear();
-                for &b in &buf[..n] {
-                    if b == b'\n' {
-                        crlf.push(b'\r');
-                    }
-                    crlf.push(b);
-                }
+                lf_to_crlf(&buf[..n], &mut crlf);
                 &crlf[..]
             } else {
                 &buf[..n]
@@ -234,5 +228,32 @@ impl Pump {
             }
             let _ = &self.replies;
         }
+    }
+}
+
+/// `bytes` into `out` with a CR before every LF, as a tty's output processing would.
+fn lf_to_crlf(bytes: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    for &b in bytes {
+        if b == b'\n' {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lf_to_crlf;
+    use crate::session::emulator::Emulator;
+
+    #[test]
+    fn output_without_a_tty_gets_cr_before_lf_and_no_staircase() {
+        let mut out = vec![b'x'];
+        lf_to_crlf(b"a\nb\r\nc\n", &mut out);
+        assert_eq!(out, b"a\r\nb\r\r\nc\r\n");
+        let mut emu = Emulator::new(4, 10, 0);
+        emu.feed(&out);
+        assert_eq!(emu.screen_text(), "a\nb\nc\n");
     }
 }

@@ -117,6 +117,8 @@ pub struct Tab {
     pub zoom_prefix: Option<u8>,
     /// The last key typed was the zoom prefix (the matcher holds it back).
     pub prefix_held: bool,
+    /// Without a tty, ctrl-d closed the exec's stdin: nothing more can be typed.
+    pub input_closed: bool,
 }
 
 impl Tab {
@@ -140,6 +142,7 @@ impl Tab {
             pending: None,
             zoom_prefix: zoom_prefix(&detach),
             prefix_held: false,
+            input_closed: false,
             matcher: Matcher::new(detach),
         }
     }

@@ -9,6 +9,9 @@ use super::{App, Mode};
 use crate::registry::detach_keys::Scan;
 use crate::session::keys::{self, KeyModes};
 
+/// Ctrl-D: end of input for a tab without a tty.
+const CTRL_D: u8 = 4;
+
 impl App {
     pub(super) fn terminal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.modifiers.contains(KeyModifiers::SHIFT)
@@ -44,7 +47,28 @@ impl App {
         }
         tab.prefix_held = tab.zoom_prefix.is_some_and(|p| bytes == [p]);
         tab.scroll = 0;
+        if !tab.tty && !tab.input_closed && bytes == [CTRL_D] {
+            // No tty turns ctrl-d into an end of input: the tab does, by closing stdin (what
+            // the detach matcher held back goes first).
+            tab.input_closed = true;
+            let held = tab.matcher.flush();
+            let id = tab.id;
+            self.status = Some("end of input sent (stdin closed)".into());
+            let mut effects = Vec::new();
+            if !held.is_empty() {
+                effects.push(Effect::Input {
+                    tab: id,
+                    bytes: held,
+                });
+            }
+            effects.push(Effect::Eof { tab: id });
+            return effects;
+        }
         match tab.matcher.scan(&bytes) {
+            Scan::Forward(b) if tab.input_closed && !b.is_empty() => {
+                self.status = Some("the exec's stdin is closed: keys go nowhere".into());
+                Vec::new()
+            }
             Scan::Forward(b) if b.is_empty() => Vec::new(),
             Scan::Forward(b) => vec![Effect::Input {
                 tab: tab.id,
@@ -76,7 +100,7 @@ impl App {
                 let Some(tab) = self
                     .tabs
                     .get_mut(self.active)
-                    .filter(|t| t.state.is_running())
+                    .filter(|t| t.state.is_running() && !t.input_closed)
                 else {
                     return Vec::new();
                 };

@@ -170,14 +170,9 @@ impl App {
         let (rows, cols) = self.layout.console();
         config.console = config.tty.then_some(ConsoleSize { rows, cols });
         let now = (self.clock)();
+        // Detach keys work with or without a tty: both are typed into the tab.
         let detach = match self.registry.create(key.clone(), &config, &defaults, now) {
-            Ok(rec) => {
-                if rec.tty {
-                    rec.detach_keys.clone()
-                } else {
-                    Vec::new()
-                }
-            }
+            Ok(rec) => rec.detach_keys.clone(),
             Err(e) => {
                 self.error(e.to_string());
                 return Vec::new();

@@ -46,6 +46,10 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
             "zoom: the tab gets the whole window (and back)",
         ));
     }
+    lines.push(row(
+        "ctrl-d, no tty",
+        "end of input: closes the exec's stdin",
+    ));
     lines.push(row("anything else", "goes to the exec"));
     lines.push(Line::from(""));
     lines.push(Line::styled(

@@ -123,6 +123,12 @@ fn notes(app: &App, tab: &Tab) -> Vec<Span<'static>> {
         Span::raw(" · "),
         Span::styled(tab.state.label(), Style::new().fg(state_colour)),
     ];
+    if tab.input_closed {
+        v.push(Span::styled(
+            " · stdin closed",
+            Style::new().fg(Color::Yellow),
+        ));
+    }
     if tab.scroll > 0 {
         v.push(Span::styled(
             format!(" · scrolled back {} lines", tab.scroll),

@@ -551,4 +551,5 @@ fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
     app.update(Msg::Changed { tab });
 }
 
+mod plain;
 mod zoom;
