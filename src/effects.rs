@@ -11,7 +11,7 @@ use crate::app::msg::{Effect, Msg, PendingExec, Prepared, TabId};
 use crate::domain::ExecKey;
 use crate::driver::{Control, Outcome, Session, StdinHandle};
 use crate::launcher::{self, LaunchError};
-use crate::monitor;
+use crate::monitor::{self, Snapshot};
 use crate::registry::StartPlan;
 use crate::runtime::exec::new_exec_id;
 use crate::runtime::{Runtime, spec};
@@ -43,11 +43,18 @@ impl Runner {
         let ctl = self.ctl.clone();
         match effect {
             Effect::Exit => return false,
-            Effect::Resync { scope, believed } => {
+            Effect::Resync {
+                scope,
+                believed,
+                generation,
+            } => {
                 tokio::spawn(async move {
                     let msg = match monitor::snapshot(&rt, &scope, &believed).await {
-                        Ok(s) => Msg::Snapshot(s),
-                        Err(e) => Msg::Error(format!("resync: {e}")),
+                        Ok(s) => Msg::Snapshot(Snapshot { generation, ..s }),
+                        Err(e) => Msg::ResyncFailed {
+                            generation,
+                            error: format!("resync: {e}"),
+                        },
                     };
                     let _ = ctl.send(msg);
                 });

@@ -6,18 +6,13 @@ use crate::domain::{FeedItem, RuntimeEvent};
 use crate::registry::sync;
 
 impl App {
-    pub fn resync(&self) -> Effect {
-        Effect::Resync {
-            scope: self.scope.clone(),
-            believed: sync::believed_live(&self.registry),
-        }
-    }
-
     pub(super) fn on_feed(&mut self, item: FeedItem) -> Vec<Effect> {
         match item {
             FeedItem::Subscribed => {
                 self.connection = Connection::Connected;
-                vec![self.resync(), Effect::ListNamespaces]
+                let mut effects: Vec<Effect> = self.resync().into_iter().collect();
+                effects.push(Effect::ListNamespaces);
+                effects
             }
             FeedItem::Lost(why) => {
                 self.connection = Connection::Reconnecting(why.clone());
@@ -25,11 +20,13 @@ impl App {
                 Vec::new()
             }
             FeedItem::Event { event, .. } => {
-                sync::apply(&mut self.registry, &event, (self.clock)());
                 let c = event.container();
-                if self.scope.namespace().is_none_or(|ns| *ns == c.namespace) {
-                    self.log(describe(&event), false);
+                if self.scope.namespace().is_some_and(|ns| *ns != c.namespace) {
+                    self.out_of_scope(&event);
+                    return Vec::new();
                 }
+                sync::apply(&mut self.registry, &event, (self.clock)());
+                self.log(describe(&event), false);
                 // Keep the container list's task column live without a full resync.
                 let task = self.registry.container_task(&c);
                 let mut effects = Vec::new();
@@ -41,11 +38,25 @@ impl App {
                     }
                 } else {
                     // A container or task appeared or went away: read the list again.
-                    effects.push(self.resync());
+                    effects.extend(self.resync());
                 }
-                effects.dedup();
                 self.clamp_selection();
                 effects
+            }
+        }
+    }
+
+    /// An event of a namespace out of view: only the end of an exec the registry holds
+    /// (a tab opened before the scope changed) is kept; nothing is shown or read again.
+    fn out_of_scope(&mut self, event: &RuntimeEvent) {
+        if let RuntimeEvent::TaskExit { container, id, .. } = event {
+            let key = crate::domain::ExecKey {
+                namespace: container.namespace.clone(),
+                container: container.container.clone(),
+                exec: id.as_str().into(),
+            };
+            if self.registry.get(&key).is_some() {
+                sync::apply(&mut self.registry, event, (self.clock)());
             }
         }
     }

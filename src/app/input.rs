@@ -207,7 +207,9 @@ impl App {
         self.scope = all.swap_remove(i);
         self.selected_container = 0;
         self.selected_exec = 0;
-        vec![Effect::ListNamespaces, self.resync()]
+        let mut effects = vec![Effect::ListNamespaces];
+        effects.extend(self.resync_new_scope());
+        effects
     }
 
     /// Enter: a container opens its shell; an exec of ours re-opens its tab.

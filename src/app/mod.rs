@@ -9,6 +9,7 @@ pub mod keymap;
 pub mod layout;
 mod mouse;
 pub mod msg;
+mod resync;
 pub mod tab;
 mod terminal;
 mod update;
@@ -106,6 +107,7 @@ pub struct App {
     pub status: Option<String>,
     pub layout: Layout,
     pub quitting: bool,
+    pub resyncs: resync::Resyncs,
     /// The wall clock (a fixed one in tests, so frames are deterministic).
     pub clock: fn() -> SystemTime,
     next_tab: u64,
@@ -138,6 +140,7 @@ impl App {
             status: None,
             layout: Layout::new(Rect::new(0, 0, size.0, size.1)),
             quitting: false,
+            resyncs: resync::Resyncs::default(),
             clock: SystemTime::now,
             next_tab: 1,
         }

@@ -7,7 +7,6 @@ use super::{App, Mode};
 use crate::domain::{ConsoleSize, ExecKey, ExitInfo};
 use crate::driver::Notice;
 use crate::registry::LifecycleKind;
-use crate::registry::sync;
 use crate::session::emulator::Emulator;
 use crate::session::shared::SharedTerminal;
 
@@ -23,12 +22,8 @@ impl App {
             Msg::Mouse(ev) => self.on_mouse(ev),
             Msg::Resize(w, h) => self.on_resize(w, h),
             Msg::Feed(item) => self.on_feed(item),
-            Msg::Snapshot(snap) => {
-                sync::apply_snapshot(&mut self.registry, &snap, (self.clock)());
-                self.containers = snap.containers;
-                self.clamp_selection();
-                Vec::new()
-            }
+            Msg::Snapshot(snap) => self.on_snapshot(snap),
+            Msg::ResyncFailed { generation, error } => self.on_resync_failed(generation, error),
             Msg::Namespaces(ns) => {
                 self.namespaces = ns;
                 Vec::new()

@@ -111,8 +111,9 @@ pub async fn run_on(
     for e in app.update(Msg::Resize(size.0, size.1)) {
         runner.run(e);
     }
-    let initial = app.resync();
-    runner.run(initial);
+    if let Some(initial) = app.resync() {
+        runner.run(initial);
+    }
     runner.run(crate::app::msg::Effect::ListNamespaces);
     let result = event_loop::run(&mut term, app, runner, ctl_rx).await;
     crate::tui::leave();

@@ -551,5 +551,6 @@ fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
     app.update(Msg::Changed { tab });
 }
 
+mod events;
 mod plain;
 mod zoom;
