@@ -94,7 +94,8 @@ impl App {
     fn act(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Quit => {
-                if self.running_tabs() > 0 {
+                // Asked once; again while closing, it stops waiting for slow closes.
+                if self.running_tabs() > 0 && !self.quitting {
                     self.mode = Mode::Confirm(Confirm::Quit);
                     Vec::new()
                 } else {

@@ -4,6 +4,7 @@ use crate::domain::ExecKey;
 use crate::registry::detach_keys::Matcher;
 use crate::session::shared::SharedTerminal;
 
+use super::Connection;
 use super::msg::TabId;
 
 /// After the detach prefix, this key zooms instead of reaching the exec.
@@ -122,6 +123,13 @@ pub struct Tab {
 }
 
 impl Tab {
+    /// Whether the tab's exec is out of reach while containerd is away. The console's event
+    /// stream stands for every tab's link today; a link state the session reports per tab
+    /// would be read here.
+    pub fn reconnecting(&self, console: &Connection) -> bool {
+        self.state.is_running() && matches!(console, Connection::Reconnecting(_))
+    }
+
     pub fn new(
         id: TabId,
         key: ExecKey,

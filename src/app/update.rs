@@ -134,8 +134,10 @@ impl App {
         let Some(i) = self.tab_index(tab) else { return };
         match notice {
             Notice::KillPending(why) => {
+                // Shown on the tab and the status bar while it lasts.
                 self.tabs[i].pending = Some(why.clone());
-                self.status = Some(format!("kill pending ({why}): {}", self.tabs[i].key.exec));
+                let line = format!("kill pending ({why}): {}", self.tabs[i].key.exec);
+                self.log(line, false);
             }
             Notice::InputDropped(n) => {
                 self.error(format!(
@@ -218,9 +220,13 @@ impl App {
             return Vec::new();
         };
         let t = &mut self.tabs[i];
-        t.state = TabState::Running { pid };
         let key = t.key.clone();
         self.registry.started(&key, pid, (self.clock)());
+        if t.state == TabState::Closing {
+            // Closed while starting: the kill is on its way, the tab stays closing.
+            return Vec::new();
+        }
+        t.state = TabState::Running { pid };
         // The layout may have changed between create and start: the size after Start wins.
         let (rows, cols) = self.layout.console();
         let t = &self.tabs[i];

@@ -108,7 +108,8 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
     }
 }
 
-/// What the tab's title says after its name: state, a pending kill, scrollback.
+/// What the tab's title says after its name: state, a pending kill, the link to containerd,
+/// closed input, scrollback.
 fn notes(app: &App, tab: &Tab) -> Vec<Span<'static>> {
     let state_colour = match &tab.state {
         TabState::Running { .. } | TabState::Starting => Color::Green,
@@ -118,11 +119,20 @@ fn notes(app: &App, tab: &Tab) -> Vec<Span<'static>> {
         } => Color::Gray,
         _ => Color::Red,
     };
-    let _ = app;
     let mut v = vec![
         Span::raw(" · "),
         Span::styled(tab.state.label(), Style::new().fg(state_colour)),
     ];
+    let warn = Style::new().fg(Color::Yellow);
+    if let (TabState::Closing, Some(why)) = (&tab.state, &tab.pending) {
+        v.push(Span::styled(
+            format!(" · kill pending ({})", safe(why)),
+            warn,
+        ));
+    }
+    if tab.reconnecting(&app.connection) {
+        v.push(Span::styled(" · reconnecting", warn));
+    }
     if tab.input_closed {
         v.push(Span::styled(
             " · stdin closed",

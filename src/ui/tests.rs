@@ -186,3 +186,45 @@ fn the_host_cursor_follows_the_focused_live_tab_only() {
     key(&mut a, KeyCode::Char('q'), KeyModifiers::CONTROL);
     assert_eq!(host_cursor(&a), None);
 }
+
+#[test]
+fn a_held_up_kill_and_a_lost_containerd_show_on_the_tab_and_the_status_bar() {
+    let mut a = app();
+    let tab = open_shell(&mut a, "execmux-0123456789abcdef");
+    a.update(Msg::Feed(FeedItem::Lost("connection refused".into())));
+    let screen = draw(&a);
+    assert!(screen.contains("· running · reconnecting"), "{screen}");
+    assert!(screen.contains("○ reconnecting"), "{screen}");
+    a.update(Msg::Feed(FeedItem::Subscribed));
+    assert!(!draw(&a).contains("reconnecting"));
+    key(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('x'), KeyModifiers::NONE);
+    key(&mut a, KeyCode::Char('y'), KeyModifiers::NONE);
+    a.update(Msg::Notice {
+        tab,
+        notice: crate::driver::Notice::KillPending("container paused".into()),
+    });
+    // A key in navigation mode clears the last message, not the pending kill.
+    key(&mut a, KeyCode::Down, KeyModifiers::NONE);
+    let screen = draw(&a);
+    assert!(
+        screen.contains("killing · kill pending (container paused)"),
+        "{screen}"
+    );
+    let status_bar = |s: &str| s.lines().last().unwrap_or_default().to_owned();
+    assert!(
+        status_bar(&screen).contains("kill pending (container paused): execmux-0123456789abcdef"),
+        "{screen}"
+    );
+    a.update(Msg::Ended {
+        tab,
+        exit: Ok(crate::domain::ExitInfo {
+            code: 137,
+            at: None,
+        }),
+    });
+    let screen = draw(&a);
+    assert!(!status_bar(&screen).contains("kill pending"), "{screen}");
+    assert!(screen.contains("killed, 137"), "{screen}");
+}

@@ -551,6 +551,7 @@ fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
     app.update(Msg::Changed { tab });
 }
 
+mod closing;
 mod events;
 mod plain;
 mod zoom;
