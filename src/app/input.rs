@@ -11,6 +11,9 @@ use super::{App, Confirm, Form, Mode, Pane};
 use crate::domain::Scope;
 use crate::registry::{ExecConfig, Origin};
 
+/// Shown on a tab whose program rang the bell while it was hidden.
+pub const BELL_MARK: &str = "🔔";
+
 impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.kind == KeyEventKind::Release {
@@ -335,12 +338,16 @@ impl App {
 }
 
 impl App {
-    /// Tab titles as the tab bar shows them: number (for Alt-N), state mark, title.
+    /// Tab titles as the tab bar shows them: number (for Alt-N), state mark, a bell mark,
+    /// title.
     pub fn tab_titles(&self) -> Vec<String> {
         self.tabs
             .iter()
             .enumerate()
-            .map(|(i, t)| format!("{}:{} {}", i + 1, t.state.mark(), t.title))
+            .map(|(i, t)| {
+                let bell = if t.bell { BELL_MARK } else { "" };
+                format!("{}:{}{bell} {}", i + 1, t.state.mark(), t.title)
+            })
             .collect()
     }
 }

@@ -120,6 +120,10 @@ pub struct Tab {
     pub prefix_held: bool,
     /// Without a tty, ctrl-d closed the exec's stdin: nothing more can be typed.
     pub input_closed: bool,
+    /// The terminal's count of bells, when the tab last looked.
+    pub seen_bells: u64,
+    /// A bell rang while the tab was out of sight (cleared when it is shown).
+    pub bell: bool,
 }
 
 impl Tab {
@@ -151,6 +155,8 @@ impl Tab {
             zoom_prefix: zoom_prefix(&detach),
             prefix_held: false,
             input_closed: false,
+            seen_bells: 0,
+            bell: false,
             matcher: Matcher::new(detach),
         }
     }

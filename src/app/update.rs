@@ -81,6 +81,9 @@ impl App {
             }
         };
         self.drain_lifecycle();
+        if let Some(t) = self.tabs.get_mut(self.active) {
+            t.bell = false;
+        }
         effects
     }
 
@@ -114,13 +117,21 @@ impl App {
             .min(self.visible_execs().len().saturating_sub(1));
     }
 
-    /// New output in tab `i`: a scrolled-back view stays on the same lines.
+    /// New output in tab `i`: a scrolled-back view stays on the same lines; a bell marks a
+    /// hidden tab.
     fn on_changed(&mut self, i: usize) {
+        let shown = i == self.active;
         let t = &mut self.tabs[i];
         if !t.terminal.take_changed() {
             return;
         }
         let emu = t.terminal.lock();
+        // A bell in a tab out of sight marks it until it is shown.
+        let bells = emu.bells();
+        if bells > t.seen_bells && !shown {
+            t.bell = true;
+        }
+        t.seen_bells = bells;
         let now = emu.scrolled_off();
         if t.scroll > 0 {
             let moved =

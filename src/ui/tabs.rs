@@ -23,6 +23,8 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
                 .bg(Color::Cyan)
                 .fg(Color::Black)
                 .add_modifier(Modifier::BOLD)
+        } else if app.tabs.get(i).is_some_and(|t| t.bell) {
+            Style::new().bg(Color::Yellow).fg(Color::Black)
         } else {
             Style::new().bg(Color::DarkGray).fg(Color::White)
         };

@@ -228,3 +228,14 @@ fn a_held_up_kill_and_a_lost_containerd_show_on_the_tab_and_the_status_bar() {
     assert!(!status_bar(&screen).contains("kill pending"), "{screen}");
     assert!(screen.contains("killed, 137"), "{screen}");
 }
+
+#[test]
+fn a_hidden_tab_with_a_bell_mark() {
+    let mut a = app();
+    let first = open_shell(&mut a, "execmux-0123456789abcdef");
+    key(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    open_shell(&mut a, "execmux-fedcba9876543210");
+    feed(&mut a, first, b"build finished\x07");
+    insta::assert_snapshot!(draw(&a));
+}

@@ -552,6 +552,7 @@ fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
 }
 
 mod closing;
+mod display;
 mod events;
 mod plain;
 mod zoom;

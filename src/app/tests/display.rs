@@ -1,0 +1,28 @@
+//! What a tab's program shows beyond its screen: the bell.
+
+use super::*;
+
+#[test]
+fn a_bell_marks_a_hidden_tab_until_it_is_shown() {
+    let mut app = app();
+    let a = open_shell(&mut app, "execmux-1");
+    detach(&mut app);
+    let b = open_shell(&mut app, "execmux-2");
+    assert_eq!(app.active, 1);
+    // The shown tab rings: no mark.
+    feed(&mut app, b, b"\x07");
+    assert!(!app.tabs[1].bell);
+    // The hidden one rings: marked, once however many bells.
+    feed(&mut app, a, b"done\x07\x07");
+    assert!(app.tabs[0].bell);
+    assert_eq!(app.tab_titles()[0], "1:●🔔 web: /bin/sh");
+    assert_eq!(app.tab_titles()[1], "2:● web: /bin/sh");
+    // Output without a bell keeps the mark; showing the tab clears it.
+    feed(&mut app, a, b"more");
+    assert!(app.tabs[0].bell);
+    detach(&mut app);
+    app.update(key(KeyCode::Char('[')));
+    assert_eq!(app.active, 0);
+    assert!(!app.tabs[0].bell);
+    assert_eq!(app.tab_titles()[0], "1:● web: /bin/sh");
+}
