@@ -16,6 +16,16 @@ pub fn zoom_prefix(detach: &[u8]) -> Option<u8> {
     (detach.len() >= 2 && detach[1] != ZOOM_KEY).then(|| detach[0])
 }
 
+/// The terminal-mode zoom chord of a tab: its prefix, and whether it was just typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZoomChord {
+    /// The first key of the detach sequence, which followed by `z` zooms (None when the
+    /// sequence is a single key, or is that key then `z`).
+    pub prefix: Option<u8>,
+    /// The last key typed was the prefix (the detach matcher holds it back).
+    pub held: bool,
+}
+
 /// The zoom chord as the help writes it (`ctrl-p z`).
 pub fn zoom_chord(prefix: u8) -> String {
     let key = match prefix {
@@ -113,11 +123,7 @@ pub struct Tab {
     /// A kill was sent and is pending (why), while the tab closes.
     pub pending: Option<String>,
     pub matcher: Matcher,
-    /// The first key of the detach sequence, which followed by `z` zooms (None when the
-    /// sequence is a single key, or is that key then `z`).
-    pub zoom_prefix: Option<u8>,
-    /// The last key typed was the zoom prefix (the matcher holds it back).
-    pub prefix_held: bool,
+    pub zoom: ZoomChord,
     /// Without a tty, ctrl-d closed the exec's stdin: nothing more can be typed.
     pub input_closed: bool,
     /// The terminal's count of bells, when the tab last looked.
@@ -152,8 +158,10 @@ impl Tab {
             scroll: 0,
             seen_scrolled_off: 0,
             pending: None,
-            zoom_prefix: zoom_prefix(&detach),
-            prefix_held: false,
+            zoom: ZoomChord {
+                prefix: zoom_prefix(&detach),
+                held: false,
+            },
             input_closed: false,
             seen_bells: 0,
             bell: false,

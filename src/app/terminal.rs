@@ -39,13 +39,13 @@ impl App {
         let Some(bytes) = keys::encode(&key, modes) else {
             return Vec::new();
         };
-        if tab.prefix_held && bytes == [ZOOM_KEY] {
+        if tab.zoom.held && bytes == [ZOOM_KEY] {
             // The held prefix belonged to the chord: the exec sees neither key.
-            tab.prefix_held = false;
+            tab.zoom.held = false;
             let _ = tab.matcher.flush();
             return self.toggle_zoom();
         }
-        tab.prefix_held = tab.zoom_prefix.is_some_and(|p| bytes == [p]);
+        tab.zoom.held = tab.zoom.prefix.is_some_and(|p| bytes == [p]);
         tab.scroll = 0;
         if !tab.tty && !tab.input_closed && bytes == [CTRL_D] {
             // No tty turns ctrl-d into an end of input: the tab does, by closing stdin (what

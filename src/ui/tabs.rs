@@ -188,6 +188,7 @@ fn zoomed_bar(
 /// The terminal-mode chord that zooms the current tab (`ctrl-p z`).
 pub fn zoom_chord(app: &App) -> Option<String> {
     app.active_tab()?
-        .zoom_prefix
+        .zoom
+        .prefix
         .map(crate::app::tab::zoom_chord)
 }
