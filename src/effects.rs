@@ -179,7 +179,8 @@ async fn tab_worker(
     let pump = Pump {
         tab,
         terminal,
-        replies: session.stdin(),
+        // A terminal answers queries on a tty only: without one the stream is data.
+        replies: if plan.tty { session.stdin() } else { None },
         ctl: ctl.clone(),
         // Without a tty nothing turns LF into CRLF: the tab does, as a terminal would.
         newline_is_crlf: !plan.tty,
@@ -227,13 +228,23 @@ impl Pump {
             } else {
                 &buf[..n]
             };
-            self.terminal.lock().feed(bytes);
+            let replies = {
+                let mut emu = self.terminal.lock();
+                emu.feed(bytes);
+                emu.take_replies()
+            };
+            // Answers to the program's queries go straight to its stdin, in order with
+            // what it reads (a full queue drops them, as it drops typed keys).
+            if !replies.is_empty() {
+                if let Some(stdin) = &self.replies {
+                    let _ = stdin.send(replies);
+                }
+            }
             if self.terminal.mark_changed()
                 && self.ctl.send(Msg::Changed { tab: self.tab }).is_err()
             {
                 return;
             }
-            let _ = &self.replies;
         }
     }
 }
