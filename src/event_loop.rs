@@ -110,6 +110,7 @@ pub async fn run(
         },
     };
     let mut last_output_frame: Option<Instant> = None;
+    let mut shape_set = None;
     loop {
         let now = Instant::now();
         let due = if lp.dirty.input {
@@ -120,7 +121,11 @@ pub async fn run(
             None
         };
         if due.is_some_and(|d| d <= now) && !terminal_gone {
-            if let Err(e) = crate::tui::draw(term, |f| crate::ui::render(&lp.app, f)) {
+            // The program's cursor shape, written when it changes (a hidden cursor keeps
+            // the last one).
+            let shape = lp.app.cursor_shape().filter(|s| Some(*s) != shape_set);
+            shape_set = shape.or(shape_set);
+            if let Err(e) = crate::tui::draw(term, shape, |f| crate::ui::render(&lp.app, f)) {
                 // The terminal is gone (hung up, closed): close every tab, then leave.
                 tracing::warn!(error = %e, "drawing failed; closing every tab");
                 terminal_gone = true;

@@ -5,6 +5,7 @@
 use std::io::{BufWriter, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crossterm::cursor::SetCursorStyle;
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
 };
@@ -14,6 +15,8 @@ use crossterm::terminal::{
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+
+use crate::session::modes::CursorShape;
 
 pub type Term = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
 
@@ -53,6 +56,7 @@ pub fn leave() {
             DisableBracketedPaste,
             DisableMouseCapture,
             LeaveAlternateScreen,
+            SetCursorStyle::DefaultUserShape,
             crossterm::cursor::Show
         );
         let _ = out.flush();
@@ -61,15 +65,35 @@ pub fn leave() {
 }
 
 /// Draws one frame inside synchronized-update brackets (mode 2026), so the host terminal
-/// shows it whole; terminals without the mode ignore the brackets.
-pub fn draw(term: &mut Term, f: impl FnOnce(&mut ratatui::Frame)) -> std::io::Result<()> {
+/// shows it whole; terminals without the mode ignore the brackets. `shape`, when given,
+/// is the cursor shape to set with it.
+pub fn draw(
+    term: &mut Term,
+    shape: Option<CursorShape>,
+    f: impl FnOnce(&mut ratatui::Frame),
+) -> std::io::Result<()> {
     crossterm::queue!(
         term.backend_mut(),
         crossterm::terminal::BeginSynchronizedUpdate
     )?;
+    if let Some(shape) = shape {
+        crossterm::queue!(term.backend_mut(), cursor_style(shape))?;
+    }
     term.draw(f)?;
     crossterm::execute!(
         term.backend_mut(),
         crossterm::terminal::EndSynchronizedUpdate
     )
+}
+
+/// The host's cursor style for a program's cursor shape.
+fn cursor_style(shape: CursorShape) -> SetCursorStyle {
+    match shape {
+        CursorShape::SteadyBlock => SetCursorStyle::SteadyBlock,
+        CursorShape::BlinkingBlock => SetCursorStyle::BlinkingBlock,
+        CursorShape::SteadyUnderline => SetCursorStyle::SteadyUnderScore,
+        CursorShape::BlinkingUnderline => SetCursorStyle::BlinkingUnderScore,
+        CursorShape::SteadyBar => SetCursorStyle::SteadyBar,
+        CursorShape::BlinkingBar => SetCursorStyle::BlinkingBar,
+    }
 }

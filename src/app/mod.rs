@@ -198,6 +198,19 @@ impl App {
         self.tabs.get(self.active)
     }
 
+    /// The tab whose cursor the host terminal shows: the active one while keys go to it and
+    /// it shows its live screen.
+    pub fn cursor_tab(&self) -> Option<&Tab> {
+        self.active_tab().filter(|t| {
+            matches!(self.mode, Mode::Terminal) && t.state.is_running() && t.scroll == 0
+        })
+    }
+
+    /// The host cursor's shape the program asked for (None: no cursor shown).
+    pub fn cursor_shape(&self) -> Option<crate::session::modes::CursorShape> {
+        self.cursor_tab()?.terminal.lock().cursor_style()
+    }
+
     pub fn tab_index(&self, id: TabId) -> Option<usize> {
         self.tabs.iter().position(|t| t.id == id)
     }

@@ -88,7 +88,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
     f.render_widget(TerminalView::new(&emu).scroll(tab.scroll), inner);
     // The host's own cursor stands where the program's is (and hides when it hides it),
     // while keys go to this tab and it shows its live screen.
-    if terminal_mode && tab.state.is_running() && tab.scroll == 0 {
+    if app.cursor_tab().is_some() {
         if let Some((row, col)) = emu
             .cursor()
             .filter(|(r, c)| *r < inner.height && *c < inner.width)

@@ -26,3 +26,20 @@ fn a_bell_marks_a_hidden_tab_until_it_is_shown() {
     assert!(!app.tabs[0].bell);
     assert_eq!(app.tab_titles()[0], "1:● web: /bin/sh");
 }
+
+#[test]
+fn the_host_cursor_takes_the_shape_of_the_focused_tabs() {
+    use crate::session::modes::CursorShape;
+    let mut app = app();
+    let tab = open_shell(&mut app, "execmux-1");
+    assert_eq!(app.cursor_shape(), Some(CursorShape::SteadyBlock));
+    feed(&mut app, tab, b"\x1b[5 q");
+    assert_eq!(app.cursor_shape(), Some(CursorShape::BlinkingBar));
+    feed(&mut app, tab, b"\x1b[4 q");
+    assert_eq!(app.cursor_shape(), Some(CursorShape::SteadyUnderline));
+    feed(&mut app, tab, b"\x1b[?25l");
+    assert_eq!(app.cursor_shape(), None, "hidden by the program");
+    feed(&mut app, tab, b"\x1b[?25h");
+    detach(&mut app);
+    assert_eq!(app.cursor_shape(), None, "navigation mode shows no cursor");
+}
