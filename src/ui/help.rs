@@ -29,6 +29,10 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
     }
     lines.push(row("alt-1..9", "go to tab N"));
     lines.push(row("mouse", "click tabs and rows; wheel scrolls a tab"));
+    lines.push(row(
+        "",
+        "(in a tab whose program asks for the mouse: its own)",
+    ));
     lines.push(Line::from(""));
     lines.push(Line::styled(
         "Terminal mode (a focused tab)",

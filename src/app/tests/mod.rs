@@ -554,5 +554,6 @@ fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
 mod closing;
 mod display;
 mod events;
+mod mouse;
 mod plain;
 mod zoom;
