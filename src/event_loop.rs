@@ -40,7 +40,8 @@ fn input_msg(ev: Event) -> Option<Msg> {
         Event::Mouse(m) => Some(Msg::Mouse(m)),
         Event::Paste(p) => Some(Msg::Paste(p)),
         Event::Resize(w, h) => Some(Msg::Resize(w, h)),
-        Event::FocusGained | Event::FocusLost => None,
+        Event::FocusGained => Some(Msg::Focus(true)),
+        Event::FocusLost => Some(Msg::Focus(false)),
     }
 }
 
@@ -73,7 +74,7 @@ impl Loop {
             _ => true,
         };
         let before = typing_stamp(&self.app);
-        let typed = matches!(msg, Msg::Key(_) | Msg::Paste(_));
+        let typed = matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Focus(_));
         let effects = self.app.update(msg);
         // A key that went to the exec and changed nothing here draws nothing: its echo will.
         let passthrough = typed

@@ -1,5 +1,5 @@
-//! The host terminal for the console: raw mode, alternate screen, mouse and bracketed
-//! paste on entry; all of it undone on leave, on panic (through the hook `main` installs)
+//! The host terminal for the console: raw mode, alternate screen, mouse, bracketed paste
+//! and focus reports on entry; all of it undone on leave, on panic (through the hook `main` installs)
 //! and on every exit path.
 
 use std::io::{BufWriter, Stdout, Write};
@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::cursor::SetCursorStyle;
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture,
 };
 use crossterm::execute;
 use crossterm::terminal::{
@@ -34,7 +35,8 @@ pub fn enter() -> std::io::Result<Term> {
         out,
         EnterAlternateScreen,
         EnableMouseCapture,
-        EnableBracketedPaste
+        EnableBracketedPaste,
+        EnableFocusChange
     ) {
         leave();
         return Err(e);
@@ -53,6 +55,7 @@ pub fn leave() {
         let mut out = std::io::stdout();
         let _ = execute!(
             out,
+            DisableFocusChange,
             DisableBracketedPaste,
             DisableMouseCapture,
             LeaveAlternateScreen,

@@ -36,6 +36,8 @@ pub enum Msg {
     Key(KeyEvent),
     Paste(String),
     Mouse(MouseEvent),
+    /// The host terminal gained (true) or lost the focus.
+    Focus(bool),
     Resize(u16, u16),
     /// containerd's event stream.
     Feed(FeedItem),

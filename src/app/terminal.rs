@@ -94,6 +94,29 @@ impl App {
         }
     }
 
+    /// The host terminal's focus, reported to the focused tab's program when it asked
+    /// (mode 1004).
+    pub(super) fn on_focus(&mut self, gained: bool) -> Vec<Effect> {
+        if !matches!(self.mode, Mode::Terminal) {
+            return Vec::new();
+        }
+        let Some(tab) = self
+            .tabs
+            .get(self.active)
+            .filter(|t| t.state.is_running() && !t.input_closed)
+        else {
+            return Vec::new();
+        };
+        if !tab.terminal.lock().modes().focus_reports {
+            return Vec::new();
+        }
+        let bytes = if gained { b"\x1b[I" } else { b"\x1b[O" };
+        vec![Effect::Input {
+            tab: tab.id,
+            bytes: bytes.to_vec(),
+        }]
+    }
+
     pub(super) fn on_paste(&mut self, text: &str) -> Vec<Effect> {
         match &mut self.mode {
             Mode::Terminal => {

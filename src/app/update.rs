@@ -20,6 +20,7 @@ impl App {
             Msg::Key(key) => self.on_key(key),
             Msg::Paste(text) => self.on_paste(&text),
             Msg::Mouse(ev) => self.on_mouse(ev),
+            Msg::Focus(gained) => self.on_focus(gained),
             Msg::Resize(w, h) => self.on_resize(w, h),
             Msg::Feed(item) => self.on_feed(item),
             Msg::Snapshot(snap) => self.on_snapshot(snap),

@@ -43,3 +43,31 @@ fn the_host_cursor_takes_the_shape_of_the_focused_tabs() {
     detach(&mut app);
     assert_eq!(app.cursor_shape(), None, "navigation mode shows no cursor");
 }
+
+#[test]
+fn focus_changes_reach_a_focused_program_that_asked() {
+    let mut app = app();
+    let tab = open_shell(&mut app, "execmux-1");
+    assert!(app.update(Msg::Focus(false)).is_empty(), "not asked for");
+    feed(&mut app, tab, b"\x1b[?1004h");
+    assert_eq!(
+        app.update(Msg::Focus(false)),
+        vec![Effect::Input {
+            tab,
+            bytes: b"\x1b[O".to_vec()
+        }]
+    );
+    assert_eq!(
+        app.update(Msg::Focus(true)),
+        vec![Effect::Input {
+            tab,
+            bytes: b"\x1b[I".to_vec()
+        }]
+    );
+    // In navigation mode the tab does not have the keys: nothing is reported.
+    detach(&mut app);
+    assert!(app.update(Msg::Focus(false)).is_empty());
+    app.update(key(KeyCode::Char('i')));
+    feed(&mut app, tab, b"\x1b[?1004l");
+    assert!(app.update(Msg::Focus(true)).is_empty(), "turned off again");
+}
