@@ -34,14 +34,14 @@ fn read_input() -> mpsc::UnboundedReceiver<Event> {
     rx
 }
 
-fn input_msg(ev: Event) -> Option<Msg> {
+fn input_msg(ev: Event) -> Msg {
     match ev {
-        Event::Key(k) => Some(Msg::Key(k)),
-        Event::Mouse(m) => Some(Msg::Mouse(m)),
-        Event::Paste(p) => Some(Msg::Paste(p)),
-        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
-        Event::FocusGained => Some(Msg::Focus(true)),
-        Event::FocusLost => Some(Msg::Focus(false)),
+        Event::Key(k) => Msg::Key(k),
+        Event::Mouse(m) => Msg::Mouse(m),
+        Event::Paste(p) => Msg::Paste(p),
+        Event::Resize(w, h) => Msg::Resize(w, h),
+        Event::FocusGained => Msg::Focus(true),
+        Event::FocusLost => Msg::Focus(false),
     }
 }
 
@@ -143,7 +143,7 @@ pub async fn run(
         let (msg, from_user) = tokio::select! {
             biased;
             ev = input.recv(), if !terminal_gone => if let Some(ev) = ev {
-                (input_msg(ev), true)
+                (Some(input_msg(ev)), true)
             } else {
                 tracing::warn!("terminal input ended; closing every tab");
                 terminal_gone = true;
@@ -159,8 +159,7 @@ pub async fn run(
         }
         // Apply what else is queued: every key typed meanwhile first, then the rest.
         while let Ok(ev) = input.try_recv() {
-            let Some(msg) = input_msg(ev) else { continue };
-            if !lp.apply(msg, true) {
+            if !lp.apply(input_msg(ev), true) {
                 return Ok(());
             }
         }
