@@ -1,6 +1,8 @@
 //! Keys outside terminal mode: navigation mode through the keymap, the filter, help,
 //! confirmations and the form.
 
+use std::fmt::Write as _;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::form::Outcome;
@@ -10,6 +12,9 @@ use super::tab::TabState;
 use super::{App, Confirm, Form, Mode, Pane};
 use crate::domain::Scope;
 use crate::registry::{ExecConfig, Origin};
+
+/// Longest part of a program's own title shown on its tab.
+const PROGRAM_TITLE_MAX: usize = 24;
 
 /// Shown on a tab whose program rang the bell while it was hidden.
 pub const BELL_MARK: &str = "🔔";
@@ -339,14 +344,20 @@ impl App {
 
 impl App {
     /// Tab titles as the tab bar shows them: number (for Alt-N), state mark, a bell mark,
-    /// title.
+    /// title, and the title the program set (cut short).
     pub fn tab_titles(&self) -> Vec<String> {
         self.tabs
             .iter()
             .enumerate()
             .map(|(i, t)| {
                 let bell = if t.bell { BELL_MARK } else { "" };
-                format!("{}:{}{bell} {}", i + 1, t.state.mark(), t.title)
+                let mut title = format!("{}:{}{bell} {}", i + 1, t.state.mark(), t.title);
+                if let Some(set) = t.program_title.as_deref().filter(|s| !s.trim().is_empty()) {
+                    let cut: String = set.chars().take(PROGRAM_TITLE_MAX).collect();
+                    let more = if cut.len() < set.len() { "…" } else { "" };
+                    let _ = write!(title, "  [{cut}{more}]");
+                }
+                title
             })
             .collect()
     }

@@ -130,6 +130,8 @@ pub struct Tab {
     pub seen_bells: u64,
     /// A bell rang while the tab was out of sight (cleared when it is shown).
     pub bell: bool,
+    /// The title the program set (sanitised by the terminal), as last seen.
+    pub program_title: Option<String>,
 }
 
 impl Tab {
@@ -165,6 +167,7 @@ impl Tab {
             input_closed: false,
             seen_bells: 0,
             bell: false,
+            program_title: None,
             matcher: Matcher::new(detach),
         }
     }

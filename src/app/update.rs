@@ -133,6 +133,9 @@ impl App {
             t.bell = true;
         }
         t.seen_bells = bells;
+        if emu.title() != t.program_title.as_deref() {
+            t.program_title = emu.title().map(str::to_owned);
+        }
         let now = emu.scrolled_off();
         if t.scroll > 0 {
             let moved =

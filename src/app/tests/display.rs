@@ -71,3 +71,27 @@ fn focus_changes_reach_a_focused_program_that_asked() {
     feed(&mut app, tab, b"\x1b[?1004l");
     assert!(app.update(Msg::Focus(true)).is_empty(), "turned off again");
 }
+
+#[test]
+fn the_programs_title_shows_bounded_on_its_tab() {
+    let mut app = app();
+    let tab = open_shell(&mut app, "execmux-1");
+    feed(&mut app, tab, b"\x1b]0;vim notes.txt\x07");
+    assert_eq!(app.tab_titles()[0], "1:● web: /bin/sh  [vim notes.txt]");
+    feed(
+        &mut app,
+        tab,
+        b"\x1b]2;a title far longer than any tab bar wants\x1b\\",
+    );
+    assert_eq!(
+        app.tab_titles()[0],
+        "1:● web: /bin/sh  [a title far longer than …]"
+    );
+    // Escape sequences inside a title never reach the tab bar.
+    feed(&mut app, tab, b"\x1b]0;x\x1b[31my\x07");
+    assert!(
+        !app.tab_titles()[0].contains('\x1b'),
+        "{:?}",
+        app.tab_titles()
+    );
+}
