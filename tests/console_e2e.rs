@@ -27,9 +27,9 @@ async fn shell_tab_echo_resize_detach_close_and_quit() {
     pty.wait_screen("/ #");
     pty.write(b"echo hi-$((6*7))\r");
     pty.wait_screen("hi-42");
-    // 100x30: the tab's inner area is 68 columns by 26 rows.
+    // 100x30: the tab's inner area is 65 columns by 26 rows.
     pty.write(b"stty size\r");
-    pty.wait_screen("26 68");
+    pty.wait_screen("26 65");
     pty.resize(40, 140);
     std::thread::sleep(std::time::Duration::from_millis(300));
     pty.write(b"clear; stty size\r");
@@ -87,7 +87,8 @@ async fn shell_tab_echo_resize_detach_close_and_quit() {
 async fn quitting_with_running_execs_kills_them_all() {
     let ctx = common::ctx("console-quit").await;
     let c = ctx.sleeper("box").await;
-    let mut pty = Pty::spawn(ctx.execmux(), 30, 100);
+    // Wide enough for the pane title with this namespace's long name.
+    let mut pty = Pty::spawn(ctx.execmux(), 30, 120);
     pty.wait_screen("connected");
     pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));
     for n in 1..=2 {

@@ -39,7 +39,7 @@ impl Layout {
             200.. => 84,
             160.. => 64,
             120.. => 52,
-            w => (w * 3 / 10).max(24).min(w),
+            w => (w / 3).max(26).min(w),
         };
         let right_w = area.width - left_w;
         let third = main_h / 3;
@@ -164,8 +164,8 @@ mod tests {
     #[test]
     fn small_screens_give_the_terminal_most_of_the_width() {
         let l = Layout::new(Rect::new(0, 0, 80, 24));
-        assert_eq!(l.console(), (20, 54));
-        assert!(l.terminal.width * 3 > 80 * 2, "{:?}", l.terminal);
+        assert_eq!(l.console(), (20, 52));
+        assert!(l.terminal.width * 3 >= 80 * 2, "{:?}", l.terminal);
         let z = Layout::zoomed(Rect::new(0, 0, 80, 24));
         assert_eq!(z.console(), (23, 80));
         assert_eq!(z.tab_bar, Rect::new(0, 0, 80, 1));

@@ -239,3 +239,44 @@ fn a_hidden_tab_with_a_bell_mark() {
     feed(&mut a, first, b"build finished\x07");
     insta::assert_snapshot!(draw(&a));
 }
+
+#[test]
+fn a_small_screen_gives_the_tab_most_of_the_width() {
+    let mut a = app();
+    a.update(Msg::Resize(80, 24));
+    let tab = open_shell_sized(&mut a);
+    feed(&mut a, tab, b"web:/# stty size\r\n20 52\r\nweb:/# ");
+    key(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    t.draw(|f| super::render(&a, f)).expect("draw");
+    insta::assert_snapshot!(t.backend().to_string());
+}
+
+/// Enter on web at the app's current size; started.
+fn open_shell_sized(a: &mut App) -> crate::app::msg::TabId {
+    let effects = a.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let [crate::app::msg::Effect::Prepare(pending)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let defaults = crate::domain::ProcessDefaults {
+        env: vec![],
+        cwd: "/".into(),
+        user: "0:0".into(),
+    };
+    let key = ExecKey {
+        namespace: "demo".into(),
+        container: "web".into(),
+        exec: "execmux-0123456789abcdef".into(),
+    };
+    let effects = a.update(Msg::Prepared(Box::new(crate::app::msg::Prepared {
+        pending: pending.clone(),
+        result: Ok((defaults, key, vec!["/bin/sh".into()])),
+    })));
+    let [crate::app::msg::Effect::Launch { tab, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let tab = *tab;
+    a.update(Msg::Started { tab, pid: 4242 });
+    tab
+}

@@ -37,7 +37,7 @@ fn z_zooms_the_tab_and_back_and_the_exec_is_resized() {
     );
     assert_eq!(
         resize_to(&app.update(key(KeyCode::Char('z')))),
-        Some((26, 68))
+        Some((26, 65))
     );
     assert!(!app.layout.zoomed);
 }
