@@ -117,3 +117,99 @@ fn events_of_other_namespaces_are_neither_shown_nor_read_again() {
     assert_eq!(resyncs(&app.update(created("demo", "x"))), vec![0]);
     assert_eq!(app.events.len(), before + 1);
 }
+
+#[test]
+fn foreign_execs_from_events_are_listed_and_killed_after_confirmation() {
+    let mut app = app();
+    let k = exec_key("web", "ctr1");
+    app.update(Msg::Feed(FeedItem::Event {
+        at: None,
+        event: RuntimeEvent::ExecAdded { exec: k.clone() },
+    }));
+    app.update(Msg::Feed(FeedItem::Event {
+        at: None,
+        event: RuntimeEvent::ExecStarted {
+            exec: k.clone(),
+            pid: 77,
+        },
+    }));
+    let execs = app.visible_execs();
+    assert_eq!(execs.len(), 1);
+    assert_eq!(
+        (execs[0].origin, execs[0].state, execs[0].pid),
+        (Origin::Foreign, ExecState::Running, 77)
+    );
+    assert!(
+        app.events
+            .iter()
+            .any(|e| e.text == "exec started demo/web ctr1 pid 77")
+    );
+    app.focus = Pane::Execs;
+    app.update(key(KeyCode::Char('K')));
+    assert!(matches!(&app.mode, Mode::Confirm(Confirm::Kill(x)) if *x == k));
+    assert_eq!(
+        app.update(key(KeyCode::Char('y'))),
+        vec![Effect::Kill { key: k.clone() }]
+    );
+    let exit = RuntimeEvent::TaskExit {
+        container: ContainerKey {
+            namespace: "demo".into(),
+            container: "web".into(),
+        },
+        id: "ctr1".into(),
+        pid: 77,
+        exit: ExitInfo {
+            code: 137,
+            at: None,
+        },
+    };
+    app.update(Msg::Feed(FeedItem::Event {
+        at: None,
+        event: exit,
+    }));
+    assert_eq!(app.visible_execs()[0].exit_code, Some(137));
+    // Two sweeps: marked, then collected into the history (still listed).
+    app.update(Msg::GcTick);
+    assert!(app.visible_execs()[0].can_remove);
+    app.update(Msg::GcTick);
+    assert_eq!(app.visible_execs()[0].state, ExecState::Collected);
+    assert!(
+        app.events
+            .iter()
+            .any(|e| e.text == "gc sweep: 1 collected, 0 marked")
+    );
+}
+
+#[test]
+fn namespace_key_cycles_scope_and_resyncs() {
+    let mut app = app();
+    app.update(Msg::Namespaces(vec!["default".into(), "demo".into()]));
+    // demo -> all -> default -> demo
+    let effects = app.update(key(KeyCode::Char('n')));
+    assert_eq!(app.scope, Scope::All);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Resync { scope, .. } if *scope == Scope::All))
+    );
+    app.update(key(KeyCode::Char('n')));
+    assert_eq!(app.scope, Scope::One("default".into()));
+    app.update(key(KeyCode::Char('n')));
+    assert_eq!(app.scope, Scope::One("demo".into()));
+}
+
+#[test]
+fn connection_state_follows_the_feed() {
+    let mut app = app();
+    assert_eq!(app.update(Msg::Feed(FeedItem::Lost("gone".into()))), vec![]);
+    assert!(matches!(
+        app.connection,
+        super::super::Connection::Reconnecting(_)
+    ));
+    let effects = app.update(Msg::Feed(FeedItem::Subscribed));
+    assert!(matches!(
+        app.connection,
+        super::super::Connection::Connected
+    ));
+    assert!(matches!(effects.first(), Some(Effect::Resync { .. })));
+}

@@ -147,3 +147,54 @@ fn the_wheel_on_the_alternate_screen_sends_cursor_keys() {
     );
     assert_eq!(app.tabs[0].scroll, 3);
 }
+
+#[test]
+fn mouse_clicks_tabs_and_the_wheel_scrolls_back_and_paste_goes_to_the_exec() {
+    let mut app = app();
+    let a = open_shell(&mut app, "execmux-1");
+    detach(&mut app);
+    open_shell(&mut app, "execmux-2");
+    let mouse = |kind, column, row| {
+        Msg::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // The first tab's title starts where the tab bar does.
+    let bar = app.layout.tab_bar;
+    app.update(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        bar.x + 1,
+        bar.y,
+    ));
+    assert_eq!(app.active, 0);
+    let lines: Vec<u8> = (1..=100)
+        .flat_map(|i| format!("{i}\r\n").into_bytes())
+        .collect();
+    feed(&mut app, a, &lines);
+    let inside = app.layout.terminal;
+    app.update(mouse(MouseEventKind::ScrollUp, inside.x + 2, inside.y + 2));
+    assert_eq!(app.tabs[0].scroll, 3);
+    app.update(mouse(
+        MouseEventKind::ScrollDown,
+        inside.x + 2,
+        inside.y + 2,
+    ));
+    assert_eq!(app.tabs[0].scroll, 0);
+    // A click in the terminal focuses it; a paste then goes to the exec.
+    app.update(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        inside.x + 2,
+        inside.y + 2,
+    ));
+    assert!(matches!(app.mode, Mode::Terminal));
+    assert_eq!(
+        app.update(Msg::Paste("ls\n".into())),
+        vec![Effect::Input {
+            tab: a,
+            bytes: b"ls\r".to_vec()
+        }]
+    );
+}
