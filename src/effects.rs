@@ -11,7 +11,7 @@ use crate::app::msg::{Effect, Msg, PendingExec, Prepared, TabId};
 use crate::domain::ExecKey;
 use crate::driver::{Control, Outcome, Session, StdinHandle};
 use crate::launcher::{self, LaunchError};
-use crate::monitor;
+use crate::monitor::{self, Snapshot};
 use crate::registry::StartPlan;
 use crate::runtime::exec::new_exec_id;
 use crate::runtime::{Runtime, spec};
@@ -43,11 +43,18 @@ impl Runner {
         let ctl = self.ctl.clone();
         match effect {
             Effect::Exit => return false,
-            Effect::Resync { scope, believed } => {
+            Effect::Resync {
+                scope,
+                believed,
+                generation,
+            } => {
                 tokio::spawn(async move {
                     let msg = match monitor::snapshot(&rt, &scope, &believed).await {
-                        Ok(s) => Msg::Snapshot(s),
-                        Err(e) => Msg::Error(format!("resync: {e}")),
+                        Ok(s) => Msg::Snapshot(Snapshot { generation, ..s }),
+                        Err(e) => Msg::ResyncFailed {
+                            generation,
+                            error: format!("resync: {e}"),
+                        },
                     };
                     let _ = ctl.send(msg);
                 });
@@ -172,7 +179,8 @@ async fn tab_worker(
     let pump = Pump {
         tab,
         terminal,
-        replies: session.stdin(),
+        // A terminal answers queries on a tty only: without one the stream is data.
+        replies: if plan.tty { session.stdin() } else { None },
         ctl: ctl.clone(),
         // Without a tty nothing turns LF into CRLF: the tab does, as a terminal would.
         newline_is_crlf: !plan.tty,
@@ -215,24 +223,55 @@ impl Pump {
                 Ok(n) => n,
             };
             let bytes = if self.newline_is_crlf {
-                crlf.clear();
-                for &b in &buf[..n] {
-                    if b == b'\n' {
-                        crlf.push(b'\r');
-                    }
-                    crlf.push(b);
-                }
+                lf_to_crlf(&buf[..n], &mut crlf);
                 &crlf[..]
             } else {
                 &buf[..n]
             };
-            self.terminal.lock().feed(bytes);
+            let replies = {
+                let mut emu = self.terminal.lock();
+                emu.feed(bytes);
+                emu.take_replies()
+            };
+            // Answers to the program's queries go straight to its stdin, in order with
+            // what it reads (a full queue drops them, as it drops typed keys).
+            if !replies.is_empty() {
+                if let Some(stdin) = &self.replies {
+                    let _ = stdin.send(replies);
+                }
+            }
             if self.terminal.mark_changed()
                 && self.ctl.send(Msg::Changed { tab: self.tab }).is_err()
             {
                 return;
             }
-            let _ = &self.replies;
         }
+    }
+}
+
+/// `bytes` into `out` with a CR before every LF, as a tty's output processing would.
+fn lf_to_crlf(bytes: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    for &b in bytes {
+        if b == b'\n' {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lf_to_crlf;
+    use crate::session::emulator::Emulator;
+
+    #[test]
+    fn output_without_a_tty_gets_cr_before_lf_and_no_staircase() {
+        let mut out = vec![b'x'];
+        lf_to_crlf(b"a\nb\r\nc\n", &mut out);
+        assert_eq!(out, b"a\r\nb\r\r\nc\r\n");
+        let mut emu = Emulator::new(4, 10, 0);
+        emu.feed(&out);
+        assert_eq!(emu.screen_text(), "a\nb\nc\n");
     }
 }

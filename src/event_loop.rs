@@ -74,13 +74,14 @@ fn wait_for_hangup() {
     }
 }
 
-fn input_msg(ev: Event) -> Option<Msg> {
+fn input_msg(ev: Event) -> Msg {
     match ev {
-        Event::Key(k) => Some(Msg::Key(k)),
-        Event::Mouse(m) => Some(Msg::Mouse(m)),
-        Event::Paste(p) => Some(Msg::Paste(p)),
-        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
-        Event::FocusGained | Event::FocusLost => None,
+        Event::Key(k) => Msg::Key(k),
+        Event::Mouse(m) => Msg::Mouse(m),
+        Event::Paste(p) => Msg::Paste(p),
+        Event::Resize(w, h) => Msg::Resize(w, h),
+        Event::FocusGained => Msg::Focus(true),
+        Event::FocusLost => Msg::Focus(false),
     }
 }
 
@@ -113,7 +114,7 @@ impl Loop {
             _ => true,
         };
         let before = typing_stamp(&self.app);
-        let typed = matches!(msg, Msg::Key(_) | Msg::Paste(_));
+        let typed = matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Focus(_));
         let effects = self.app.update(msg);
         // A key that went to the exec and changed nothing here draws nothing: its echo will.
         let passthrough = typed
@@ -150,6 +151,7 @@ pub async fn run(
         },
     };
     let mut last_output_frame: Option<Instant> = None;
+    let mut shape_set = None;
     loop {
         let now = Instant::now();
         let due = if lp.dirty.input {
@@ -160,7 +162,11 @@ pub async fn run(
             None
         };
         if due.is_some_and(|d| d <= now) && !terminal_gone {
-            if let Err(e) = crate::tui::draw(term, |f| crate::ui::render(&lp.app, f)) {
+            // The program's cursor shape, written when it changes (a hidden cursor keeps
+            // the last one).
+            let shape = lp.app.cursor_shape().filter(|s| Some(*s) != shape_set);
+            shape_set = shape.or(shape_set);
+            if let Err(e) = crate::tui::draw(term, shape, |f| crate::ui::render(&lp.app, f)) {
                 // The terminal is gone (hung up, closed): close every tab, then leave.
                 tracing::warn!(error = %e, "drawing failed; closing every tab");
                 terminal_gone = true;
@@ -177,7 +183,7 @@ pub async fn run(
         let (msg, from_user) = tokio::select! {
             biased;
             ev = input.recv(), if !terminal_gone => if let Some(Input::Event(ev)) = ev {
-                (input_msg(ev), true)
+                (Some(input_msg(ev)), true)
             } else {
                 tracing::warn!("terminal input ended; closing every tab");
                 terminal_gone = true;
@@ -201,8 +207,7 @@ pub async fn run(
                 }
                 break;
             };
-            let Some(msg) = input_msg(ev) else { continue };
-            if !lp.apply(msg, true) {
+            if !lp.apply(input_msg(ev), true) {
                 return Ok(());
             }
         }

@@ -1,12 +1,14 @@
-//! The host terminal for the console: raw mode, alternate screen, mouse and bracketed
-//! paste on entry; all of it undone on leave, on panic (through the hook `main` installs)
+//! The host terminal for the console: raw mode, alternate screen, mouse, bracketed paste
+//! and focus reports on entry; all of it undone on leave, on panic (through the hook `main` installs)
 //! and on every exit path.
 
 use std::io::{BufWriter, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crossterm::cursor::SetCursorStyle;
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture,
 };
 use crossterm::execute;
 use crossterm::terminal::{
@@ -14,6 +16,8 @@ use crossterm::terminal::{
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+
+use crate::session::modes::CursorShape;
 
 pub type Term = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
 
@@ -31,7 +35,8 @@ pub fn enter() -> std::io::Result<Term> {
         out,
         EnterAlternateScreen,
         EnableMouseCapture,
-        EnableBracketedPaste
+        EnableBracketedPaste,
+        EnableFocusChange
     ) {
         leave();
         return Err(e);
@@ -50,9 +55,11 @@ pub fn leave() {
         let mut out = std::io::stdout();
         let _ = execute!(
             out,
+            DisableFocusChange,
             DisableBracketedPaste,
             DisableMouseCapture,
             LeaveAlternateScreen,
+            SetCursorStyle::DefaultUserShape,
             crossterm::cursor::Show
         );
         let _ = out.flush();
@@ -61,15 +68,35 @@ pub fn leave() {
 }
 
 /// Draws one frame inside synchronized-update brackets (mode 2026), so the host terminal
-/// shows it whole; terminals without the mode ignore the brackets.
-pub fn draw(term: &mut Term, f: impl FnOnce(&mut ratatui::Frame)) -> std::io::Result<()> {
+/// shows it whole; terminals without the mode ignore the brackets. `shape`, when given,
+/// is the cursor shape to set with it.
+pub fn draw(
+    term: &mut Term,
+    shape: Option<CursorShape>,
+    f: impl FnOnce(&mut ratatui::Frame),
+) -> std::io::Result<()> {
     crossterm::queue!(
         term.backend_mut(),
         crossterm::terminal::BeginSynchronizedUpdate
     )?;
+    if let Some(shape) = shape {
+        crossterm::queue!(term.backend_mut(), cursor_style(shape))?;
+    }
     term.draw(f)?;
     crossterm::execute!(
         term.backend_mut(),
         crossterm::terminal::EndSynchronizedUpdate
     )
+}
+
+/// The host's cursor style for a program's cursor shape.
+fn cursor_style(shape: CursorShape) -> SetCursorStyle {
+    match shape {
+        CursorShape::SteadyBlock => SetCursorStyle::SteadyBlock,
+        CursorShape::BlinkingBlock => SetCursorStyle::BlinkingBlock,
+        CursorShape::SteadyUnderline => SetCursorStyle::SteadyUnderScore,
+        CursorShape::BlinkingUnderline => SetCursorStyle::BlinkingUnderScore,
+        CursorShape::SteadyBar => SetCursorStyle::SteadyBar,
+        CursorShape::BlinkingBar => SetCursorStyle::BlinkingBar,
+    }
 }

@@ -1,5 +1,5 @@
 //! The real console in a pty against a private containerd, its screen read through a vt100
-//! emulator, driven with keys: open a shell, type and see the echo, resize and see
+//! emulator, driven with keys: open a shell, type and see the echo, resize and zoom and see
 //! `stty size` follow, detach and see the exec still running, close the tab and see the exec
 //! gone, quit and see the terminal restored.
 
@@ -27,13 +27,22 @@ async fn shell_tab_echo_resize_detach_close_and_quit() {
     pty.wait_screen("/ #");
     pty.write(b"echo hi-$((6*7))\r");
     pty.wait_screen("hi-42");
-    // 100x30: the tab's inner area is 58 columns by 26 rows.
+    // 100x30: the tab's inner area is 65 columns by 26 rows.
     pty.write(b"stty size\r");
-    pty.wait_screen("26 58");
+    pty.wait_screen("26 65");
     pty.resize(40, 140);
     std::thread::sleep(std::time::Duration::from_millis(300));
     pty.write(b"clear; stty size\r");
     pty.wait_screen("36 86");
+    // Zoomed (the detach prefix, then z), the tab has all but the tab bar's line.
+    pty.write(CTRL_P);
+    pty.write(b"z");
+    pty.wait_screen("ctrl-p z unzoom");
+    wait_stty(&mut pty, "39 140");
+    pty.write(CTRL_P);
+    pty.write(b"z");
+    pty.wait_screen("Containers ·");
+    wait_stty(&mut pty, "36 86");
     // Detach: back to navigation, the exec keeps running.
     pty.write(CTRL_P);
     pty.write(CTRL_Q);
@@ -78,7 +87,8 @@ async fn shell_tab_echo_resize_detach_close_and_quit() {
 async fn quitting_with_running_execs_kills_them_all() {
     let ctx = common::ctx("console-quit").await;
     let c = ctx.sleeper("box").await;
-    let mut pty = Pty::spawn(ctx.execmux(), 30, 100);
+    // Wide enough for the pane title with this namespace's long name.
+    let mut pty = Pty::spawn(ctx.execmux(), 30, 120);
     pty.wait_screen("connected");
     pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));
     for n in 1..=2 {
@@ -154,4 +164,25 @@ async fn nothing_an_exec_prints_reaches_the_host_terminal_raw() {
     pty.write(b"q");
     assert_eq!(pty.wait(), Some(0));
     ctx.leak_check().await;
+}
+
+/// Asks the tab's shell for its size until it says `want` (the resize is debounced): 20 s
+/// at most.
+fn wait_stty(pty: &mut Pty, want: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        pty.write(b"clear; stty size\r");
+        let asked = std::time::Instant::now();
+        while asked.elapsed() < std::time::Duration::from_millis(500) {
+            if pty.screen().lines().any(|l| l.contains(want)) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "stty size never said {want}:\n{}",
+            pty.screen()
+        );
+    }
 }

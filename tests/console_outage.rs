@@ -28,13 +28,13 @@ async fn a_tab_lives_through_containerd_restarts_and_its_exit_is_recovered() {
         .await
         .expect("the shell runs");
     common::daemon_down(Down::Stop, async || {
-        pty.wait_screen("box: /bin/sh · reconnecting");
+        pty.wait_screen("box: /bin/sh · running · reconnecting");
         // The shim holds the FIFOs: typing and output go on while containerd is away.
         pty.write(b"echo during-stop-$((6*7))\r");
         pty.wait_screen("during-stop-42");
     })
     .await;
-    pty.wait_screen("box: /bin/sh · running");
+    pty.wait_screen_without(" · reconnecting");
     pty.resize(40, 150);
     // The new size reaches the exec after the console's debounce: ask until it shows.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
@@ -51,7 +51,7 @@ async fn a_tab_lives_through_containerd_restarts_and_its_exit_is_recovered() {
         );
     }
     common::daemon_down(Down::Crash, async || {
-        pty.wait_screen("box: /bin/sh · reconnecting");
+        pty.wait_screen("box: /bin/sh · running · reconnecting");
         pty.write(b"echo during-crash-$((6*7))\r");
         pty.wait_screen("during-crash-42");
         pty.write(b"exit 42\r");

@@ -1,25 +1,23 @@
-//! Keys, mouse and paste: navigation mode through the keymap, terminal mode straight to the
-//! exec (except the detach sequence and scrollback keys), the filter, help, confirmations
-//! and the form.
+//! Keys outside terminal mode: navigation mode through the keymap, the filter, help,
+//! confirmations and the form.
 
-use crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
-use ratatui::layout::{Position, Rect};
+use std::fmt::Write as _;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::form::Outcome;
 use super::keymap::Action;
-use super::layout::tab_spans;
 use super::msg::{Effect, PendingExec};
 use super::tab::TabState;
 use super::{App, Confirm, Form, Mode, Pane};
 use crate::domain::Scope;
-use crate::registry::detach_keys::Scan;
 use crate::registry::{ExecConfig, Origin};
-use crate::session::keys::{self, KeyModes};
 
-/// Lines moved per wheel step.
-const WHEEL: usize = 3;
+/// Longest part of a program's own title shown on its tab.
+const PROGRAM_TITLE_MAX: usize = 24;
+
+/// Shown on a tab whose program rang the bell while it was hidden.
+pub const BELL_MARK: &str = "🔔";
 
 impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -104,7 +102,7 @@ impl App {
     fn act(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Quit => {
-                // Already quitting (the confirmation was given): asking again forces it.
+                // Asked once; again while closing, it stops waiting for slow closes.
                 if self.running_tabs() > 0 && !self.quitting {
                     self.mode = Mode::Confirm(Confirm::Quit);
                     Vec::new()
@@ -169,6 +167,7 @@ impl App {
                 Vec::new()
             }
             Action::CloseTab => self.close_active(),
+            Action::Zoom => self.toggle_zoom(),
             Action::KillExec => self.kill_selected(),
             Action::Namespace => self.next_namespace(),
             Action::ScrollUp | Action::ScrollDown => {
@@ -217,7 +216,9 @@ impl App {
         self.scope = all.swap_remove(i);
         self.selected_container = 0;
         self.selected_exec = 0;
-        vec![Effect::ListNamespaces, self.resync()]
+        let mut effects = vec![Effect::ListNamespaces];
+        effects.extend(self.resync_new_scope());
+        effects
     }
 
     /// Enter: a container opens its shell; an exec of ours re-opens its tab.
@@ -272,7 +273,7 @@ impl App {
         }
         self.tabs.remove(self.active);
         self.active = self.active.min(self.tabs.len().saturating_sub(1));
-        Vec::new()
+        self.unzoom_if_no_tab()
     }
 
     fn kill_selected(&mut self) -> Vec<Effect> {
@@ -338,157 +339,25 @@ impl App {
         }
         effects
     }
-
-    fn terminal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        if key.modifiers.contains(KeyModifiers::SHIFT)
-            && matches!(key.code, KeyCode::PageUp | KeyCode::PageDown)
-        {
-            let half = usize::from(self.layout.console().0 / 2)
-                .max(1)
-                .cast_signed();
-            self.scroll_active(if key.code == KeyCode::PageUp {
-                half
-            } else {
-                -half
-            });
-            return Vec::new();
-        }
-        let Some(tab) = self.tabs.get_mut(self.active) else {
-            self.mode = Mode::Navigate;
-            return Vec::new();
-        };
-        if !tab.state.is_running() {
-            self.mode = Mode::Navigate;
-            return Vec::new();
-        }
-        let modes = key_modes(&tab.terminal);
-        let Some(bytes) = keys::encode(&key, modes) else {
-            return Vec::new();
-        };
-        tab.scroll = 0;
-        match tab.matcher.scan(&bytes) {
-            Scan::Forward(b) if b.is_empty() => Vec::new(),
-            Scan::Forward(b) => vec![Effect::Input {
-                tab: tab.id,
-                bytes: b,
-            }],
-            Scan::Detach { before } => {
-                let (id, key) = (tab.id, tab.key.clone());
-                self.mode = Mode::Navigate;
-                self.registry.detached(&key, (self.clock)());
-                self.status = Some(format!(
-                    "detached from {}; it keeps running (i to focus it again)",
-                    key.exec
-                ));
-                if before.is_empty() {
-                    Vec::new()
-                } else {
-                    vec![Effect::Input {
-                        tab: id,
-                        bytes: before,
-                    }]
-                }
-            }
-        }
-    }
-
-    pub(super) fn on_paste(&mut self, text: &str) -> Vec<Effect> {
-        match &mut self.mode {
-            Mode::Terminal => {
-                let Some(tab) = self
-                    .tabs
-                    .get_mut(self.active)
-                    .filter(|t| t.state.is_running())
-                else {
-                    return Vec::new();
-                };
-                let modes = key_modes(&tab.terminal);
-                tab.scroll = 0;
-                vec![Effect::Input {
-                    tab: tab.id,
-                    bytes: keys::encode_paste(text, modes),
-                }]
-            }
-            Mode::Filter => {
-                self.filter.push_str(text.lines().next().unwrap_or(""));
-                Vec::new()
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    pub(super) fn on_mouse(&mut self, ev: MouseEvent) -> Vec<Effect> {
-        let at = Position::new(ev.column, ev.row);
-        let l = self.layout;
-        match ev.kind {
-            MouseEventKind::ScrollUp if l.terminal.contains(at) => {
-                self.scroll_active(WHEEL.cast_signed());
-            }
-            MouseEventKind::ScrollDown if l.terminal.contains(at) => {
-                self.scroll_active(-WHEEL.cast_signed());
-            }
-            MouseEventKind::Down(MouseButton::Left) => {
-                if l.tab_bar.contains(at) {
-                    let titles = self.tab_titles();
-                    if let Some(i) = tab_spans(&titles, l.tab_bar)
-                        .iter()
-                        .position(|(a, b)| (*a..*b).contains(&at.x))
-                    {
-                        self.active = i;
-                    }
-                } else if l.terminal.contains(at) {
-                    if self.active_tab().is_some_and(|t| t.state.is_running())
-                        && matches!(self.mode, Mode::Navigate)
-                    {
-                        self.mode = Mode::Terminal;
-                    }
-                } else if matches!(self.mode, Mode::Navigate | Mode::Terminal) {
-                    self.mode = Mode::Navigate;
-                    let row = |r: Rect| usize::from(at.y.saturating_sub(r.y + 2));
-                    if l.containers.contains(at) {
-                        self.focus = Pane::Containers;
-                        self.selected_container = row(l.containers)
-                            .min(self.visible_containers().len().saturating_sub(1));
-                        self.selected_exec = 0;
-                    } else if l.execs.contains(at) {
-                        self.focus = Pane::Execs;
-                        self.selected_exec =
-                            row(l.execs).min(self.visible_execs().len().saturating_sub(1));
-                    } else if l.events.contains(at) {
-                        self.focus = Pane::Events;
-                    }
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    /// Scrolls the active tab by `lines` (positive: back into the scrollback).
-    fn scroll_active(&mut self, lines: isize) {
-        if let Some(tab) = self.tabs.get_mut(self.active) {
-            let max = tab.terminal.lock().scrollback().len();
-            tab.scroll = tab.scroll.saturating_add_signed(lines).min(max);
-        }
-    }
 }
 
 impl App {
-    /// Tab titles as the tab bar shows them: number (for Alt-N), state mark, title.
+    /// Tab titles as the tab bar shows them: number (for Alt-N), state mark, a bell mark,
+    /// title, and the title the program set (cut short).
     pub fn tab_titles(&self) -> Vec<String> {
         self.tabs
             .iter()
             .enumerate()
-            .map(|(i, t)| format!("{}:{} {}", i + 1, t.state.mark(), t.title))
+            .map(|(i, t)| {
+                let bell = if t.bell { BELL_MARK } else { "" };
+                let mut title = format!("{}:{}{bell} {}", i + 1, t.state.mark(), t.title);
+                if let Some(set) = t.program_title.as_deref().filter(|s| !s.trim().is_empty()) {
+                    let cut: String = set.chars().take(PROGRAM_TITLE_MAX).collect();
+                    let more = if cut.len() < set.len() { "…" } else { "" };
+                    let _ = write!(title, "  [{cut}{more}]");
+                }
+                title
+            })
             .collect()
-    }
-}
-
-/// The key modes the program in a tab asked for.
-fn key_modes(terminal: &crate::session::shared::SharedTerminal) -> KeyModes {
-    let emu = terminal.lock();
-    KeyModes {
-        application_cursor: emu.application_cursor(),
-        bracketed_paste: emu.bracketed_paste(),
     }
 }

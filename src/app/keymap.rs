@@ -27,10 +27,11 @@ pub enum Action {
     Namespace,
     ScrollUp,
     ScrollDown,
+    Zoom,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::Quit,
         Action::Help,
         Action::Up,
@@ -47,6 +48,7 @@ impl Action {
         Action::Namespace,
         Action::ScrollUp,
         Action::ScrollDown,
+        Action::Zoom,
     ];
 
     /// What the action does, for the help overlay and the footer.
@@ -68,6 +70,7 @@ impl Action {
             Action::Namespace => "next namespace (all, then each)",
             Action::ScrollUp => "scroll the tab back",
             Action::ScrollDown => "scroll the tab forward",
+            Action::Zoom => "zoom: the tab gets the whole window (and back)",
         }
     }
 
@@ -87,6 +90,7 @@ impl Action {
             Action::KillExec => "kill",
             Action::Namespace => "namespace",
             Action::ScrollUp | Action::ScrollDown => "scroll",
+            Action::Zoom => "zoom",
         }
     }
 
@@ -108,6 +112,7 @@ impl Action {
             Action::Namespace => &["n"],
             Action::ScrollUp => &["shift-pageup", "pageup"],
             Action::ScrollDown => &["shift-pagedown", "pagedown"],
+            Action::Zoom => &["z"],
         }
     }
 }
@@ -291,7 +296,14 @@ mod tests {
             m.action(&key(KeyCode::PageUp, KeyModifiers::SHIFT)),
             Some(Action::ScrollUp)
         );
-        assert_eq!(m.action(&key(KeyCode::Char('z'), KeyModifiers::NONE)), None);
+        assert_eq!(
+            m.action(&key(KeyCode::Char('z'), KeyModifiers::NONE)),
+            Some(Action::Zoom)
+        );
+        assert_eq!(
+            m.action(&key(KeyCode::Char('Z'), KeyModifiers::SHIFT)),
+            None
+        );
         assert_eq!(
             KeySpec::parse("ctrl-alt-x").map(|k| k.mods),
             Ok(KeyModifiers::CONTROL | KeyModifiers::ALT)

@@ -2,13 +2,18 @@
 //! events, the mode and the focus. `update` (state + message -> state + effects) does no
 //! I/O; the effects runner does it and answers with messages.
 
+mod feed;
 mod form;
 mod input;
 pub mod keymap;
 pub mod layout;
+mod mouse;
 pub mod msg;
+mod resync;
 pub mod tab;
+mod terminal;
 mod update;
+mod zoom;
 
 use std::collections::VecDeque;
 use std::time::SystemTime;
@@ -102,6 +107,7 @@ pub struct App {
     pub status: Option<String>,
     pub layout: Layout,
     pub quitting: bool,
+    pub resyncs: resync::Resyncs,
     /// The wall clock (a fixed one in tests, so frames are deterministic).
     pub clock: fn() -> SystemTime,
     next_tab: u64,
@@ -134,6 +140,7 @@ impl App {
             status: None,
             layout: Layout::new(Rect::new(0, 0, size.0, size.1)),
             quitting: false,
+            resyncs: resync::Resyncs::default(),
             clock: SystemTime::now,
             next_tab: 1,
         }
@@ -189,6 +196,19 @@ impl App {
 
     pub fn active_tab(&self) -> Option<&Tab> {
         self.tabs.get(self.active)
+    }
+
+    /// The tab whose cursor the host terminal shows: the active one while keys go to it and
+    /// it shows its live screen.
+    pub fn cursor_tab(&self) -> Option<&Tab> {
+        self.active_tab().filter(|t| {
+            matches!(self.mode, Mode::Terminal) && t.state.is_running() && t.scroll == 0
+        })
+    }
+
+    /// The host cursor's shape the program asked for (None: no cursor shown).
+    pub fn cursor_shape(&self) -> Option<crate::session::modes::CursorShape> {
+        self.cursor_tab()?.terminal.lock().cursor_style()
     }
 
     pub fn tab_index(&self, id: TabId) -> Option<usize> {

@@ -36,10 +36,18 @@ pub enum Msg {
     Key(KeyEvent),
     Paste(String),
     Mouse(MouseEvent),
+    /// The host terminal gained (true) or lost the focus.
+    Focus(bool),
     Resize(u16, u16),
     /// containerd's event stream.
     Feed(FeedItem),
+    /// What a resync read (its generation inside).
     Snapshot(Snapshot),
+    /// A resync could not read containerd.
+    ResyncFailed {
+        generation: u64,
+        error: String,
+    },
     Namespaces(Vec<Namespace>),
     /// The container's defaults are known, an exec id chosen and the shell resolved (the
     /// command to run): create and start.
@@ -87,10 +95,12 @@ pub enum Msg {
 /// Outputs of `update`: I/O for the effects runner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// Read containers and execs again (after a subscription, a namespace change).
+    /// Read containers and execs again (after a subscription, a namespace change); the
+    /// answer (`Snapshot` or `ResyncFailed`) carries the generation back.
     Resync {
         scope: Scope,
         believed: Vec<ExecKey>,
+        generation: u64,
     },
     /// List namespaces (for cycling).
     ListNamespaces,

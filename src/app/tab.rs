@@ -4,7 +4,43 @@ use crate::domain::{ExecKey, Link};
 use crate::registry::detach_keys::Matcher;
 use crate::session::shared::SharedTerminal;
 
+use super::Connection;
 use super::msg::TabId;
+
+/// After the detach prefix, this key zooms instead of reaching the exec.
+pub const ZOOM_KEY: u8 = b'z';
+
+/// The key that, followed by [`ZOOM_KEY`], zooms: the first of a detach sequence of several
+/// keys whose second is not [`ZOOM_KEY`] itself.
+pub fn zoom_prefix(detach: &[u8]) -> Option<u8> {
+    (detach.len() >= 2 && detach[1] != ZOOM_KEY).then(|| detach[0])
+}
+
+/// The terminal-mode zoom chord of a tab: its prefix, and whether it was just typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZoomChord {
+    /// The first key of the detach sequence, which followed by `z` zooms (None when the
+    /// sequence is a single key, or is that key then `z`).
+    pub prefix: Option<u8>,
+    /// The last key typed was the prefix (the detach matcher holds it back).
+    pub held: bool,
+}
+
+/// The zoom chord as the help writes it (`ctrl-p z`).
+pub fn zoom_chord(prefix: u8) -> String {
+    let key = match prefix {
+        0 => "ctrl-@".to_owned(),
+        1..=26 => format!("ctrl-{}", char::from(b'a' + prefix - 1)),
+        27 => "ctrl-[".to_owned(),
+        28 => "ctrl-\\".to_owned(),
+        29 => "ctrl-]".to_owned(),
+        30 => "ctrl-^".to_owned(),
+        31 => "ctrl-_".to_owned(),
+        127 => "DEL".to_owned(),
+        b => char::from(b).to_string(),
+    };
+    format!("{key} {}", char::from(ZOOM_KEY))
+}
 
 /// Where the tab's exec is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,17 +107,6 @@ impl TabState {
     }
 }
 
-impl Tab {
-    /// The state as the tab's title shows it: a pending kill or an outage say so.
-    pub fn label(&self) -> String {
-        match (&self.state, &self.pending, &self.link) {
-            (TabState::Closing, Some(why), _) => format!("kill pending ({why})"),
-            (s, _, Link::Reconnecting { .. }) if s.is_running() => "reconnecting".into(),
-            (s, _, _) => s.label(),
-        }
-    }
-}
-
 #[derive(Debug)]
 pub struct Tab {
     pub id: TabId,
@@ -100,9 +125,26 @@ pub struct Tab {
     /// Whether containerd answers the tab's session (its I/O goes on either way).
     pub link: Link,
     pub matcher: Matcher,
+    pub zoom: ZoomChord,
+    /// Without a tty, ctrl-d closed the exec's stdin: nothing more can be typed.
+    pub input_closed: bool,
+    /// The terminal's count of bells, when the tab last looked.
+    pub seen_bells: u64,
+    /// A bell rang while the tab was out of sight (cleared when it is shown).
+    pub bell: bool,
+    /// The title the program set (sanitised by the terminal), as last seen.
+    pub program_title: Option<String>,
 }
 
 impl Tab {
+    /// Whether containerd is out of reach for the tab's session (its own waiter says so, or
+    /// the console's event stream does); its I/O goes on meanwhile.
+    pub fn reconnecting(&self, console: &Connection) -> bool {
+        self.state.is_running()
+            && (matches!(self.link, Link::Reconnecting { .. })
+                || matches!(console, Connection::Reconnecting(_)))
+    }
+
     pub fn new(
         id: TabId,
         key: ExecKey,
@@ -122,7 +164,39 @@ impl Tab {
             seen_scrolled_off: 0,
             pending: None,
             link: Link::Up,
+            zoom: ZoomChord {
+                prefix: zoom_prefix(&detach),
+                held: false,
+            },
+            input_closed: false,
+            seen_bells: 0,
+            bell: false,
+            program_title: None,
             matcher: Matcher::new(detach),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::detach_keys::parse;
+
+    #[test]
+    fn the_zoom_chord_is_the_detach_prefix_then_z() {
+        for (spec, chord) in [
+            ("ctrl-p,ctrl-q", Some("ctrl-p z")),
+            ("ctrl-\\,ctrl-q", Some("ctrl-\\ z")),
+            ("a,b,c", Some("a z")),
+            ("ctrl-a", None),
+            ("ctrl-p,z", None),
+        ] {
+            let keys = parse(spec).expect("valid");
+            assert_eq!(
+                zoom_prefix(&keys).map(zoom_chord).as_deref(),
+                chord,
+                "{spec}"
+            );
         }
     }
 }

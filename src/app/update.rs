@@ -3,13 +3,11 @@
 
 use super::msg::{Effect, Msg, PendingExec, TabId};
 use super::tab::{Tab, TabState};
-use super::{App, Connection, Mode};
-use crate::domain::FeedItem;
+use super::{App, Mode};
 use crate::domain::Link;
-use crate::domain::{ConsoleSize, ExecKey, ExitInfo, RuntimeEvent};
+use crate::domain::{ConsoleSize, ExecKey, ExitInfo};
 use crate::driver::Notice;
 use crate::registry::LifecycleKind;
-use crate::registry::sync;
 use crate::session::emulator::Emulator;
 use crate::session::shared::SharedTerminal;
 
@@ -23,14 +21,11 @@ impl App {
             Msg::Key(key) => self.on_key(key),
             Msg::Paste(text) => self.on_paste(&text),
             Msg::Mouse(ev) => self.on_mouse(ev),
+            Msg::Focus(gained) => self.on_focus(gained),
             Msg::Resize(w, h) => self.on_resize(w, h),
             Msg::Feed(item) => self.on_feed(item),
-            Msg::Snapshot(snap) => {
-                sync::apply_snapshot(&mut self.registry, &snap, (self.clock)());
-                self.containers = snap.containers;
-                self.clamp_selection();
-                Vec::new()
-            }
+            Msg::Snapshot(snap) => self.on_snapshot(snap),
+            Msg::ResyncFailed { generation, error } => self.on_resync_failed(generation, error),
             Msg::Namespaces(ns) => {
                 self.namespaces = ns;
                 Vec::new()
@@ -88,6 +83,9 @@ impl App {
             }
         };
         self.drain_lifecycle();
+        if let Some(t) = self.tabs.get_mut(self.active) {
+            t.bell = false;
+        }
         effects
     }
 
@@ -112,14 +110,7 @@ impl App {
         }
     }
 
-    pub fn resync(&self) -> Effect {
-        Effect::Resync {
-            scope: self.scope.clone(),
-            believed: sync::believed_live(&self.registry),
-        }
-    }
-
-    fn clamp_selection(&mut self) {
+    pub(super) fn clamp_selection(&mut self) {
         self.selected_container = self
             .selected_container
             .min(self.visible_containers().len().saturating_sub(1));
@@ -128,74 +119,24 @@ impl App {
             .min(self.visible_execs().len().saturating_sub(1));
     }
 
-    fn on_resize(&mut self, w: u16, h: u16) -> Vec<Effect> {
-        self.layout = super::layout::Layout::new(ratatui::layout::Rect::new(0, 0, w, h));
-        let (rows, cols) = self.layout.console();
-        let mut effects = Vec::new();
-        for tab in &mut self.tabs {
-            {
-                let mut emu = tab.terminal.lock();
-                if emu.size() == (rows, cols) {
-                    continue;
-                }
-                emu.resize(rows, cols);
-                tab.seen_scrolled_off = emu.scrolled_off();
-                tab.scroll = tab.scroll.min(emu.scrollback().len());
-            }
-            if tab.state.is_running() && tab.tty {
-                effects.push(Effect::Resize {
-                    tab: tab.id,
-                    size: ConsoleSize { rows, cols },
-                });
-            }
-        }
-        effects
-    }
-
-    fn on_feed(&mut self, item: FeedItem) -> Vec<Effect> {
-        match item {
-            FeedItem::Subscribed => {
-                self.connection = Connection::Connected;
-                vec![self.resync(), Effect::ListNamespaces]
-            }
-            FeedItem::Lost(why) => {
-                self.connection = Connection::Reconnecting(why.clone());
-                self.log(format!("containerd events lost: {why}; reconnecting"), true);
-                Vec::new()
-            }
-            FeedItem::Event { event, .. } => {
-                sync::apply(&mut self.registry, &event, (self.clock)());
-                let c = event.container();
-                if self.scope.namespace().is_none_or(|ns| *ns == c.namespace) {
-                    self.log(describe(&event), false);
-                }
-                // Keep the container list's task column live without a full resync.
-                let task = self.registry.container_task(&c);
-                let mut effects = Vec::new();
-                let info = self.containers.iter_mut().find(|x| x.key() == c);
-                if let (Some(Some(state)), Some(t)) = (task, info.and_then(|i| i.task.as_mut())) {
-                    t.state = state;
-                    if let RuntimeEvent::TaskStart { pid, .. } = event {
-                        t.pid = pid;
-                    }
-                } else {
-                    // A container or task appeared or went away: read the list again.
-                    effects.push(self.resync());
-                }
-                effects.dedup();
-                self.clamp_selection();
-                effects
-            }
-        }
-    }
-
-    /// New output in tab `i`: a scrolled-back view stays on the same lines.
+    /// New output in tab `i`: a scrolled-back view stays on the same lines; a bell marks a
+    /// hidden tab.
     fn on_changed(&mut self, i: usize) {
+        let shown = i == self.active;
         let t = &mut self.tabs[i];
         if !t.terminal.take_changed() {
             return;
         }
         let emu = t.terminal.lock();
+        // A bell in a tab out of sight marks it until it is shown.
+        let bells = emu.bells();
+        if bells > t.seen_bells && !shown {
+            t.bell = true;
+        }
+        t.seen_bells = bells;
+        if emu.title() != t.program_title.as_deref() {
+            t.program_title = emu.title().map(str::to_owned);
+        }
         let now = emu.scrolled_off();
         if t.scroll > 0 {
             let moved =
@@ -221,8 +162,10 @@ impl App {
                 }
             }
             Notice::KillPending(why) => {
+                // Shown on the tab and the status bar while it lasts.
                 self.tabs[i].pending = Some(why.clone());
-                self.status = Some(format!("kill pending ({why}): {}", self.tabs[i].key.exec));
+                let line = format!("kill pending ({why}): {}", self.tabs[i].key.exec);
+                self.log(line, false);
             }
             Notice::InputDropped(n) => {
                 self.error(format!(
@@ -252,14 +195,9 @@ impl App {
         let (rows, cols) = self.layout.console();
         config.console = config.tty.then_some(ConsoleSize { rows, cols });
         let now = (self.clock)();
+        // Detach keys work with or without a tty: both are typed into the tab.
         let detach = match self.registry.create(key.clone(), &config, &defaults, now) {
-            Ok(rec) => {
-                if rec.tty {
-                    rec.detach_keys.clone()
-                } else {
-                    Vec::new()
-                }
-            }
+            Ok(rec) => rec.detach_keys.clone(),
             Err(e) => {
                 self.error(e.to_string());
                 return Vec::new();
@@ -310,9 +248,13 @@ impl App {
             return Vec::new();
         };
         let t = &mut self.tabs[i];
-        t.state = TabState::Running { pid };
         let key = t.key.clone();
         self.registry.started(&key, pid, (self.clock)());
+        if t.state == TabState::Closing {
+            // Closed while starting: the kill is on its way, the tab stays closing.
+            return Vec::new();
+        }
+        t.state = TabState::Running { pid };
         // The layout may have changed between create and start: the size after Start wins.
         let (rows, cols) = self.layout.console();
         let t = &self.tabs[i];
@@ -386,30 +328,5 @@ fn kind_detail(kind: &LifecycleKind) -> String {
         LifecycleKind::Exited { code: c } | LifecycleKind::Killed { code: c } => code(c),
         LifecycleKind::FailedToStart { code, message } => format!("{message} ({code})"),
         _ => String::new(),
-    }
-}
-
-/// A runtime event as a line of the events pane.
-fn describe(e: &RuntimeEvent) -> String {
-    let c = e.container();
-    let who = format!("{}/{}", c.namespace, c.container);
-    match e {
-        RuntimeEvent::TaskCreate { pid, .. } => format!("task create {who} pid {pid}"),
-        RuntimeEvent::TaskStart { pid, .. } => format!("task start {who} pid {pid}"),
-        RuntimeEvent::TaskExit { id, exit, .. } if id.is_empty() || *id == c.container.as_str() => {
-            format!("task exit {who} {}", exit.code)
-        }
-        RuntimeEvent::TaskExit { id, exit, .. } => format!("exec exit {who} {id} {}", exit.code),
-        RuntimeEvent::TaskDelete { .. } => format!("task delete {who}"),
-        RuntimeEvent::TaskPaused { .. } => format!("task paused {who}"),
-        RuntimeEvent::TaskResumed { .. } => format!("task resumed {who}"),
-        RuntimeEvent::TaskOom { .. } => format!("task oom {who}"),
-        RuntimeEvent::ExecAdded { exec } => format!("exec added {who} {}", exec.exec),
-        RuntimeEvent::ExecStarted { exec, pid } => {
-            format!("exec started {who} {} pid {pid}", exec.exec)
-        }
-        RuntimeEvent::ContainerCreate { image, .. } => format!("container create {who} {image}"),
-        RuntimeEvent::ContainerUpdate { .. } => format!("container update {who}"),
-        RuntimeEvent::ContainerDelete { .. } => format!("container delete {who}"),
     }
 }

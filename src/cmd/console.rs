@@ -33,6 +33,14 @@ pub async fn run(global: &Global) -> Result<i32, CmdError> {
     run_on(rt, scope, &cfg, super::runtime_dir(global)).await
 }
 
+/// The GC sweep's timer: first after one interval; after a suspend (or a stall longer than
+/// an interval), one sweep, not one per interval missed.
+fn gc_ticker(every: Duration) -> tokio::time::Interval {
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick
+}
+
 /// Runs the console on a connected runtime.
 pub async fn run_on(
     rt: Runtime,
@@ -78,7 +86,7 @@ pub async fn run_on(
         let every = Duration::from_secs(cfg.gc_interval_secs);
         let ctl = ctl_tx.clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            let mut tick = gc_ticker(every);
             loop {
                 tick.tick().await;
                 if ctl.send(Msg::GcTick).is_err() {
@@ -111,11 +119,28 @@ pub async fn run_on(
     for e in app.update(Msg::Resize(size.0, size.1)) {
         runner.run(e);
     }
-    let initial = app.resync();
-    runner.run(initial);
+    if let Some(initial) = app.resync() {
+        runner.run(initial);
+    }
     runner.run(crate::app::msg::Effect::ListNamespaces);
     let result = event_loop::run(&mut term, app, runner, ctl_rx).await;
     crate::tui::leave();
     result?;
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_suspend_costs_one_gc_sweep_not_one_per_missed_interval() {
+        let every = Duration::from_millis(200);
+        let mut tick = super::gc_ticker(every);
+        // The process is stopped (a suspend) for three and a half intervals.
+        std::thread::sleep(every * 7 / 2);
+        tick.tick().await;
+        let again = tokio::time::timeout(every / 4, tick.tick()).await;
+        assert!(again.is_err(), "a second sweep ran right after the first");
+    }
 }

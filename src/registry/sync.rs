@@ -14,6 +14,8 @@ pub struct Snapshot {
     pub running: Vec<(ExecKey, u32, Vec<String>)>,
     /// Execs believed live that are not running: how they ended (None: deleted, unknown).
     pub ended: Vec<(ExecKey, Option<ExitInfo>)>,
+    /// Which resync of its reader this answers (0 when nobody counts).
+    pub generation: u64,
 }
 
 /// Applies a snapshot to the registry.

@@ -1,117 +1,269 @@
-//! One exec's terminal emulator: vt100 0.18 with no scrollback of its own; rows that scroll
-//! off the top are captured into our compact [`Scrollback`] ring. Nothing the container
-//! sends (queries, titles, clipboard writes, DCS...) is answered or passed on.
+//! One exec's terminal emulator: alacritty's terminal with no history of its own; rows that
+//! scroll off the top of the main screen go to our compact [`Scrollback`] ring. Replies the
+//! terminal owes the program are queued for the caller; nothing the stream says is echoed.
 
 use std::fmt;
-use std::num::NonZeroU16;
 
-use crate::session::scrollback::{
-    Attrs, CellStyle, Color, Scrollback, StyleRun, char_width, cluster_width,
-};
+use alacritty_terminal::Term;
+use alacritty_terminal::grid::Dimensions as _;
+use alacritty_terminal::index::{Column, Line};
+use alacritty_terminal::term::cell::Flags;
+use alacritty_terminal::term::test::TermSize;
+use alacritty_terminal::term::{Config, Osc52, TermMode};
+use alacritty_terminal::vte::ansi::{self, Processor, Timeout};
+
+use crate::session::capture;
+use crate::session::hooks::{Capture, Hooks};
+use crate::session::modes::{CursorShape, Modes, MouseEncoding, MouseTracking};
+use crate::session::replies::Listener;
+use crate::session::scrollback::Scrollback;
+
+/// History the engine gets for the length of a resize, so that rows pushed off the top
+/// reach our ring.
+const RESIZE_HISTORY: usize = 100_000;
+
+/// Synchronized updates are not held back: every byte is applied as it comes, and the
+/// renderer's own throttle keeps frames whole enough.
+#[derive(Debug, Default)]
+pub(crate) struct NoSync;
+
+impl Timeout for NoSync {
+    fn set_timeout(&mut self, _: std::time::Duration) {}
+
+    fn clear_timeout(&mut self) {}
+
+    fn pending_timeout(&self) -> bool {
+        false
+    }
+}
 
 /// The terminal state of one exec tab.
 pub struct Emulator {
-    parser: vt100::Parser<Capture>,
+    term: Term<Listener>,
+    parser: Processor<NoSync>,
+    cap: Capture,
+    title: Option<String>,
 }
 
 impl Emulator {
-    /// A `rows` x `cols` emulator (0 clamps to 1) keeping at most `scrollback_lines` rows
-    /// that scrolled off.
+    /// A `rows` x `cols` emulator (rows clamp to at least 1, columns to 2) keeping at most
+    /// `scrollback_lines` rows that scrolled off.
     pub fn new(rows: u16, cols: u16, scrollback_lines: usize) -> Self {
-        let capture = Capture {
-            scrollback: Scrollback::new(scrollback_lines),
-            scrolled_off: 0,
-            bells: 0,
-            text: String::new(),
-            runs: Vec::new(),
+        let (rows, cols) = clamp(rows, cols);
+        let config = Config {
+            scrolling_history: 0,
+            kitty_keyboard: false,
+            osc52: Osc52::Disabled,
+            ..Config::default()
         };
+        let listener = Listener::default();
+        listener.set_size(rows, cols);
+        let size = TermSize::new(usize::from(cols), usize::from(rows));
+        let mut cap = Capture::new(usize::from(rows), scrollback_lines, listener.clone());
+        cap.ring.set_width(cols);
         Self {
-            parser: vt100::Parser::new_with_callbacks(nonzero(rows), nonzero(cols), 0, capture),
+            term: Term::new(config, &size, listener),
+            parser: Processor::new(),
+            cap,
+            title: None,
         }
     }
 
     /// Processes output of the exec.
     pub fn feed(&mut self, bytes: &[u8]) {
-        self.parser.process(bytes);
-        self.forget_lost_rows();
+        let mut hooks = Hooks {
+            term: &mut self.term,
+            cap: &mut self.cap,
+        };
+        self.parser.advance(&mut hooks, bytes);
+        self.cap.listener.update_title(&mut self.title);
     }
 
-    /// Resizes the screen (0 clamps to 1). Shrinking pushes top rows into the scrollback;
-    /// growing adds blank rows at the bottom.
+    /// Resizes the screen (rows clamp to 1, columns to 2). Rows pushed off the top of the
+    /// main screen go to the scrollback, which reflows to the new width.
     pub fn resize(&mut self, rows: u16, cols: u16) {
-        self.forget_lost_rows();
-        self.parser.set_size(nonzero(rows), nonzero(cols));
-    }
-
-    /// vt100 counts the rows it would hold with unbounded scrollback and, when the screen
-    /// grows, pulls that many blank rows in at the top. Those rows live in our ring
-    /// instead, so the count is reset while the main screen is active.
-    fn forget_lost_rows(&mut self) {
-        if !self.screen().alternate_screen() {
-            self.parser.screen_mut().clear_scrollback();
+        let (rows, cols) = clamp(rows, cols);
+        if self.size() == (rows, cols) {
+            return;
         }
+        let main = !self.alternate_screen();
+        if main {
+            self.term.grid_mut().update_history(RESIZE_HISTORY);
+        }
+        self.term
+            .resize(TermSize::new(usize::from(cols), usize::from(rows)));
+        if main {
+            let grid = self.term.grid();
+            let history = grid.history_size();
+            for back in (1..=history).rev() {
+                let line = Line(-i32::try_from(back).unwrap_or(0));
+                capture::capture_row(&mut self.cap.ring, &grid[line], usize::MAX, false);
+            }
+            self.cap.scrolled_off = self.cap.scrolled_off.saturating_add(history as u64);
+            let grid = self.term.grid_mut();
+            grid.update_history(0);
+            grid.truncate();
+        }
+        self.cap
+            .reset_geometry(usize::from(rows), usize::from(cols));
+        self.cap.ring.set_width(cols);
+        self.cap.listener.set_size(rows, cols);
     }
 
     /// (rows, cols).
     pub fn size(&self) -> (u16, u16) {
-        let (rows, cols) = self.screen().size();
-        (rows.get(), cols.get())
+        (
+            u16::try_from(self.term.screen_lines()).unwrap_or(u16::MAX),
+            u16::try_from(self.term.columns()).unwrap_or(u16::MAX),
+        )
     }
 
     /// (row, col) of the cursor, or None while the program hides it.
     pub fn cursor(&self) -> Option<(u16, u16)> {
-        let screen = self.screen();
-        (!screen.hide_cursor()).then(|| screen.cursor_position())
+        if !self.term.mode().contains(TermMode::SHOW_CURSOR) {
+            return None;
+        }
+        let mut point = self.term.grid().cursor.point;
+        if self.term.grid()[point]
+            .flags
+            .contains(Flags::WIDE_CHAR_SPACER)
+        {
+            point.column = Column(point.column.0.saturating_sub(1));
+        }
+        let row = u16::try_from(point.line.0).ok()?;
+        Some((row, u16::try_from(point.column.0).ok()?))
+    }
+
+    /// The cursor's shape and blinking (DECSCUSR), or None while the program hides it.
+    pub fn cursor_style(&self) -> Option<CursorShape> {
+        if !self.term.mode().contains(TermMode::SHOW_CURSOR) {
+            return None;
+        }
+        let style = self.term.cursor_style();
+        Some(match (style.shape, style.blinking) {
+            (ansi::CursorShape::Hidden, _) => return None,
+            (ansi::CursorShape::Underline, false) => CursorShape::SteadyUnderline,
+            (ansi::CursorShape::Underline, true) => CursorShape::BlinkingUnderline,
+            (ansi::CursorShape::Beam, false) => CursorShape::SteadyBar,
+            (ansi::CursorShape::Beam, true) => CursorShape::BlinkingBar,
+            (_, false) => CursorShape::SteadyBlock,
+            (_, true) => CursorShape::BlinkingBlock,
+        })
     }
 
     /// DECCKM: cursor keys send SS3 sequences.
     pub fn application_cursor(&self) -> bool {
-        self.screen().application_cursor()
+        self.term.mode().contains(TermMode::APP_CURSOR)
     }
 
     /// Mode 2004: pastes are to be bracketed.
     pub fn bracketed_paste(&self) -> bool {
-        self.screen().bracketed_paste()
+        self.term.mode().contains(TermMode::BRACKETED_PASTE)
     }
 
+    /// The alternate screen (1049, 1047 or 47) is shown.
     pub fn alternate_screen(&self) -> bool {
-        self.screen().alternate_screen()
+        self.term.mode().contains(TermMode::ALT_SCREEN)
+    }
+
+    /// Every mode that changes what we send the program.
+    pub fn modes(&self) -> Modes {
+        let mode = *self.term.mode();
+        let mouse_tracking = if mode.contains(TermMode::MOUSE_MOTION) {
+            MouseTracking::Motion
+        } else if mode.contains(TermMode::MOUSE_DRAG) {
+            MouseTracking::Drag
+        } else if mode.contains(TermMode::MOUSE_REPORT_CLICK) {
+            MouseTracking::Click
+        } else {
+            MouseTracking::None
+        };
+        let mouse_encoding = if mode.contains(TermMode::SGR_MOUSE) {
+            MouseEncoding::Sgr
+        } else if self.cap.urxvt_mouse {
+            MouseEncoding::Urxvt
+        } else if mode.contains(TermMode::UTF8_MOUSE) {
+            MouseEncoding::Utf8
+        } else {
+            MouseEncoding::X10
+        };
+        Modes {
+            application_cursor: mode.contains(TermMode::APP_CURSOR),
+            application_keypad: mode.contains(TermMode::APP_KEYPAD),
+            bracketed_paste: mode.contains(TermMode::BRACKETED_PASTE),
+            alternate_screen: mode.contains(TermMode::ALT_SCREEN),
+            alternate_scroll: mode.contains(TermMode::ALTERNATE_SCROLL),
+            focus_reports: mode.contains(TermMode::FOCUS_IN_OUT),
+            mouse_tracking,
+            mouse_encoding,
+        }
+    }
+
+    /// Bytes the terminal owes the program (device attributes, cursor position, mode and
+    /// colour reports, text-area size), to be written to its stdin; empty when none.
+    pub fn take_replies(&mut self) -> Vec<u8> {
+        self.cap.listener.take_replies()
+    }
+
+    /// The last title the program set, without control or bidi characters and at most 256
+    /// characters long. Never sent to the host terminal by the emulator.
+    pub fn title(&self) -> Option<&str> {
+        self.title.as_deref()
     }
 
     /// Rows scrolled off the top of the main screen, oldest first.
     pub fn scrollback(&self) -> &Scrollback {
-        &self.parser.callbacks().scrollback
+        &self.cap.ring
     }
 
     /// Forgets the scrollback (the screen is untouched).
     pub fn clear_scrollback(&mut self) {
-        self.parser.callbacks_mut().scrollback.clear();
+        self.cap.ring.clear();
     }
 
     /// Total rows ever scrolled off the main screen (monotonic, also counts evicted rows).
     pub fn scrolled_off(&self) -> u64 {
-        self.parser.callbacks().scrolled_off
+        self.cap.scrolled_off
     }
 
     /// Bells (BEL) received so far.
     pub fn bells(&self) -> u64 {
-        self.parser.callbacks().bells
+        self.cap.listener.bells()
     }
 
     /// The visible screen as plain text, one line per row (trailing blanks trimmed),
     /// with unsafe characters removed.
     pub fn screen_text(&self) -> String {
-        let (_, cols) = self.size();
-        let rows: Vec<String> = self
-            .screen()
-            .rows(0, cols)
-            .map(|row| crate::session::view::sanitize(row.trim_end_matches(' ')).into_owned())
-            .collect();
-        rows.join("\n")
+        let grid = self.term.grid();
+        let mut out = String::new();
+        for row in 0..grid.screen_lines() {
+            if row > 0 {
+                out.push('\n');
+            }
+            let start = out.len();
+            let line = Line(i32::try_from(row).unwrap_or(0));
+            for cell in &grid[line][..] {
+                if cell
+                    .flags
+                    .intersects(Flags::WIDE_CHAR_SPACER | Flags::LEADING_WIDE_CHAR_SPACER)
+                {
+                    continue;
+                }
+                let c = if cell.c == '\t' { ' ' } else { cell.c };
+                for c in std::iter::once(c).chain(cell.zerowidth().unwrap_or(&[]).iter().copied()) {
+                    if !crate::session::view::is_unsafe_char(c) {
+                        out.push(c);
+                    }
+                }
+            }
+            let trimmed = out[start..].trim_end_matches(' ').len();
+            out.truncate(start + trimmed);
+        }
+        out
     }
 
-    pub(crate) fn screen(&self) -> &vt100::Screen {
-        self.parser.screen()
+    pub(crate) fn term(&self) -> &Term<Listener> {
+        &self.term
     }
 }
 
@@ -124,301 +276,10 @@ impl fmt::Debug for Emulator {
     }
 }
 
-fn nonzero(n: u16) -> NonZeroU16 {
-    NonZeroU16::new(n).unwrap_or(NonZeroU16::MIN)
-}
-
-/// vt100 callbacks: only scrolled-off rows and bells are taken; every other callback keeps
-/// vt100's default, which does nothing (no replies, titles or clipboard).
-struct Capture {
-    scrollback: Scrollback,
-    scrolled_off: u64,
-    bells: u64,
-    text: String,
-    runs: Vec<StyleRun>,
-}
-
-impl vt100::Callbacks for Capture {
-    fn audible_bell(&mut self, _: &mut vt100::Screen) {
-        self.bells = self.bells.saturating_add(1);
-    }
-
-    fn on_scroll(&mut self, contents: vt100::capture::RowContents<'_>, alternate_screen: bool) {
-        if alternate_screen {
-            return;
-        }
-        self.scrolled_off = self.scrolled_off.saturating_add(1);
-        if self.scrollback.capacity() == 0 {
-            return;
-        }
-        self.text.clear();
-        self.runs.clear();
-        let mut writer = RowWriter::new(&mut self.text, &mut self.runs);
-        let mut state = vt100::capture::BasicFormattedCaptureState::new();
-        // Writing into our own buffers cannot fail.
-        let _ = contents.write_formatted_basic(&mut writer, &mut state);
-        self.scrollback.push(&self.text, &self.runs);
-    }
-}
-
-/// Turns vt100's "basic formatted" row (text with SGR sequences relative to default
-/// attributes) into plain text plus style runs by column.
-struct RowWriter<'a> {
-    text: &'a mut String,
-    runs: &'a mut Vec<StyleRun>,
-    style: CellStyle,
-    col: u16,
-    cell_start: usize,
-    cell_width: u16,
-    state: SgrState,
-    params: [u16; 16],
-    nparams: usize,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum SgrState {
-    Text,
-    Esc,
-    Params,
-}
-
-impl<'a> RowWriter<'a> {
-    fn new(text: &'a mut String, runs: &'a mut Vec<StyleRun>) -> Self {
-        Self {
-            text,
-            runs,
-            style: CellStyle::default(),
-            col: 0,
-            cell_start: 0,
-            cell_width: 0,
-            state: SgrState::Text,
-            params: [0; 16],
-            nparams: 0,
-        }
-    }
-
-    fn char(&mut self, c: char) {
-        match self.state {
-            SgrState::Text if c == '\x1b' => self.state = SgrState::Esc,
-            SgrState::Text => self.text_char(c),
-            SgrState::Esc if c == '[' => {
-                self.state = SgrState::Params;
-                self.params = [0; 16];
-                self.nparams = 0;
-            }
-            SgrState::Esc => self.state = SgrState::Text,
-            SgrState::Params => match c {
-                '0'..='9' => {
-                    self.nparams = self.nparams.max(1);
-                    let slot = &mut self.params[self.nparams - 1];
-                    *slot = slot
-                        .saturating_mul(10)
-                        .saturating_add(u16::from(c as u8 - b'0'));
-                }
-                ';' => self.nparams = (self.nparams.max(1) + 1).min(self.params.len()),
-                'm' => {
-                    self.apply_sgr();
-                    self.state = SgrState::Text;
-                }
-                _ => self.state = SgrState::Text,
-            },
-        }
-    }
-
-    fn text_char(&mut self, c: char) {
-        let width = char_width(c);
-        if width == 0 && self.cell_width > 0 {
-            self.text.push(c);
-            if c == '\u{fe0f}'
-                && self.cell_width == 1
-                && cluster_width(&self.text[self.cell_start..]) == 2
-            {
-                self.cell_width = 2;
-                self.paint(self.col, 1);
-                self.col = self.col.saturating_add(1);
-            }
-            return;
-        }
-        let width = width.max(1);
-        self.cell_start = self.text.len();
-        self.cell_width = width;
-        self.text.push(c);
-        self.paint(self.col, width);
-        self.col = self.col.saturating_add(width);
-    }
-
-    /// Records that `len` columns from `col` have the current style.
-    fn paint(&mut self, col: u16, len: u16) {
-        if self.style.is_default() {
-            return;
-        }
-        if let Some(last) = self.runs.last_mut()
-            && last.style == self.style
-            && last.start.saturating_add(last.len) == col
-        {
-            last.len = last.len.saturating_add(len);
-            return;
-        }
-        self.runs.push(StyleRun {
-            start: col,
-            len,
-            style: self.style,
-        });
-    }
-
-    fn apply_sgr(&mut self) {
-        let params = &self.params[..self.nparams];
-        if params.is_empty() {
-            self.style = CellStyle::default();
-            return;
-        }
-        let style = &mut self.style;
-        let mut i = 0;
-        while i < params.len() {
-            let p = params[i];
-            i += 1;
-            match p {
-                0 => *style = CellStyle::default(),
-                1 => {
-                    style.attrs.set(Attrs::DIM, false);
-                    style.attrs.set(Attrs::BOLD, true);
-                }
-                2 => {
-                    style.attrs.set(Attrs::BOLD, false);
-                    style.attrs.set(Attrs::DIM, true);
-                }
-                22 => style.attrs.set(Attrs::BOLD.union(Attrs::DIM), false),
-                3 | 23 => style.attrs.set(Attrs::ITALIC, p == 3),
-                4 | 24 => style.attrs.set(Attrs::UNDERLINE, p == 4),
-                7 | 27 => style.attrs.set(Attrs::INVERSE, p == 7),
-                30..=37 => style.fg = Color::Indexed(low_byte(p - 30)),
-                90..=97 => style.fg = Color::Indexed(low_byte(p - 82)),
-                40..=47 => style.bg = Color::Indexed(low_byte(p - 40)),
-                100..=107 => style.bg = Color::Indexed(low_byte(p - 92)),
-                39 => style.fg = Color::Default,
-                49 => style.bg = Color::Default,
-                38 | 48 => {
-                    let (color, used) = extended_color(&params[i..]);
-                    i += used;
-                    if p == 38 {
-                        style.fg = color;
-                    } else {
-                        style.bg = color;
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-}
-
-fn low_byte(n: u16) -> u8 {
-    u8::try_from(n).unwrap_or(u8::MAX)
-}
-
-/// Parses `5;N` or `2;R;G;B` after a 38/48; returns the colour and parameters used.
-fn extended_color(params: &[u16]) -> (Color, usize) {
-    match params {
-        [5, n, ..] => (Color::Indexed(low_byte(*n)), 2),
-        [2, r, g, b, ..] => (Color::Rgb(low_byte(*r), low_byte(*g), low_byte(*b)), 4),
-        _ => (Color::Default, params.len()),
-    }
-}
-
-impl fmt::Write for RowWriter<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        for c in s.chars() {
-            self.char(c);
-        }
-        Ok(())
-    }
-
-    fn write_char(&mut self, c: char) -> fmt::Result {
-        self.char(c);
-        Ok(())
-    }
+fn clamp(rows: u16, cols: u16) -> (u16, u16) {
+    (rows.max(1), cols.max(2))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::session::scrollback::Line;
-
-    #[test]
-    fn sizes_clamp_and_modes_follow_the_program() {
-        let mut emu = Emulator::new(0, 0, 10);
-        assert_eq!(emu.size(), (1, 1));
-        emu.resize(5, 0);
-        assert_eq!(emu.size(), (5, 1));
-        emu.resize(4, 20);
-        assert_eq!(emu.cursor(), Some((0, 0)));
-        emu.feed(b"\x1b[?1h\x1b[?2004h\x1b[?1049h\x1b[?25l\x1b[3;5H\x07");
-        assert!(emu.application_cursor() && emu.bracketed_paste() && emu.alternate_screen());
-        assert_eq!((emu.cursor(), emu.bells()), (None, 1));
-        emu.feed(b"\x1b[?1l\x1b[?2004l\x1b[?1049l\x1b[?25h");
-        assert!(!emu.application_cursor() && !emu.bracketed_paste() && !emu.alternate_screen());
-        assert_eq!(emu.cursor(), Some((0, 0)));
-    }
-
-    #[test]
-    fn scrolled_rows_go_to_the_ring_but_not_alternate_ones() {
-        let mut emu = Emulator::new(3, 10, 4);
-        for i in 1..=8 {
-            emu.feed(format!("l{i}\r\n").as_bytes());
-        }
-        assert_eq!(emu.scrolled_off(), 6);
-        let texts: Vec<&str> = emu.scrollback().lines().map(Line::text).collect();
-        assert_eq!(texts, ["l3", "l4", "l5", "l6"]);
-        assert_eq!(emu.screen_text(), "l7\nl8\n");
-        emu.feed(b"\x1b[?1049h");
-        for i in 0..10 {
-            emu.feed(format!("alt{i}\r\n").as_bytes());
-        }
-        emu.feed(b"\x1b[?1049l");
-        assert_eq!(emu.scrolled_off(), 6);
-        // Shrinking pushes the top rows off; growing adds blank rows at the bottom.
-        emu.resize(1, 10);
-        assert_eq!((emu.scrolled_off(), emu.screen_text().as_str()), (8, ""));
-        emu.resize(3, 10);
-        assert_eq!(emu.screen_text(), "\n\n");
-        emu.clear_scrollback();
-        assert!(emu.scrollback().is_empty());
-    }
-
-    #[test]
-    fn captured_rows_keep_their_styles() {
-        let mut emu = Emulator::new(1, 20, 4);
-        emu.feed(b"a\x1b[1;31mbc\x1b[22;2;4;44md\x1b[0;3;7;92;104me\x1b[m f");
-        emu.feed(b"\x1b[38;5;200;48;2;1;2;3mg\x1b[39;49m\xe4\xb8\xad\x1b[96m\xe2\x9d\xa4\xef\xb8\x8f!\r\n");
-        let line = emu.scrollback().line(0).expect("captured row");
-        assert_eq!(line.text(), "abcde fg\u{4e2d}\u{2764}\u{fe0f}!");
-        let style = |fg, bg, attrs| CellStyle { fg, bg, attrs };
-        let runs: Vec<(u16, u16, CellStyle)> =
-            line.runs().map(|r| (r.start, r.len, r.style)).collect();
-        let (d, i) = (Color::Default, Color::Indexed);
-        assert_eq!(
-            runs,
-            [
-                (1, 2, style(i(1), d, Attrs::BOLD)),
-                (3, 1, style(i(1), i(4), Attrs::DIM.union(Attrs::UNDERLINE))),
-                (
-                    4,
-                    1,
-                    style(i(10), i(12), Attrs::ITALIC.union(Attrs::INVERSE))
-                ),
-                (7, 1, style(i(200), Color::Rgb(1, 2, 3), Attrs::default())),
-                (10, 3, style(i(14), d, Attrs::default())),
-            ]
-        );
-    }
-
-    #[test]
-    fn queries_titles_and_clipboard_leave_no_trace() {
-        let mut emu = Emulator::new(2, 30, 4);
-        emu.feed(b"\x1b]0;title\x07\x1b]52;c;aGk=\x07\x1b]52;c;?\x07\x1b[6n\x1b[21t\x1bP$qm\x1b\\");
-        emu.feed(b"\x1b[8;0;0tok\xe2\x80\xae!\x9b31m\xff");
-        assert_eq!(emu.size(), (2, 30));
-        // Invalid UTF-8 and C1 bytes print nothing; U+202E is dropped.
-        assert_eq!(emu.screen_text(), "ok!31m\n");
-    }
-}
+#[path = "emulator_tests.rs"]
+mod tests;

@@ -1,10 +1,18 @@
-//! One embedded terminal behind our own interface: a vt100 0.18 emulator with its own
-//! scrollback kept off-screen in a compact ring, a widget that renders it, and the pure key
-//! encoder that turns key presses into the bytes an exec expects.
+//! One embedded terminal behind our own interface: alacritty's terminal with its own history
+//! kept at zero, rows that scroll off kept in our compact ring of logical lines, the replies
+//! and modes the program asked for, a widget that renders it, and the pure key and mouse
+//! encoders that turn input into the bytes an exec expects.
 
+mod capture;
 pub mod emulator;
+mod hooks;
 pub mod keys;
+pub mod modes;
+pub mod mouse;
+mod replies;
 pub mod scrollback;
 pub mod shared;
 pub mod style;
 pub mod view;
+
+pub use replies::CELL_PIXELS;

@@ -1,37 +1,75 @@
-//! The compact scrollback ring: rows that scrolled off the top of an exec's screen, kept as
-//! text plus style runs (not as full-width cells), bounded in lines, oldest evicted first.
+//! The compact scrollback ring: logical lines (wrapped rows joined) that scrolled off the top
+//! of the main screen, kept as text and encoded style runs in two block arenas with 8 bytes
+//! of bookkeeping a line. Bounded in captured rows, oldest evicted first, and counted in
+//! rows at the current width so that it reflows when the tab is resized.
 
 use std::collections::VecDeque;
 
-use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
+use unicode_width::UnicodeWidthChar as _;
 
-use super::style::encode_run;
-pub use super::style::{Attrs, CellStyle, Color, Runs, StyleRun};
+pub use super::style::{Attrs, CellStyle, Color, StyleRun};
+use super::style::{RunEncoder, Runs};
 
-/// One scrolled-off row: its text (blank cells as spaces, trailing unstyled blanks trimmed)
-/// and its style runs, varint-encoded (see [`encode_run`]): 2 bytes for a one-cell run with a
-/// palette foreground, so even a colour per character stays small.
-#[derive(Clone, Debug, Default)]
-pub struct Line {
-    text: String,
-    styles: Vec<u8>,
+/// Bytes of one arena block; a longer line gets a block of its own size.
+const BLOCK: usize = 16 * 1024;
+/// A logical line is closed (the next row starts a new one) once it holds this many text
+/// or style bytes, columns or rows.
+const MAX_LINE_BYTES: usize = 60_000;
+const MAX_LINE_COLS: u32 = 32_000;
+const MAX_LINE_ROWS: u16 = 16_000;
+
+const ROWS_MASK: u16 = 0x3fff;
+const NEW_TEXT_BLOCK: u16 = 1 << 14;
+const NEW_STYLE_BLOCK: u16 = 1 << 15;
+const WIDE: u16 = 1 << 15;
+
+/// Bookkeeping of one committed line: byte lengths in the arenas, columns (top bit: holds a
+/// wide character), rows captured and whether its bytes start a new block.
+#[derive(Clone, Copy, Debug)]
+struct Meta {
+    text: u16,
+    styles: u16,
+    cols: u16,
+    bits: u16,
 }
 
-impl Line {
-    pub fn text(&self) -> &str {
-        &self.text
+impl Meta {
+    fn cols(self) -> u16 {
+        self.cols & !WIDE
+    }
+
+    fn rows(self) -> u16 {
+        self.bits & ROWS_MASK
+    }
+}
+
+/// One logical line of the scrollback: its text (one character and any zero-width ones per
+/// cell, blanks as spaces, unsafe characters never stored) and its style runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Line<'a> {
+    text: &'a str,
+    styles: &'a [u8],
+    cols: u16,
+    wide: bool,
+}
+
+impl<'a> Line<'a> {
+    pub fn text(self) -> &'a str {
+        self.text
+    }
+
+    /// Columns the line takes when not wrapped.
+    pub fn width(self) -> u16 {
+        self.cols
     }
 
     /// The style runs, sorted by column.
-    pub fn runs(&self) -> Runs<'_> {
-        Runs {
-            bytes: &self.styles,
-            end: 0,
-        }
+    pub fn runs(self) -> Runs<'a> {
+        Runs::new(self.styles)
     }
 
     /// The style of column `col`.
-    pub fn style_at(&self, col: u16) -> CellStyle {
+    pub fn style_at(self, col: u16) -> CellStyle {
         self.runs()
             .take_while(|r| r.start <= col)
             .find(|r| u32::from(col) < r.end())
@@ -39,9 +77,9 @@ impl Line {
     }
 
     /// The cells of the line in column order, each with its style.
-    pub fn cells(&self) -> Cells<'_> {
+    pub fn cells(self) -> Cells<'a> {
         Cells {
-            text: &self.text,
+            text: self.text,
             pos: 0,
             col: 0,
             runs: self.runs(),
@@ -49,8 +87,64 @@ impl Line {
         }
     }
 
-    fn heap_bytes(&self) -> usize {
-        alloc_size(self.text.capacity()) + alloc_size(self.styles.capacity())
+    /// Rows the line takes at `width` columns (at least 1). A wide character that does not
+    /// fit at the end of a row starts the next one.
+    pub fn rows(self, width: u16) -> usize {
+        let width = usize::from(width.max(2));
+        if !self.wide {
+            return usize::from(self.cols).div_ceil(width).max(1);
+        }
+        let (mut rows, mut col) = (1, 0);
+        for cell in self.cells() {
+            if col + usize::from(cell.width) > width {
+                rows += 1;
+                col = 0;
+            }
+            col += usize::from(cell.width);
+        }
+        rows
+    }
+
+    /// The cells of row `row` at `width` columns, with `col` relative to the row.
+    pub fn row_cells(self, width: u16, row: usize) -> impl Iterator<Item = LineCell<'a>> {
+        let width = width.max(2);
+        let mut current = 0;
+        let mut col = 0_u16;
+        let narrow = !self.wide;
+        // Narrow lines skip straight to their row.
+        let skip_cols = if narrow && self.text.len() == usize::from(self.cols) {
+            u16::try_from(row * usize::from(width)).unwrap_or(u16::MAX)
+        } else {
+            0
+        };
+        let cells = if skip_cols > 0 {
+            current = row;
+            let mut cells = Cells {
+                text: self.text.get(usize::from(skip_cols)..).unwrap_or(""),
+                pos: 0,
+                col: skip_cols,
+                runs: self.runs(),
+                run: None,
+            };
+            cells.seek_runs(skip_cols);
+            cells
+        } else {
+            self.cells()
+        };
+        cells
+            .map(move |mut cell| {
+                if col + cell.width > width {
+                    current += 1;
+                    col = 0;
+                }
+                let at = (current, col);
+                col += cell.width;
+                cell.col = at.1;
+                (at.0, cell)
+            })
+            .skip_while(move |(r, _)| *r < row)
+            .take_while(move |(r, _)| *r == row)
+            .map(|(_, cell)| cell)
     }
 }
 
@@ -72,22 +166,27 @@ pub struct Cells<'a> {
     run: Option<StyleRun>,
 }
 
-impl<'a> Iterator for Cells<'a> {
-    type Item = LineCell<'a>;
-
-    fn next(&mut self) -> Option<LineCell<'a>> {
-        let rest = &self.text[self.pos..];
-        let (symbol, width) = first_cell(rest)?;
-        let end = symbol.len();
-        let col = self.col;
-        self.pos += end;
-        self.col = self.col.saturating_add(width);
+impl Cells<'_> {
+    fn seek_runs(&mut self, col: u16) {
         while self.run.is_none_or(|r| r.end() <= u32::from(col)) {
             self.run = self.runs.next();
             if self.run.is_none() {
                 break;
             }
         }
+    }
+}
+
+impl<'a> Iterator for Cells<'a> {
+    type Item = LineCell<'a>;
+
+    fn next(&mut self) -> Option<LineCell<'a>> {
+        let rest = &self.text[self.pos..];
+        let (symbol, width) = first_cell(rest)?;
+        let col = self.col;
+        self.pos += symbol.len();
+        self.col = self.col.saturating_add(width);
+        self.seek_runs(col);
         let style = match self.run {
             Some(r) if r.start <= col => r.style,
             _ => CellStyle::default(),
@@ -111,15 +210,14 @@ fn first_cell(text: &str) -> Option<(&str, u16)> {
         return Some((&text[..1], 1));
     }
     let mut chars = text.char_indices();
-    chars.next()?;
+    let (_, first) = chars.next()?;
     let end = chars
         .find(|&(_, c)| char_width(c) > 0)
         .map_or(text.len(), |(i, _)| i);
-    let symbol = &text[..end];
-    Some((symbol, cluster_width(symbol)))
+    Some((&text[..end], char_width(first).max(1)))
 }
 
-/// Width of a character that starts a cell (1 or 2, as vt100 lays it out), or 0 for a
+/// Width of a character that starts a cell (1 or 2, as the engine lays it out), or 0 for a
 /// character that joins the previous cell.
 pub(crate) fn char_width(c: char) -> u16 {
     match c.width() {
@@ -129,277 +227,484 @@ pub(crate) fn char_width(c: char) -> u16 {
     }
 }
 
-/// Width of a whole cell's text: its first character's, widened by an emoji selector.
-pub(crate) fn cluster_width(symbol: &str) -> u16 {
-    let base = symbol.chars().next().map_or(1, char_width).max(1);
-    if base == 1 && symbol.contains('\u{fe0f}') && symbol.width() > 1 {
-        2
-    } else {
-        base
-    }
-}
-
-/// Rough size of a heap block of `n` bytes with allocator overhead.
-fn alloc_size(n: usize) -> usize {
-    if n == 0 {
-        0
-    } else {
-        (n + 8).next_multiple_of(16).max(32)
-    }
-}
-
-/// Bounded ring of scrolled-off lines; index 0 is the oldest.
+/// The logical line still being captured: its last row wrapped, so the next row that
+/// scrolls off continues it.
 #[derive(Debug, Default)]
+struct Pending {
+    active: bool,
+    text: String,
+    styles: Vec<u8>,
+    enc: RunEncoder,
+    cols: u32,
+    rows: u16,
+    wide: bool,
+}
+
+/// Bounded ring of scrolled-off logical lines; line 0 is the oldest.
+#[derive(Debug)]
 pub struct Scrollback {
-    lines: VecDeque<Line>,
+    metas: VecDeque<Meta>,
+    text_blocks: VecDeque<String>,
+    style_blocks: VecDeque<Vec<u8>>,
+    /// Offsets of the oldest line's bytes in the first blocks.
+    text_head: usize,
+    style_head: usize,
+    pending: Pending,
+    /// Limit on the rows held, counted as captured.
     capacity: usize,
-    heap: usize,
-    scratch: Vec<u8>,
+    captured_rows: usize,
+    /// The width rows are counted at, and the count.
+    width: u16,
+    rows_at_width: usize,
+}
+
+/// Position of one line inside the arenas.
+#[derive(Clone, Copy, Debug)]
+struct Pos {
+    line: usize,
+    text_block: usize,
+    text_off: usize,
+    style_block: usize,
+    style_off: usize,
 }
 
 impl Scrollback {
-    pub fn new(capacity_lines: usize) -> Self {
+    /// A ring holding at most `capacity_rows` rows, counted at the width they scrolled off.
+    pub fn new(capacity_rows: usize) -> Self {
         Self {
-            lines: VecDeque::new(),
-            capacity: capacity_lines,
-            heap: 0,
-            scratch: Vec::new(),
+            metas: VecDeque::new(),
+            text_blocks: VecDeque::new(),
+            style_blocks: VecDeque::new(),
+            text_head: 0,
+            style_head: 0,
+            pending: Pending::default(),
+            capacity: capacity_rows,
+            captured_rows: 0,
+            width: 80,
+            rows_at_width: 0,
         }
     }
 
+    /// Rows available to scroll back at the current width.
     pub fn len(&self) -> usize {
-        self.lines.len()
+        self.rows_at_width
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
+        self.line_count() == 0
     }
 
     pub fn capacity(&self) -> usize {
         self.capacity
     }
 
-    /// The `i`th line, 0 being the oldest held.
-    pub fn line(&self, i: usize) -> Option<&Line> {
-        self.lines.get(i)
+    /// Logical lines held, including one still being captured.
+    pub fn line_count(&self) -> usize {
+        self.metas.len() + usize::from(self.pending.active)
     }
 
-    /// All lines, oldest first.
-    pub fn lines(&self) -> impl DoubleEndedIterator<Item = &Line> + ExactSizeIterator {
-        self.lines.iter()
+    /// The width rows are counted at.
+    pub fn width(&self) -> u16 {
+        self.width
     }
 
-    /// Appends a line, evicting the oldest when full. `runs` must be sorted by column and
-    /// must not overlap; unsafe characters in `text` are dropped.
-    pub fn push(&mut self, text: &str, runs: &[StyleRun]) {
-        if self.capacity == 0 {
+    /// Counts rows at `width` columns from now on.
+    pub fn set_width(&mut self, width: u16) {
+        let width = width.max(2);
+        if width == self.width {
             return;
         }
-        let text = crate::session::view::sanitize(text);
-        let text = trim_blank_tail(&text, runs);
-        let mut line = if self.lines.len() >= self.capacity {
-            let old = self.lines.pop_front().unwrap_or_default();
-            self.heap -= old.heap_bytes();
-            old
+        self.width = width;
+        self.rows_at_width = self.lines().map(|l| l.rows(width)).sum();
+    }
+
+    /// The `i`th logical line, 0 being the oldest held.
+    pub fn line(&self, i: usize) -> Option<Line<'_>> {
+        if i >= self.line_count() {
+            return None;
+        }
+        if i >= self.metas.len() {
+            return Some(self.pending_line());
+        }
+        let mut pos = self.front();
+        if i > self.metas.len() / 2 {
+            pos = self.end();
+            while pos.line > i {
+                pos = self.prev(pos);
+            }
         } else {
-            if self.lines.len() == self.lines.capacity() {
-                let grow = self
-                    .lines
-                    .len()
-                    .max(64)
-                    .min(self.capacity - self.lines.len());
-                self.lines.reserve_exact(grow);
+            while pos.line < i {
+                pos = self.next(pos);
             }
-            Line::default()
-        };
-        // Recycled buffers are kept unless much larger than needed.
-        if line.text.capacity() > text.len() + text.len() / 4 + 16 {
-            line.text = String::new();
         }
-        line.text.clear();
-        line.text.reserve_exact(text.len());
-        line.text.push_str(text);
-        self.scratch.clear();
-        let mut end = 0_u32;
-        for run in runs {
-            // Overlapping or unsorted runs are cut to what follows the previous one.
-            let start = u32::from(run.start).max(end);
-            let Ok(len) = u16::try_from(run.end().saturating_sub(start)) else {
-                continue;
+        Some(self.at(pos))
+    }
+
+    /// All logical lines, oldest first.
+    pub fn lines(&self) -> impl ExactSizeIterator<Item = Line<'_>> {
+        LinesIter {
+            ring: self,
+            pos: self.front(),
+            left: self.line_count(),
+        }
+    }
+
+    /// The rows from `back` rows before the end onwards (at most `max` of them), each as
+    /// its logical line and the row's index in that line.
+    pub fn rows_from_end(&self, back: usize, max: usize) -> Vec<(Line<'_>, usize)> {
+        let back = back.min(self.rows_at_width);
+        let want = back.min(max);
+        let mut out = Vec::with_capacity(want);
+        if back == 0 {
+            return out;
+        }
+        let width = self.width;
+        // Walk back to the line holding the first wanted row.
+        let mut pending = self.pending.active;
+        let mut pos = self.end();
+        let mut seen = 0;
+        let (first_line, first_row) = loop {
+            let line = if pending {
+                self.pending_line()
+            } else {
+                pos = self.prev(pos);
+                self.at(pos)
             };
-            if len > 0 {
-                let gap = u16::try_from(start - end).unwrap_or(u16::MAX);
-                let start = u16::try_from(start).unwrap_or(u16::MAX);
-                encode_run(&mut self.scratch, gap, &StyleRun { start, len, ..*run });
-                end = u32::from(start) + u32::from(len);
+            let rows = line.rows(width);
+            seen += rows;
+            if seen >= back || (!pending && pos.line == 0) {
+                break (pending, seen.saturating_sub(back));
+            }
+            pending = false;
+        };
+        let mut row = first_row;
+        let mut on_pending = first_line;
+        loop {
+            let line = if on_pending {
+                self.pending_line()
+            } else {
+                self.at(pos)
+            };
+            let rows = line.rows(width);
+            while row < rows && out.len() < want {
+                out.push((line, row));
+                row += 1;
+            }
+            if out.len() >= want || on_pending {
+                break;
+            }
+            row = 0;
+            if pos.line + 1 < self.metas.len() {
+                pos = self.next(pos);
+            } else if self.pending.active {
+                on_pending = true;
+            } else {
+                break;
             }
         }
-        if line.styles.capacity() > self.scratch.len() + self.scratch.len() / 4 + 16 {
-            line.styles = Vec::new();
-        }
-        line.styles.clear();
-        line.styles.reserve_exact(self.scratch.len());
-        line.styles.extend_from_slice(&self.scratch);
-        self.heap += line.heap_bytes();
-        self.lines.push_back(line);
+        out
     }
 
+    /// Forgets every line.
     pub fn clear(&mut self) {
-        self.lines.clear();
-        self.heap = 0;
+        self.metas = VecDeque::new();
+        self.text_blocks = VecDeque::new();
+        self.style_blocks = VecDeque::new();
+        self.text_head = 0;
+        self.style_head = 0;
+        self.pending = Pending::default();
+        self.captured_rows = 0;
+        self.rows_at_width = 0;
     }
 
-    /// Estimated bytes held: the ring's slots plus each line's heap blocks.
+    /// Bytes held by the ring's own buffers (capacities, not lengths).
     pub fn memory_bytes(&self) -> usize {
         size_of::<Self>()
-            + self.lines.capacity() * size_of::<Line>()
-            + self.heap
-            + alloc_size(self.scratch.capacity())
+            + self.metas.capacity() * size_of::<Meta>()
+            + self.text_blocks.capacity() * size_of::<String>()
+            + self.style_blocks.capacity() * size_of::<Vec<u8>>()
+            + self.text_blocks.iter().map(String::capacity).sum::<usize>()
+            + self.style_blocks.iter().map(Vec::capacity).sum::<usize>()
+            + self.pending.text.capacity()
+            + self.pending.styles.capacity()
+    }
+
+    /// Starts a row that scrolled off; false when the ring keeps nothing. Cells follow with
+    /// [`Self::cell`], then [`Self::end_row`].
+    pub(crate) fn begin_row(&mut self) -> bool {
+        if self.capacity == 0 {
+            return false;
+        }
+        if self.pending.active {
+            self.rows_at_width -= self.pending_line().rows(self.width);
+        } else {
+            self.pending.active = true;
+        }
+        true
+    }
+
+    /// One cell of the row begun: its character, zero-width characters, width and style.
+    pub(crate) fn cell(&mut self, c: char, zerowidth: &[char], width: u16, style: CellStyle) {
+        let p = &mut self.pending;
+        p.text.push(c);
+        p.text.extend(zerowidth);
+        p.enc.cell(&mut p.styles, p.cols, width, style);
+        p.cols += u32::from(width);
+        p.wide |= width > 1;
+    }
+
+    /// Ends the row begun; `wrapped` says the next row continues the same logical line.
+    pub(crate) fn end_row(&mut self, wrapped: bool) {
+        let p = &mut self.pending;
+        p.rows += 1;
+        self.captured_rows += 1;
+        let full = p.text.len() >= MAX_LINE_BYTES
+            || p.styles.len() >= MAX_LINE_BYTES
+            || p.cols >= MAX_LINE_COLS
+            || p.rows >= MAX_LINE_ROWS
+            || usize::from(p.rows) >= self.capacity;
+        self.rows_at_width += self.pending_line().rows(self.width);
+        if !wrapped || full {
+            self.commit();
+        }
+        self.evict();
+    }
+
+    /// Appends one row given as cells of text (a character and any zero-width ones), width
+    /// and style.
+    pub fn push_row<'c>(
+        &mut self,
+        cells: impl IntoIterator<Item = (&'c str, u16, CellStyle)>,
+        wrapped: bool,
+    ) {
+        if !self.begin_row() {
+            return;
+        }
+        let mut zerowidth = Vec::new();
+        for (symbol, width, style) in cells {
+            let mut chars = symbol.chars();
+            let Some(first) = chars.next() else {
+                continue;
+            };
+            zerowidth.clear();
+            zerowidth.extend(chars);
+            self.cell(first, &zerowidth, width, style);
+        }
+        self.end_row(wrapped);
+    }
+
+    fn pending_line(&self) -> Line<'_> {
+        Line {
+            text: &self.pending.text,
+            styles: &self.pending.styles,
+            cols: u16::try_from(self.pending.cols).unwrap_or(u16::MAX),
+            wide: self.pending.wide,
+        }
+    }
+
+    /// Moves the pending line into the arenas.
+    fn commit(&mut self) {
+        let mut p = std::mem::take(&mut self.pending);
+        p.enc.flush(&mut p.styles);
+        let mut bits = p.rows & ROWS_MASK;
+        let mut cut = p.text.len().min(usize::from(u16::MAX));
+        while !p.text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let text = &p.text[..cut];
+        if !text.is_empty() {
+            let room = self
+                .text_blocks
+                .back()
+                .is_some_and(|b| b.capacity() - b.len() >= text.len());
+            if !room {
+                self.text_blocks
+                    .push_back(String::with_capacity(BLOCK.max(text.len())));
+                bits |= NEW_TEXT_BLOCK;
+            }
+            if let Some(block) = self.text_blocks.back_mut() {
+                block.push_str(text);
+            }
+        }
+        let styles = &p.styles[..p.styles.len().min(usize::from(u16::MAX))];
+        if !styles.is_empty() {
+            let room = self
+                .style_blocks
+                .back()
+                .is_some_and(|b| b.capacity() - b.len() >= styles.len());
+            if !room {
+                self.style_blocks
+                    .push_back(Vec::with_capacity(BLOCK.max(styles.len())));
+                bits |= NEW_STYLE_BLOCK;
+            }
+            if let Some(block) = self.style_blocks.back_mut() {
+                block.extend_from_slice(styles);
+            }
+        }
+        let cols = u16::try_from(p.cols.min(MAX_LINE_COLS)).unwrap_or(0);
+        if self.metas.len() == self.metas.capacity() {
+            let grow = self.metas.len().clamp(64, 4096);
+            self.metas.reserve_exact(grow);
+        }
+        self.metas.push_back(Meta {
+            text: u16::try_from(text.len()).unwrap_or(u16::MAX),
+            styles: u16::try_from(styles.len()).unwrap_or(u16::MAX),
+            cols: if p.wide { cols | WIDE } else { cols },
+            bits,
+        });
+    }
+
+    /// Drops the oldest lines while more rows are held than the capacity allows.
+    fn evict(&mut self) {
+        while self.captured_rows > self.capacity {
+            let Some(meta) = self.metas.front().copied() else {
+                break;
+            };
+            let line = self.at(self.front());
+            self.rows_at_width -= line.rows(self.width);
+            self.captured_rows -= usize::from(meta.rows());
+            self.metas.pop_front();
+            self.text_head += usize::from(meta.text);
+            self.style_head += usize::from(meta.styles);
+            if self.text_blocks.len() > 1
+                && self
+                    .text_blocks
+                    .front()
+                    .is_some_and(|b| self.text_head >= b.len())
+            {
+                self.text_blocks.pop_front();
+                self.text_head = 0;
+                if let Some(m) = self.metas.iter_mut().find(|m| m.bits & NEW_TEXT_BLOCK != 0) {
+                    m.bits &= !NEW_TEXT_BLOCK;
+                }
+            }
+            if self.style_blocks.len() > 1
+                && self
+                    .style_blocks
+                    .front()
+                    .is_some_and(|b| self.style_head >= b.len())
+            {
+                self.style_blocks.pop_front();
+                self.style_head = 0;
+                if let Some(m) = self
+                    .metas
+                    .iter_mut()
+                    .find(|m| m.bits & NEW_STYLE_BLOCK != 0)
+                {
+                    m.bits &= !NEW_STYLE_BLOCK;
+                }
+            }
+        }
+    }
+
+    fn front(&self) -> Pos {
+        Pos {
+            line: 0,
+            text_block: 0,
+            text_off: self.text_head,
+            style_block: 0,
+            style_off: self.style_head,
+        }
+    }
+
+    /// The position just past the last committed line.
+    fn end(&self) -> Pos {
+        Pos {
+            line: self.metas.len(),
+            text_block: self.text_blocks.len().saturating_sub(1),
+            text_off: self.text_blocks.back().map_or(0, String::len),
+            style_block: self.style_blocks.len().saturating_sub(1),
+            style_off: self.style_blocks.back().map_or(0, Vec::len),
+        }
+    }
+
+    fn next(&self, mut pos: Pos) -> Pos {
+        if let Some(meta) = self.metas.get(pos.line) {
+            pos.text_off += usize::from(meta.text);
+            pos.style_off += usize::from(meta.styles);
+        }
+        pos.line += 1;
+        if let Some(meta) = self.metas.get(pos.line) {
+            if meta.bits & NEW_TEXT_BLOCK != 0 {
+                pos.text_block += 1;
+                pos.text_off = 0;
+            }
+            if meta.bits & NEW_STYLE_BLOCK != 0 {
+                pos.style_block += 1;
+                pos.style_off = 0;
+            }
+        }
+        pos
+    }
+
+    fn prev(&self, mut pos: Pos) -> Pos {
+        if let Some(meta) = self.metas.get(pos.line) {
+            if meta.bits & NEW_TEXT_BLOCK != 0 {
+                pos.text_block = pos.text_block.saturating_sub(1);
+                pos.text_off = self.text_blocks.get(pos.text_block).map_or(0, String::len);
+            }
+            if meta.bits & NEW_STYLE_BLOCK != 0 {
+                pos.style_block = pos.style_block.saturating_sub(1);
+                pos.style_off = self.style_blocks.get(pos.style_block).map_or(0, Vec::len);
+            }
+        }
+        pos.line = pos.line.saturating_sub(1);
+        if let Some(meta) = self.metas.get(pos.line) {
+            pos.text_off = pos.text_off.saturating_sub(usize::from(meta.text));
+            pos.style_off = pos.style_off.saturating_sub(usize::from(meta.styles));
+        }
+        pos
+    }
+
+    fn at(&self, pos: Pos) -> Line<'_> {
+        let Some(meta) = self.metas.get(pos.line) else {
+            return self.pending_line();
+        };
+        let text = self
+            .text_blocks
+            .get(pos.text_block)
+            .and_then(|b| b.get(pos.text_off..pos.text_off + usize::from(meta.text)))
+            .unwrap_or("");
+        let styles = self
+            .style_blocks
+            .get(pos.style_block)
+            .and_then(|b| b.get(pos.style_off..pos.style_off + usize::from(meta.styles)))
+            .unwrap_or(&[]);
+        Line {
+            text,
+            styles,
+            cols: meta.cols(),
+            wide: meta.cols & WIDE != 0,
+        }
     }
 }
 
-/// Drops trailing spaces that no style run covers.
-fn trim_blank_tail<'t>(text: &'t str, runs: &[StyleRun]) -> &'t str {
-    let trimmed = text.trim_end_matches(' ');
-    let spaces = text.len() - trimmed.len();
-    if spaces == 0 {
-        return text;
-    }
-    let Some(styled_end) = runs.last().map(StyleRun::end) else {
-        return trimmed;
-    };
-    let mut cols = 0_u32;
-    let mut rest = text;
-    while let Some((symbol, width)) = first_cell(rest) {
-        cols += u32::from(width);
-        rest = &rest[symbol.len()..];
-    }
-    let free = usize::try_from(cols.saturating_sub(styled_end)).unwrap_or(usize::MAX);
-    &text[..text.len() - spaces.min(free)]
+struct LinesIter<'a> {
+    ring: &'a Scrollback,
+    pos: Pos,
+    left: usize,
 }
+
+impl<'a> Iterator for LinesIter<'a> {
+    type Item = Line<'a>;
+
+    fn next(&mut self) -> Option<Line<'a>> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let line = self.ring.at(self.pos);
+        self.pos = self.ring.next(self.pos);
+        Some(line)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for LinesIter<'_> {}
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const RED: CellStyle = style(Color::Indexed(1), Color::Default, 0);
-
-    const fn style(fg: Color, bg: Color, attrs: u8) -> CellStyle {
-        CellStyle {
-            fg,
-            bg,
-            attrs: Attrs(attrs),
-        }
-    }
-
-    const fn run(start: u16, len: u16, style: CellStyle) -> StyleRun {
-        StyleRun { start, len, style }
-    }
-
-    fn runs(sb: &Scrollback, i: usize) -> Vec<StyleRun> {
-        sb.line(i).map(|l| l.runs().collect()).unwrap_or_default()
-    }
-
-    #[test]
-    fn ring_is_bounded_and_evicts_oldest() {
-        let mut sb = Scrollback::new(3);
-        for i in 0..5 {
-            sb.push(&format!("line {i}"), &[]);
-        }
-        assert_eq!((sb.len(), sb.capacity()), (3, 3));
-        let texts: Vec<&str> = sb.lines().map(Line::text).collect();
-        assert_eq!(
-            (texts, sb.line(3).is_none()),
-            (vec!["line 2", "line 3", "line 4"], true)
-        );
-        let mut none = Scrollback::new(0);
-        none.push("x", &[]);
-        assert!(none.is_empty());
-    }
-
-    #[test]
-    fn memory_estimate_tracks_lines() {
-        let mut sb = Scrollback::new(100);
-        let empty = sb.memory_bytes();
-        for _ in 0..200 {
-            sb.push(&"x".repeat(200), &[run(0, 4, RED)]);
-        }
-        let full = sb.memory_bytes();
-        assert!(
-            full > empty + 100 * 200 && full < empty + 100 * 400,
-            "{full}"
-        );
-        sb.clear();
-        assert!(sb.memory_bytes() < full - 100 * 200);
-    }
-
-    #[test]
-    fn runs_round_trip_and_blank_tail_is_trimmed() {
-        let mut sb = Scrollback::new(4);
-        sb.push("abcd  ", &[run(1, 3, RED)]);
-        sb.push("ab  ", &[run(2, 1, RED)]);
-        sb.push("plain   ", &[]);
-        assert_eq!(
-            (sb.line(0).map(Line::text), runs(&sb, 0)),
-            (Some("abcd"), vec![run(1, 3, RED)])
-        );
-        let line = sb.line(0).expect("line");
-        assert_eq!(
-            (line.style_at(0), line.style_at(3)),
-            (CellStyle::default(), RED)
-        );
-        assert_eq!(sb.line(1).map(Line::text), Some("ab "));
-        assert_eq!(sb.line(2).map(Line::text), Some("plain"));
-    }
-
-    #[test]
-    fn run_encoding_round_trips_and_stays_small() {
-        let all = [
-            run(0, 1, RED),
-            run(1, 300, style(Color::Rgb(1, 2, 3), Color::Indexed(9), 0x11)),
-            run(1000, 1, style(Color::Default, Color::Rgb(7, 8, 9), 0)),
-            run(65000, 535, RED),
-        ];
-        let mut sb = Scrollback::new(3);
-        sb.push("x", &all);
-        assert_eq!(runs(&sb, 0), all);
-        // Overlapping runs are cut, empty ones dropped.
-        sb.push("x", &[all[1], run(200, 200, RED), all[0]]);
-        assert_eq!(runs(&sb, 1), [all[1], run(301, 99, RED)]);
-        // A palette colour per character costs 2 bytes a cell.
-        let per_char: Vec<StyleRun> = (0..100_u8)
-            .map(|i| run(i.into(), 1, style(Color::Indexed(i), Color::Default, 0)))
-            .collect();
-        sb.push(&"y".repeat(100), &per_char);
-        let line = sb.line(2).expect("line");
-        assert_eq!((line.styles.len(), line.runs().count()), (200, 100));
-        assert_eq!(line.style_at(42).fg, Color::Indexed(42));
-    }
-
-    #[test]
-    fn cells_carry_columns_widths_and_styles() {
-        let mut sb = Scrollback::new(1);
-        sb.push("a\u{4e2d}e\u{301}\u{2764}\u{fe0f}z", &[run(1, 2, RED)]);
-        let cells: Vec<(u16, u16, &str, bool)> = sb
-            .lines()
-            .flat_map(Line::cells)
-            .map(|c| (c.col, c.width, c.symbol, c.style == RED))
-            .collect();
-        let expect = [
-            (0, 1, "a", false),
-            (1, 2, "\u{4e2d}", true),
-            (3, 1, "e\u{301}", false),
-            (4, 2, "\u{2764}\u{fe0f}", false),
-            (6, 1, "z", false),
-        ];
-        assert_eq!(cells, expect);
-    }
-
-    #[test]
-    fn unsafe_characters_never_stored() {
-        let mut sb = Scrollback::new(2);
-        sb.push("a\u{202e}b\x07c\u{9b}d\u{2066}", &[]);
-        // Controls take a column in vt100, so they become U+FFFD; zero-width ones vanish.
-        assert_eq!(sb.line(0).map(Line::text), Some("ab\u{fffd}c\u{fffd}d"));
-    }
-}
+#[path = "scrollback_tests.rs"]
+mod tests;

@@ -1,13 +1,16 @@
 //! The ratatui widget that draws an [`Emulator`]: the live screen, or scrollback lines on top
 //! with the screen pushed down, clipped to the given area, with an optional reversed cursor.
 
-use std::borrow::Cow;
-
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
 use ratatui::widgets::Widget;
 
+use alacritty_terminal::grid::Row;
+use alacritty_terminal::index::Line as GridLine;
+use alacritty_terminal::term::cell::{Cell as EngineCell, Flags};
+
+use crate::session::capture::{self, BLINK};
 use crate::session::emulator::Emulator;
 use crate::session::scrollback::{self, Attrs, CellStyle, Line};
 
@@ -52,21 +55,25 @@ impl Widget for TerminalView<'_> {
         }
         let sb = self.emulator.scrollback();
         let back = self.lines_back.min(sb.len());
-        let screen = self.emulator.screen();
-        let (screen_rows, cols) = self.emulator.size();
+        let history = sb.rows_from_end(back, usize::from(area.height));
+        let grid = self.emulator.term().grid();
+        let (screen_rows, _) = self.emulator.size();
+        let width = sb.width();
+        let mut symbol = String::new();
         for y in 0..area.height {
             let start = buf.index_of(area.x, area.y + y);
             let out = &mut buf.content[start..start + usize::from(area.width)];
             let row = usize::from(y);
             if row < back {
-                if let Some(line) = sb.line(sb.len() - back + row) {
-                    draw_line(line, out);
+                if let Some((line, r)) = history.get(row) {
+                    draw_line(*line, width, *r, out);
                     continue;
                 }
             } else if let Some(screen_row) =
                 u16::try_from(row - back).ok().filter(|r| *r < screen_rows)
             {
-                draw_screen_row(screen, (screen_row, cols), out);
+                let line = GridLine(i32::from(screen_row));
+                draw_screen_row(&grid[line], out, &mut symbol);
                 continue;
             }
             blank(out);
@@ -83,57 +90,94 @@ impl Widget for TerminalView<'_> {
     }
 }
 
-/// Draws screen row `row` (of `cols` columns) into `out`, one buffer line.
-fn draw_screen_row(screen: &vt100::Screen, (row, cols): (u16, u16), out: &mut [Cell]) {
-    let width = cols.min(u16::try_from(out.len()).unwrap_or(u16::MAX));
+/// Draws one engine row into `out`, one buffer line.
+fn draw_screen_row(row: &Row<EngineCell>, out: &mut [Cell], symbol: &mut String) {
+    let width = row.len().min(out.len());
+    let cells = &row[..];
     let mut x = 0;
     while x < width {
-        let Some(cell) = screen.cell(row, x) else {
-            break;
-        };
-        let (fg, bg, modifier) = vt100_style(cell);
-        let i = usize::from(x);
-        styled(&mut out[i], fg, bg, modifier);
-        x += 1;
-        if cell.is_wide() {
-            if x < width {
-                out[i].set_symbol(&sanitize(cell.contents()));
-                styled(&mut out[i + 1], fg, bg, modifier);
-                x += 1;
+        let cell = &cells[x];
+        let (fg, bg, modifier, underline) = engine_style(cell);
+        styled(&mut out[x], fg, bg, modifier, underline);
+        if cell.flags.contains(Flags::WIDE_CHAR) {
+            if x + 1 < width {
+                set_symbol(&mut out[x], cell, symbol);
+                styled(&mut out[x + 1], fg, bg, modifier, underline);
             }
-        } else if cell.has_contents() && !cell.is_wide_continuation() {
-            out[i].set_symbol(&sanitize(cell.contents()));
+            x += 2;
+            continue;
         }
+        if !cell
+            .flags
+            .intersects(Flags::WIDE_CHAR_SPACER | Flags::LEADING_WIDE_CHAR_SPACER)
+        {
+            set_symbol(&mut out[x], cell, symbol);
+        }
+        x += 1;
     }
-    blank(&mut out[usize::from(x)..]);
+    let x = x.min(out.len());
+    blank(&mut out[x..]);
 }
 
-/// Draws a scrollback line into `out`, one buffer line.
-fn draw_line(line: &Line, out: &mut [Cell]) {
+fn set_symbol(out: &mut Cell, cell: &EngineCell, buf: &mut String) {
+    let c = cell.c;
+    let zerowidth = cell.zerowidth().unwrap_or(&[]);
+    if zerowidth.is_empty() {
+        match c {
+            ' ' | '\t' => {}
+            c if is_unsafe_char(c) => {
+                out.set_char('\u{fffd}');
+            }
+            c => {
+                out.set_char(c);
+            }
+        }
+        return;
+    }
+    buf.clear();
+    buf.push(if is_unsafe_char(c) || c == '\t' {
+        ' '
+    } else {
+        c
+    });
+    buf.extend(
+        zerowidth
+            .iter()
+            .take(capture::MAX_ZEROWIDTH)
+            .filter(|z| !is_unsafe_char(**z)),
+    );
+    out.set_symbol(buf);
+}
+
+/// Draws row `row` (at `width` columns) of a scrollback line into `out`.
+fn draw_line(line: Line<'_>, width: u16, row: usize, out: &mut [Cell]) {
     let mut x = 0;
-    for cell in line.cells() {
-        let (col, width) = (usize::from(cell.col), usize::from(cell.width));
-        if col + width > out.len() {
+    for cell in line.row_cells(width, row) {
+        let (col, w) = (usize::from(cell.col), usize::from(cell.width));
+        if col + w > out.len() {
             break;
         }
         blank(&mut out[x..col]);
-        let (fg, bg, modifier) = our_style(cell.style);
-        for c in &mut out[col..col + width] {
-            styled(c, fg, bg, modifier);
+        let (fg, bg, modifier, underline) = our_style(cell.style);
+        for c in &mut out[col..col + w] {
+            styled(c, fg, bg, modifier, underline);
         }
-        out[col].set_symbol(cell.symbol);
-        x = col + width;
+        if cell.symbol != " " {
+            out[col].set_symbol(cell.symbol);
+        }
+        x = col + w;
     }
     blank(&mut out[x..]);
 }
 
 /// A blank cell with the given style; also the hidden second column of a wide character,
 /// as ratatui leaves it.
-fn styled(out: &mut Cell, fg: Color, bg: Color, modifier: Modifier) {
+fn styled(out: &mut Cell, fg: Color, bg: Color, modifier: Modifier, underline: Color) {
     out.reset();
     out.fg = fg;
     out.bg = bg;
     out.modifier = modifier;
+    out.underline_color = underline;
 }
 
 fn blank(out: &mut [Cell]) {
@@ -151,52 +195,48 @@ pub fn is_unsafe_char(c: char) -> bool {
         || matches!(c, '\u{2066}'..='\u{2069}')
 }
 
-/// `s` with unsafe characters removed, or U+FFFD when the first character was unsafe (so
-/// that a cell keeps its width). Borrows in the common case.
-pub(crate) fn sanitize(s: &str) -> Cow<'_, str> {
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(is_unsafe_char) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if !is_unsafe_char(c) {
-            out.push(c);
-        } else if scrollback::char_width(c) > 0 {
-            out.push('\u{fffd}');
-        }
-    }
-    Cow::Owned(out)
-}
-
-fn vt100_style(cell: &vt100::Cell) -> (Color, Color, Modifier) {
+fn engine_style(cell: &EngineCell) -> (Color, Color, Modifier, Color) {
+    let flags = cell.flags;
+    let plain = Flags::WIDE_CHAR
+        | Flags::WIDE_CHAR_SPACER
+        | Flags::LEADING_WIDE_CHAR_SPACER
+        | Flags::WRAPLINE;
     let mut modifier = Modifier::empty();
-    for (on, m) in [
-        (cell.bold(), Modifier::BOLD),
-        (cell.dim(), Modifier::DIM),
-        (cell.italic(), Modifier::ITALIC),
-        (cell.underline(), Modifier::UNDERLINED),
-        (cell.inverse(), Modifier::REVERSED),
-    ] {
-        if on {
-            modifier |= m;
+    if !(flags - plain).is_empty() {
+        for (flag, m) in [
+            (Flags::BOLD, Modifier::BOLD),
+            (Flags::DIM, Modifier::DIM),
+            (Flags::ITALIC, Modifier::ITALIC),
+            (Flags::ALL_UNDERLINES, Modifier::UNDERLINED),
+            (Flags::INVERSE, Modifier::REVERSED),
+            (Flags::HIDDEN, Modifier::HIDDEN),
+            (Flags::STRIKEOUT, Modifier::CROSSED_OUT),
+            (BLINK, Modifier::SLOW_BLINK),
+        ] {
+            if flags.intersects(flag) {
+                modifier |= m;
+            }
         }
     }
+    let underline = match cell.extra {
+        None => Color::Reset,
+        Some(_) => cell
+            .underline_color()
+            .map_or(Color::Reset, |c| our_color(capture::color(c))),
+    };
     (
-        vt100_color(cell.fgcolor()),
-        vt100_color(cell.bgcolor()),
+        engine_color(cell.fg),
+        engine_color(cell.bg),
         modifier,
+        underline,
     )
 }
 
-fn vt100_color(color: vt100::Color) -> Color {
-    match color {
-        vt100::Color::Default => Color::Reset,
-        vt100::Color::Idx(i) => indexed(i),
-        vt100::Color::Rgb(r, g, b) => Color::Rgb(r, g, b),
-    }
+fn engine_color(color: alacritty_terminal::vte::ansi::Color) -> Color {
+    our_color(capture::color(color))
 }
 
-fn our_style(style: CellStyle) -> (Color, Color, Modifier) {
+fn our_style(style: CellStyle) -> (Color, Color, Modifier, Color) {
     let mut modifier = Modifier::empty();
     for (a, m) in [
         (Attrs::BOLD, Modifier::BOLD),
@@ -204,12 +244,20 @@ fn our_style(style: CellStyle) -> (Color, Color, Modifier) {
         (Attrs::ITALIC, Modifier::ITALIC),
         (Attrs::UNDERLINE, Modifier::UNDERLINED),
         (Attrs::INVERSE, Modifier::REVERSED),
+        (Attrs::HIDDEN, Modifier::HIDDEN),
+        (Attrs::STRIKE, Modifier::CROSSED_OUT),
+        (Attrs::BLINK, Modifier::SLOW_BLINK),
     ] {
         if style.attrs.contains(a) {
             modifier |= m;
         }
     }
-    (our_color(style.fg), our_color(style.bg), modifier)
+    (
+        our_color(style.fg),
+        our_color(style.bg),
+        modifier,
+        our_color(style.underline),
+    )
 }
 
 fn our_color(color: scrollback::Color) -> Color {
@@ -260,15 +308,6 @@ mod tests {
     /// The symbols of row `y` of the 12x5 test buffer.
     fn row_text(buf: &Buffer, y: u16) -> String {
         (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect()
-    }
-
-    #[test]
-    fn sanitize_drops_what_must_not_reach_the_host() {
-        assert_eq!(sanitize("\u{85}x\u{202e}y\u{200f}"), "\u{fffd}xy");
-        assert!(matches!(
-            sanitize("plain \u{4e2d}e\u{301}"),
-            Cow::Borrowed(_)
-        ));
     }
 
     #[test]

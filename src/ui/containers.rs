@@ -10,6 +10,9 @@ use crate::app::{App, Mode, Pane};
 use crate::domain::Scope;
 use crate::domain::TaskState;
 
+/// Below this width the pane shows only name, task state and exec count.
+const NARROW: u16 = 48;
+
 pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     let scope = match &app.scope {
         Scope::All => "all namespaces".to_owned(),
@@ -23,6 +26,8 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     };
     let title = format!(" Containers · {scope} · {}{filter} ", visible.len());
     let all_ns = matches!(app.scope, Scope::All);
+    // A narrow column keeps the name readable: no pid, no image.
+    let narrow = area.width < NARROW;
     // Only the rows that fit are built.
     let height = usize::from(area.height.saturating_sub(3)).max(1);
     let first = app.selected_container.saturating_sub(height - 1);
@@ -46,30 +51,44 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
             ),
             None => ("no task".into(), "-".into(), Color::DarkGray),
         };
-        Row::new::<Vec<Cell<'_>>>(vec![
+        let mut cells: Vec<Cell<'_>> = vec![
             safe(&name).into(),
             ratatui::text::Span::styled(state, Style::new().fg(colour)).into(),
-            pid.into(),
-            app.exec_count(&c.key()).to_string().into(),
-            safe(&c.image).into(),
-        ])
+        ];
+        if !narrow {
+            cells.push(pid.into());
+        }
+        cells.push(app.exec_count(&c.key()).to_string().into());
+        if !narrow {
+            cells.push(safe(&c.image).into());
+        }
+        Row::new(cells)
     });
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Fill(3),
-            Constraint::Length(8),
-            Constraint::Length(7),
-            Constraint::Length(5),
-            Constraint::Fill(2),
-        ],
-    )
-    .header(
-        Row::new(["CONTAINER", "TASK", "PID", "EXECS", "IMAGE"])
-            .style(Style::new().fg(Color::DarkGray)),
-    )
-    .row_highlight_style(selected_style(focused(app, Pane::Containers)))
-    .block(pane_block(title, focused(app, Pane::Containers)));
+    let (widths, header) = if narrow {
+        (
+            vec![
+                Constraint::Fill(1),
+                Constraint::Length(8),
+                Constraint::Length(5),
+            ],
+            vec!["CONTAINER", "TASK", "EXECS"],
+        )
+    } else {
+        (
+            vec![
+                Constraint::Fill(3),
+                Constraint::Length(8),
+                Constraint::Length(7),
+                Constraint::Length(5),
+                Constraint::Fill(2),
+            ],
+            vec!["CONTAINER", "TASK", "PID", "EXECS", "IMAGE"],
+        )
+    };
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(Style::new().fg(Color::DarkGray)))
+        .row_highlight_style(selected_style(focused(app, Pane::Containers)))
+        .block(pane_block(title, focused(app, Pane::Containers)));
     let mut state = TableState::default()
         .with_selected((!visible.is_empty()).then_some(app.selected_container - first));
     f.render_stateful_widget(table, area, &mut state);

@@ -20,6 +20,8 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     let first = app.selected_exec.saturating_sub(height - 1);
     // Pid and start time only where they leave the command room.
     let wide = area.width >= 84;
+    // A narrow column keeps the command: no origin, a shorter id.
+    let narrow = area.width < 48;
     let rows = execs.iter().skip(first).take(height).map(|r| {
         let colour = match r.state {
             ExecState::Running => Color::Green,
@@ -53,8 +55,10 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
             safe(&short).into(),
             safe(&r.command_line()).into(),
             Span::styled(state, Style::new().fg(colour)).into(),
-            format!("{origin}{}", if r.tty { " tty" } else { "" }).into(),
         ];
+        if !narrow {
+            cells.push(format!("{origin}{}", if r.tty { " tty" } else { "" }).into());
+        }
         if wide {
             cells.push(
                 if r.pid == 0 {
@@ -70,12 +74,15 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
         Row::new(cells)
     });
     let mut widths = vec![
-        Constraint::Length(12),
+        Constraint::Length(if narrow { 6 } else { 12 }),
         Constraint::Fill(1),
-        Constraint::Length(12),
-        Constraint::Length(11),
+        Constraint::Length(if narrow { 10 } else { 12 }),
     ];
-    let mut header = vec!["EXEC", "COMMAND", "STATE", "ORIGIN"];
+    let mut header = vec!["EXEC", "COMMAND", "STATE"];
+    if !narrow {
+        widths.push(Constraint::Length(11));
+        header.push("ORIGIN");
+    }
     if wide {
         widths.extend([
             Constraint::Length(6),

@@ -8,6 +8,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::popup::centered;
 use crate::app::App;
 use crate::app::keymap::Action;
+use crate::app::tab::{zoom_chord, zoom_prefix};
 
 /// One line of the overlay: keys right-aligned, then what they do.
 fn row(keys: &str, what: &str) -> Line<'static> {
@@ -28,6 +29,10 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
     }
     lines.push(row("alt-1..9", "go to tab N"));
     lines.push(row("mouse", "click tabs and rows; wheel scrolls a tab"));
+    lines.push(row(
+        "",
+        "(in a tab whose program asks for the mouse: its own)",
+    ));
     lines.push(Line::from(""));
     lines.push(Line::styled(
         "Terminal mode (a focused tab)",
@@ -38,6 +43,17 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
         "detach: back to navigation, the exec keeps running",
     ));
     lines.push(row("shift-pageup/down", "scroll back / forward"));
+    let detach = crate::registry::detach_keys::parse(&app.settings.detach_keys).unwrap_or_default();
+    if let Some(prefix) = zoom_prefix(&detach) {
+        lines.push(row(
+            &zoom_chord(prefix),
+            "zoom: the tab gets the whole window (and back)",
+        ));
+    }
+    lines.push(row(
+        "ctrl-d, no tty",
+        "end of input: closes the exec's stdin",
+    ));
     lines.push(row("anything else", "goes to the exec"));
     lines.push(Line::from(""));
     lines.push(Line::styled(

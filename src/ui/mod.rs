@@ -18,11 +18,13 @@ use crate::app::{App, Mode, Pane};
 /// Draws the whole screen.
 pub fn render(app: &App, f: &mut Frame<'_>) {
     let l = app.layout;
-    containers::render(app, f, l.containers);
-    execs::render(app, f, l.execs);
-    events::render(app, f, l.events);
+    if !l.zoomed {
+        containers::render(app, f, l.containers);
+        execs::render(app, f, l.execs);
+        events::render(app, f, l.events);
+        status::render(app, f, l.status);
+    }
     tabs::render(app, f, l.tab_bar, l.terminal);
-    status::render(app, f, l.status);
     match &app.mode {
         Mode::Help => help::render(app, f),
         Mode::Confirm(c) => popup::confirm(app, c, f),

@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::safe;
 use crate::app::keymap::Action;
+use crate::app::tab::TabState;
 use crate::app::{App, Connection, Mode};
 
 /// The keys worth showing in the footer for the current mode.
@@ -20,7 +21,10 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
                 "detach (exec keeps running)",
             ),
             ("shift-pageup/down".into(), "scroll"),
-        ],
+        ]
+        .into_iter()
+        .chain(super::tabs::zoom_chord(app).map(|c| (c, "zoom")))
+        .collect(),
         Mode::Filter => vec![("enter".into(), "keep filter"), ("esc".into(), "clear")],
         Mode::Help => vec![("any key".into(), "close help")],
         Mode::Confirm(_) => vec![("y".into(), "yes"), ("any other key".into(), "no")],
@@ -47,6 +51,9 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
                 (k(Action::Help), "help"),
                 (k(Action::Quit), "quit"),
             ]);
+            if !app.tabs.is_empty() {
+                v.push((k(Action::Zoom), "zoom"));
+            }
             v
         }
     }
@@ -80,6 +87,19 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
                 .add_modifier(Modifier::BOLD),
         ));
         spans.push(Span::raw(" "));
+    }
+    // Kills held up (a paused container) stay in sight until they complete.
+    for tab in app.tabs.iter().filter(|t| t.state == TabState::Closing) {
+        if let Some(why) = &tab.pending {
+            spans.push(Span::styled(
+                format!(
+                    "kill pending ({}): {}  ",
+                    safe(why),
+                    safe(tab.key.exec.as_str())
+                ),
+                Style::new().fg(Color::Yellow),
+            ));
+        }
     }
     if let Some(err) = &app.status {
         spans.push(Span::styled(safe(err), Style::new().fg(Color::Red)));

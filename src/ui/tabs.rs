@@ -1,14 +1,15 @@
 //! The tab bar and the active tab's terminal (or a welcome when no tab is open).
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
 use super::safe;
+use crate::app::keymap::Action;
 use crate::app::layout::tab_spans;
-use crate::app::tab::TabState;
+use crate::app::tab::{Tab, TabState};
 use crate::app::{App, Mode};
 use crate::session::view::TerminalView;
 
@@ -22,6 +23,8 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
                 .bg(Color::Cyan)
                 .fg(Color::Black)
                 .add_modifier(Modifier::BOLD)
+        } else if app.tabs.get(i).is_some_and(|t| t.bell) {
+            Style::new().bg(Color::Yellow).fg(Color::Black)
         } else {
             Style::new().bg(Color::DarkGray).fg(Color::White)
         };
@@ -53,47 +56,46 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
         );
         return;
     };
-    let state_colour = match &tab.state {
-        TabState::Running { .. } | TabState::Starting => Color::Green,
-        TabState::Exited {
-            code: Some(0),
-            killed: false,
-        } => Color::Gray,
-        _ => Color::Red,
-    };
-    let mut title = vec![
-        Span::raw(" "),
-        Span::styled(safe(&tab.title), Style::new().add_modifier(Modifier::BOLD)),
-        Span::raw(" · "),
-        Span::styled(tab.label(), Style::new().fg(state_colour)),
-    ];
-    if tab.scroll > 0 {
-        title.push(Span::styled(
-            format!(" · scrolled back {} lines", tab.scroll),
-            Style::new().fg(Color::Yellow),
-        ));
-    }
-    title.push(Span::raw(" "));
-    let border = if terminal_mode {
-        Style::new().fg(Color::Green)
+    let notes = notes(app, tab);
+    let inner = if app.layout.zoomed {
+        zoomed_bar(app, f, bar, &spans, notes);
+        area
     } else {
-        Style::new().fg(Color::DarkGray)
-    };
-    let block = Block::bordered()
-        .border_type(if terminal_mode {
-            BorderType::Thick
+        let mut title = vec![
+            Span::raw(" "),
+            Span::styled(safe(&tab.title), Style::new().add_modifier(Modifier::BOLD)),
+        ];
+        title.extend(notes);
+        title.push(Span::raw(" "));
+        let border = if terminal_mode {
+            Style::new().fg(Color::Green)
         } else {
-            BorderType::Plain
-        })
-        .border_style(border)
-        .title(Line::from(title));
-    let inner = block.inner(area);
-    f.render_widget(block, area);
+            Style::new().fg(Color::DarkGray)
+        };
+        let block = Block::bordered()
+            .border_type(if terminal_mode {
+                BorderType::Thick
+            } else {
+                BorderType::Plain
+            })
+            .border_style(border)
+            .title(Line::from(title));
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        inner
+    };
     let emu = tab.terminal.lock();
-    let view = TerminalView::new(&emu)
-        .scroll(tab.scroll)
-        .show_cursor(terminal_mode && tab.state.is_running());
-    f.render_widget(view, inner);
+    f.render_widget(TerminalView::new(&emu).scroll(tab.scroll), inner);
+    // The host's own cursor stands where the program's is (and hides when it hides it),
+    // while keys go to this tab and it shows its live screen.
+    if app.cursor_tab().is_some() {
+        if let Some((row, col)) = emu
+            .cursor()
+            .filter(|(r, c)| *r < inner.height && *c < inner.width)
+        {
+            f.set_cursor_position((inner.x + col, inner.y + row));
+        }
+    }
     if let TabState::Failed { message, code } = &tab.state {
         let text = Paragraph::new(vec![
             Line::styled(
@@ -106,4 +108,87 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
         .wrap(Wrap { trim: false });
         f.render_widget(text, inner);
     }
+}
+
+/// What the tab's title says after its name: state, a pending kill, the link to containerd,
+/// closed input, scrollback.
+fn notes(app: &App, tab: &Tab) -> Vec<Span<'static>> {
+    let state_colour = match &tab.state {
+        TabState::Running { .. } | TabState::Starting => Color::Green,
+        TabState::Exited {
+            code: Some(0),
+            killed: false,
+        } => Color::Gray,
+        _ => Color::Red,
+    };
+    let mut v = vec![
+        Span::raw(" · "),
+        Span::styled(tab.state.label(), Style::new().fg(state_colour)),
+    ];
+    let warn = Style::new().fg(Color::Yellow);
+    if let (TabState::Closing, Some(why)) = (&tab.state, &tab.pending) {
+        v.push(Span::styled(
+            format!(" · kill pending ({})", safe(why)),
+            warn,
+        ));
+    }
+    if tab.reconnecting(&app.connection) {
+        v.push(Span::styled(" · reconnecting", warn));
+    }
+    if tab.input_closed {
+        v.push(Span::styled(
+            " · stdin closed",
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    if tab.scroll > 0 {
+        v.push(Span::styled(
+            format!(" · scrolled back {} lines", tab.scroll),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    v
+}
+
+/// Zoomed, the tab bar is the only line left: the tabs on its left; the current tab's
+/// notes, the last error and the way back on its right, where the tabs leave room.
+fn zoomed_bar(
+    app: &App,
+    f: &mut Frame<'_>,
+    bar: Rect,
+    spans: &[(u16, u16)],
+    notes: Vec<Span<'static>>,
+) {
+    let mut right = notes;
+    if let Some(err) = &app.status {
+        right.push(Span::raw(" · "));
+        right.push(Span::styled(safe(err), Style::new().fg(Color::Red)));
+    }
+    let back = app
+        .keymap
+        .keys(Action::Zoom)
+        .first()
+        .cloned()
+        .unwrap_or_default();
+    let hint = match (&app.mode, zoom_chord(app)) {
+        (Mode::Terminal, Some(chord)) => format!("{chord} unzoom"),
+        _ => format!("{back} unzoom"),
+    };
+    right.push(Span::raw(" · "));
+    right.push(Span::styled(hint, Style::new().fg(Color::Cyan)));
+    right.push(Span::raw(" "));
+    let line = Line::from(right);
+    let used = spans.last().map_or(bar.x, |(_, end)| *end);
+    let free = bar.right().saturating_sub(used).saturating_sub(1);
+    let width = u16::try_from(line.width()).unwrap_or(u16::MAX).min(free);
+    let at = Rect::new(bar.right() - width, bar.y, width, bar.height);
+    f.render_widget(Paragraph::new(line).alignment(Alignment::Right), at);
+}
+
+/// The terminal-mode chord that zooms the current tab (`ctrl-p z`).
+pub fn zoom_chord(app: &App) -> Option<String> {
+    app.active_tab()?
+        .zoom
+        .prefix
+        .map(crate::app::tab::zoom_chord)
 }

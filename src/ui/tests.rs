@@ -131,3 +131,152 @@ fn feed(app: &mut App, tab: crate::app::msg::TabId, bytes: &[u8]) {
     app.tabs[i].terminal.mark_changed();
     app.update(Msg::Changed { tab });
 }
+
+#[test]
+fn zoomed_tab_in_terminal_mode() {
+    let mut a = app();
+    let tab = open_shell(&mut a, "execmux-0123456789abcdef");
+    key(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('z'), KeyModifiers::NONE);
+    feed(&mut a, tab, b"web:/# top\r\nMem: 1024K used\r\nweb:/# ");
+    a.update(Msg::Error("resync: deadline exceeded".into()));
+    insta::assert_snapshot!(draw(&a));
+}
+
+/// Where the host cursor is after a frame (None: hidden).
+fn host_cursor(app: &App) -> Option<(u16, u16)> {
+    let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    t.draw(|f| super::render(app, f)).expect("draw");
+    let b = t.backend();
+    b.cursor_visible()
+        .then(|| (b.cursor_position().x, b.cursor_position().y))
+}
+
+#[test]
+fn the_host_cursor_follows_the_focused_live_tab_only() {
+    let mut a = app();
+    let tab = open_shell(&mut a, "execmux-0123456789abcdef");
+    feed(&mut a, tab, b"web:/# ls");
+    // The tab's screen starts inside its border, right of the 52 columns of panes.
+    let screen = a.layout.screen();
+    assert_eq!(host_cursor(&a), Some((screen.x + 9, screen.y)));
+    // No reversed cell stands in for it.
+    {
+        let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+        t.draw(|f| super::render(&a, f)).expect("draw");
+        let cell = &t.backend().buffer()[(screen.x + 9, screen.y)];
+        assert!(!cell.modifier.contains(ratatui::style::Modifier::REVERSED));
+    }
+    // The program hides it: hidden.
+    feed(&mut a, tab, b"\x1b[?25l");
+    assert_eq!(host_cursor(&a), None);
+    feed(&mut a, tab, b"\x1b[?25h\r\n");
+    assert_eq!(host_cursor(&a), Some((screen.x, screen.y + 1)));
+    // Scrolled back: hidden.
+    let lines: Vec<u8> = (1..=60)
+        .flat_map(|i| format!("{i}\r\n").into_bytes())
+        .collect();
+    feed(&mut a, tab, &lines);
+    a.tabs[0].scroll = 5;
+    assert_eq!(host_cursor(&a), None);
+    a.tabs[0].scroll = 0;
+    assert!(host_cursor(&a).is_some());
+    // Navigation mode: hidden.
+    key(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    assert_eq!(host_cursor(&a), None);
+}
+
+#[test]
+fn a_held_up_kill_and_a_lost_containerd_show_on_the_tab_and_the_status_bar() {
+    let mut a = app();
+    let tab = open_shell(&mut a, "execmux-0123456789abcdef");
+    a.update(Msg::Feed(FeedItem::Lost("connection refused".into())));
+    let screen = draw(&a);
+    assert!(screen.contains("· running · reconnecting"), "{screen}");
+    assert!(screen.contains("○ reconnecting"), "{screen}");
+    a.update(Msg::Feed(FeedItem::Subscribed));
+    assert!(!draw(&a).contains("reconnecting"));
+    key(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('x'), KeyModifiers::NONE);
+    key(&mut a, KeyCode::Char('y'), KeyModifiers::NONE);
+    a.update(Msg::Notice {
+        tab,
+        notice: crate::driver::Notice::KillPending("container paused".into()),
+    });
+    // A key in navigation mode clears the last message, not the pending kill.
+    key(&mut a, KeyCode::Down, KeyModifiers::NONE);
+    let screen = draw(&a);
+    assert!(
+        screen.contains("killing · kill pending (container paused)"),
+        "{screen}"
+    );
+    let status_bar = |s: &str| s.lines().last().unwrap_or_default().to_owned();
+    assert!(
+        status_bar(&screen).contains("kill pending (container paused): execmux-0123456789abcdef"),
+        "{screen}"
+    );
+    a.update(Msg::Ended {
+        tab,
+        exit: Ok(crate::domain::ExitInfo {
+            code: 137,
+            at: None,
+        }),
+    });
+    let screen = draw(&a);
+    assert!(!status_bar(&screen).contains("kill pending"), "{screen}");
+    assert!(screen.contains("killed, 137"), "{screen}");
+}
+
+#[test]
+fn a_hidden_tab_with_a_bell_mark() {
+    let mut a = app();
+    let first = open_shell(&mut a, "execmux-0123456789abcdef");
+    key(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    open_shell(&mut a, "execmux-fedcba9876543210");
+    feed(&mut a, first, b"build finished\x07");
+    insta::assert_snapshot!(draw(&a));
+}
+
+#[test]
+fn a_small_screen_gives_the_tab_most_of_the_width() {
+    let mut a = app();
+    a.update(Msg::Resize(80, 24));
+    let tab = open_shell_sized(&mut a);
+    feed(&mut a, tab, b"web:/# stty size\r\n20 52\r\nweb:/# ");
+    key(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    t.draw(|f| super::render(&a, f)).expect("draw");
+    insta::assert_snapshot!(t.backend().to_string());
+}
+
+/// Enter on web at the app's current size; started.
+fn open_shell_sized(a: &mut App) -> crate::app::msg::TabId {
+    let effects = a.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let [crate::app::msg::Effect::Prepare(pending)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let defaults = crate::domain::ProcessDefaults {
+        env: vec![],
+        cwd: "/".into(),
+        user: "0:0".into(),
+    };
+    let key = ExecKey {
+        namespace: "demo".into(),
+        container: "web".into(),
+        exec: "execmux-0123456789abcdef".into(),
+    };
+    let effects = a.update(Msg::Prepared(Box::new(crate::app::msg::Prepared {
+        pending: pending.clone(),
+        result: Ok((defaults, key, vec!["/bin/sh".into()])),
+    })));
+    let [crate::app::msg::Effect::Launch { tab, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let tab = *tab;
+    a.update(Msg::Started { tab, pid: 4242 });
+    tab
+}

@@ -316,68 +316,6 @@ fn a_failed_start_shows_the_runtimes_message_and_code() {
 }
 
 #[test]
-fn foreign_execs_from_events_are_listed_and_killed_after_confirmation() {
-    let mut app = app();
-    let k = exec_key("web", "ctr1");
-    app.update(Msg::Feed(FeedItem::Event {
-        at: None,
-        event: RuntimeEvent::ExecAdded { exec: k.clone() },
-    }));
-    app.update(Msg::Feed(FeedItem::Event {
-        at: None,
-        event: RuntimeEvent::ExecStarted {
-            exec: k.clone(),
-            pid: 77,
-        },
-    }));
-    let execs = app.visible_execs();
-    assert_eq!(execs.len(), 1);
-    assert_eq!(
-        (execs[0].origin, execs[0].state, execs[0].pid),
-        (Origin::Foreign, ExecState::Running, 77)
-    );
-    assert!(
-        app.events
-            .iter()
-            .any(|e| e.text == "exec started demo/web ctr1 pid 77")
-    );
-    app.focus = Pane::Execs;
-    app.update(key(KeyCode::Char('K')));
-    assert!(matches!(&app.mode, Mode::Confirm(Confirm::Kill(x)) if *x == k));
-    assert_eq!(
-        app.update(key(KeyCode::Char('y'))),
-        vec![Effect::Kill { key: k.clone() }]
-    );
-    let exit = RuntimeEvent::TaskExit {
-        container: ContainerKey {
-            namespace: "demo".into(),
-            container: "web".into(),
-        },
-        id: "ctr1".into(),
-        pid: 77,
-        exit: ExitInfo {
-            code: 137,
-            at: None,
-        },
-    };
-    app.update(Msg::Feed(FeedItem::Event {
-        at: None,
-        event: exit,
-    }));
-    assert_eq!(app.visible_execs()[0].exit_code, Some(137));
-    // Two sweeps: marked, then collected into the history (still listed).
-    app.update(Msg::GcTick);
-    assert!(app.visible_execs()[0].can_remove);
-    app.update(Msg::GcTick);
-    assert_eq!(app.visible_execs()[0].state, ExecState::Collected);
-    assert!(
-        app.events
-            .iter()
-            .any(|e| e.text == "gc sweep: 1 collected, 0 marked")
-    );
-}
-
-#[test]
 fn background_output_reaches_its_own_tab_only() {
     let mut app = app();
     let a = open_shell(&mut app, "execmux-1");
@@ -448,24 +386,6 @@ fn the_form_creates_nothing_until_valid_and_asks_for_privileged() {
 }
 
 #[test]
-fn namespace_key_cycles_scope_and_resyncs() {
-    let mut app = app();
-    app.update(Msg::Namespaces(vec!["default".into(), "demo".into()]));
-    // demo -> all -> default -> demo
-    let effects = app.update(key(KeyCode::Char('n')));
-    assert_eq!(app.scope, Scope::All);
-    assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::Resync { scope, .. } if *scope == Scope::All))
-    );
-    app.update(key(KeyCode::Char('n')));
-    assert_eq!(app.scope, Scope::One("default".into()));
-    app.update(key(KeyCode::Char('n')));
-    assert_eq!(app.scope, Scope::One("demo".into()));
-}
-
-#[test]
 fn the_filter_narrows_containers() {
     let mut app = app();
     app.update(key(KeyCode::Char('/')));
@@ -481,68 +401,6 @@ fn the_filter_narrows_containers() {
     assert_eq!(ids, vec!["worker"]);
 }
 
-#[test]
-fn connection_state_follows_the_feed() {
-    let mut app = app();
-    assert_eq!(app.update(Msg::Feed(FeedItem::Lost("gone".into()))), vec![]);
-    assert!(matches!(app.connection, super::Connection::Reconnecting(_)));
-    let effects = app.update(Msg::Feed(FeedItem::Subscribed));
-    assert!(matches!(app.connection, super::Connection::Connected));
-    assert!(matches!(effects.first(), Some(Effect::Resync { .. })));
-}
-
-#[test]
-fn mouse_clicks_tabs_and_the_wheel_scrolls_back_and_paste_goes_to_the_exec() {
-    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
-    let mut app = app();
-    let a = open_shell(&mut app, "execmux-1");
-    detach(&mut app);
-    open_shell(&mut app, "execmux-2");
-    let mouse = |kind, column, row| {
-        Msg::Mouse(MouseEvent {
-            kind,
-            column,
-            row,
-            modifiers: KeyModifiers::NONE,
-        })
-    };
-    // The first tab's title starts where the tab bar does.
-    let bar = app.layout.tab_bar;
-    app.update(mouse(
-        MouseEventKind::Down(MouseButton::Left),
-        bar.x + 1,
-        bar.y,
-    ));
-    assert_eq!(app.active, 0);
-    let lines: Vec<u8> = (1..=100)
-        .flat_map(|i| format!("{i}\r\n").into_bytes())
-        .collect();
-    feed(&mut app, a, &lines);
-    let inside = app.layout.terminal;
-    app.update(mouse(MouseEventKind::ScrollUp, inside.x + 2, inside.y + 2));
-    assert_eq!(app.tabs[0].scroll, 3);
-    app.update(mouse(
-        MouseEventKind::ScrollDown,
-        inside.x + 2,
-        inside.y + 2,
-    ));
-    assert_eq!(app.tabs[0].scroll, 0);
-    // A click in the terminal focuses it; a paste then goes to the exec.
-    app.update(mouse(
-        MouseEventKind::Down(MouseButton::Left),
-        inside.x + 2,
-        inside.y + 2,
-    ));
-    assert!(matches!(app.mode, Mode::Terminal));
-    assert_eq!(
-        app.update(Msg::Paste("ls\n".into())),
-        vec![Effect::Input {
-            tab: a,
-            bytes: b"ls\r".to_vec()
-        }]
-    );
-}
-
 /// Output as a tab's reader task delivers it: parsed into the tab's terminal, then told.
 fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
     let i = app.tabs.iter().position(|t| t.id == tab).expect("tab");
@@ -550,3 +408,10 @@ fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
     app.tabs[i].terminal.mark_changed();
     app.update(Msg::Changed { tab });
 }
+
+mod closing;
+mod display;
+mod events;
+mod mouse;
+mod plain;
+mod zoom;
