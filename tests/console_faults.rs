@@ -55,7 +55,7 @@ async fn nothing_left(ctx: &common::Ctx, c: &ContainerId, ids: &[String]) {
 async fn a_closed_terminal_closes_every_tab_and_leaves_nothing() {
     let ctx = common::ctx("fault-hangup").await;
     let c = ctx.sleeper("box").await;
-    let mut pty = Pty::spawn(ctx.execmux(), 30, 100);
+    let mut pty = Pty::spawn(ctx.execmux(), 30, 140);
     let ids = open_shells(&ctx, &mut pty, &c, 2).await;
     pty.hang_up();
     pty.wait();
@@ -66,7 +66,7 @@ async fn a_closed_terminal_closes_every_tab_and_leaves_nothing() {
 async fn sighup_closes_every_tab_and_restores_the_terminal() {
     let ctx = common::ctx("fault-sighup").await;
     let c = ctx.sleeper("box").await;
-    let mut pty = Pty::spawn(ctx.execmux(), 30, 100);
+    let mut pty = Pty::spawn(ctx.execmux(), 30, 140);
     let before = pty.attrs();
     let ids = open_shells(&ctx, &mut pty, &c, 2).await;
     nix::sys::signal::kill(pty.pid(), nix::sys::signal::Signal::SIGHUP).expect("SIGHUP");
@@ -85,7 +85,7 @@ async fn sighup_closes_every_tab_and_restores_the_terminal() {
 async fn closing_a_tab_of_a_paused_container_is_pending_until_resumed() {
     let ctx = common::ctx("fault-paused").await;
     let c = ctx.sleeper("box").await;
-    let mut pty = Pty::spawn(ctx.execmux(), 30, 120);
+    let mut pty = Pty::spawn(ctx.execmux(), 30, 140);
     let ids = open_shells(&ctx, &mut pty, &c, 1).await;
     ctx.sandbox.pause(&ctx.ns, &c).await.expect("pause");
     pty.write(b"x");
@@ -109,7 +109,7 @@ async fn closing_a_tab_of_a_paused_container_is_pending_until_resumed() {
 async fn quitting_twice_over_a_paused_container_leaves_the_exec_to_the_reaper() {
     let ctx = common::ctx("fault-force").await;
     let c = ctx.sleeper("box").await;
-    let mut pty = Pty::spawn(ctx.execmux(), 30, 120);
+    let mut pty = Pty::spawn(ctx.execmux(), 30, 140);
     let ids = open_shells(&ctx, &mut pty, &c, 1).await;
     ctx.sandbox.pause(&ctx.ns, &c).await.expect("pause");
     pty.write(b"q");
@@ -145,7 +145,7 @@ fn rss_kib(pid: nix::unistd::Pid) -> u64 {
 async fn a_flooding_tab_leaves_the_console_responsive_and_closes_at_once() {
     let ctx = common::ctx("fault-flood").await;
     let c = ctx.sleeper("box").await;
-    let mut pty = Pty::spawn(ctx.execmux(), 30, 120);
+    let mut pty = Pty::spawn(ctx.execmux(), 30, 140);
     pty.wait_screen("connected");
     pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));
     pty.write(b"\r");
@@ -188,7 +188,7 @@ async fn a_flooding_tab_leaves_the_console_responsive_and_closes_at_once() {
 async fn a_container_whose_init_dies_ends_its_tab_and_refuses_new_execs() {
     let ctx = common::ctx("fault-init").await;
     let c = ctx.sleeper("box").await;
-    let mut pty = Pty::spawn(ctx.execmux(), 30, 120);
+    let mut pty = Pty::spawn(ctx.execmux(), 30, 140);
     let ids = open_shells(&ctx, &mut pty, &c, 1).await;
     let status = ctx
         .ctr()
