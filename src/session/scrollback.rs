@@ -505,6 +505,18 @@ impl Scrollback {
     /// Moves the pending line into the arenas.
     fn commit(&mut self) {
         let mut p = std::mem::take(&mut self.pending);
+        self.store(&mut p);
+        // The buffers are kept for the next line.
+        p.text.clear();
+        p.styles.clear();
+        self.pending = Pending {
+            text: p.text,
+            styles: p.styles,
+            ..Pending::default()
+        };
+    }
+
+    fn store(&mut self, p: &mut Pending) {
         p.enc.flush(&mut p.styles);
         let mut bits = p.rows & ROWS_MASK;
         let mut cut = p.text.len().min(usize::from(u16::MAX));
@@ -518,6 +530,10 @@ impl Scrollback {
                 .back()
                 .is_some_and(|b| b.capacity() - b.len() >= text.len());
             if !room {
+                // A full block gives back the tail no line fits in.
+                if let Some(full) = self.text_blocks.back_mut() {
+                    full.shrink_to_fit();
+                }
                 self.text_blocks
                     .push_back(String::with_capacity(BLOCK.max(text.len())));
                 bits |= NEW_TEXT_BLOCK;
@@ -533,6 +549,9 @@ impl Scrollback {
                 .back()
                 .is_some_and(|b| b.capacity() - b.len() >= styles.len());
             if !room {
+                if let Some(full) = self.style_blocks.back_mut() {
+                    full.shrink_to_fit();
+                }
                 self.style_blocks
                     .push_back(Vec::with_capacity(BLOCK.max(styles.len())));
                 bits |= NEW_STYLE_BLOCK;
@@ -543,7 +562,7 @@ impl Scrollback {
         }
         let cols = u16::try_from(p.cols.min(MAX_LINE_COLS)).unwrap_or(0);
         if self.metas.len() == self.metas.capacity() {
-            let grow = self.metas.len().clamp(64, 4096);
+            let grow = self.metas.len().clamp(64, 1024);
             self.metas.reserve_exact(grow);
         }
         self.metas.push_back(Meta {
