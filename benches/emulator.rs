@@ -39,7 +39,7 @@ fn main() {
 
 /// `lines` lines of 200 printable characters, each after its own `ESC[38;5;Nm`.
 fn colour_per_char(lines: usize) -> Vec<u8> {
-    let mut rng = Rng(0x5eed_0f_c010_u64);
+    let mut rng = Rng(0x005e_ed0f_c010_u64);
     let mut out = Vec::with_capacity(lines * 2400);
     for _ in 0..lines {
         for _ in 0..COLS {
