@@ -247,6 +247,15 @@ fn hostile_sequences_leave_only_printable_text() {
     }
     assert_eq!(split.screen_text(), emu.screen_text());
     assert_eq!(emu.size(), (24, 80), "resize requests are ignored");
+    // Only answers built from the terminal's own state go back; nothing from the stream.
+    let replies = String::from_utf8(emu.take_replies()).expect("utf-8 replies");
+    assert_eq!(
+        replies, "\x1b[2;1R",
+        "the sample's only query is a cursor position"
+    );
+    for secret in ["pwned", "title", "ZWNo", "65535", "]52", "]l", "]L", "P1$r"] {
+        assert!(!replies.contains(secret), "{secret} echoed: {replies:?}");
+    }
     assert!(!emu.alternate_screen());
     let text = emu.screen_text();
     // Invalid UTF-8 and C1 controls (raw or UTF-8 encoded) print nothing; so do bidi overrides.
