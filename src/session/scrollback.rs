@@ -91,7 +91,7 @@ impl<'a> Line<'a> {
     /// fit at the end of a row starts the next one.
     pub fn rows(self, width: u16) -> usize {
         let width = usize::from(width.max(2));
-        if !self.wide {
+        if !self.wide || usize::from(self.cols) <= width {
             return usize::from(self.cols).div_ceil(width).max(1);
         }
         let (mut rows, mut col) = (1, 0);
