@@ -1,20 +1,25 @@
-//! Emulator benchmarks: ingest throughput of generated deterministic corpora into a 200x50
-//! emulator with 10k scrollback lines, and render of a full 200x50 screen into a Buffer.
+//! Emulator benchmarks: ingest throughput of generated deterministic corpora (LF sent as
+//! CRLF, as a tty does) in 16 KiB chunks into a 200x50 emulator with 10k scrollback rows,
+//! render of a full 200x50 screen into a Buffer, and the memory of a tab whose ring holds
+//! 10k lines of 200 columns, counted by divan's allocation profiler ("max alloc").
 
 use std::sync::LazyLock;
 
-use divan::Bencher;
 use divan::counter::BytesCount;
+use divan::{AllocProfiler, Bencher};
 use execmux::session::emulator::Emulator;
 use execmux::session::view::TerminalView;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
+#[global_allocator]
+static ALLOC: AllocProfiler = AllocProfiler::system();
+
 const ROWS: u16 = 50;
 const COLS: u16 = 200;
 const SCROLLBACK: usize = 10_000;
-const CHUNK: usize = 32 * 1024;
+const CHUNK: usize = 16 * 1024;
 /// Roughly 4 MB per corpus keeps a 10-sample run short.
 const TARGET: usize = 4_000_000;
 
@@ -23,13 +28,42 @@ fn main() {
         let emu = ingest(corpus);
         let ring = emu.scrollback();
         println!(
-            "{name}: {} bytes, ring {} lines, {:.2} MiB",
+            "{name}: {} bytes, ring {} rows, buffers {:.2} MiB",
             corpus.len(),
             ring.len(),
             mib(ring.memory_bytes())
         );
     }
     divan::main();
+}
+
+/// `lines` lines of 200 printable characters, each after its own `ESC[38;5;Nm`.
+fn colour_per_char(lines: usize) -> Vec<u8> {
+    let mut rng = Rng(0x005e_ed0f_c010_u64);
+    let mut out = Vec::with_capacity(lines * 2400);
+    for _ in 0..lines {
+        for _ in 0..COLS {
+            let c = b'!' + u8::try_from(rng.below(94)).unwrap_or(0);
+            out.extend_from_slice(format!("\x1b[38;5;{}m", rng.below(256)).as_bytes());
+            out.push(c);
+        }
+        out.extend_from_slice(b"\x1b[m\r\n");
+    }
+    out
+}
+
+static RING_10K: LazyLock<Vec<u8>> = LazyLock::new(|| colour_per_char(SCROLLBACK + 50));
+
+/// A whole tab (engine, screen and ring) after 10k lines of 200 columns with a colour per
+/// character scrolled off: divan's "max alloc" is the peak of what it holds.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn tab_memory_10k_lines_colour_per_char(bencher: Bencher) {
+    let data: &[u8] = &RING_10K;
+    bencher.bench_local(|| {
+        let emu = ingest(data);
+        assert_eq!(emu.scrollback().len(), SCROLLBACK);
+        divan::black_box_drop(emu);
+    });
 }
 
 #[allow(clippy::cast_precision_loss)]

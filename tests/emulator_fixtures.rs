@@ -247,6 +247,15 @@ fn hostile_sequences_leave_only_printable_text() {
     }
     assert_eq!(split.screen_text(), emu.screen_text());
     assert_eq!(emu.size(), (24, 80), "resize requests are ignored");
+    // Only answers built from the terminal's own state go back; nothing from the stream.
+    let replies = String::from_utf8(emu.take_replies()).expect("utf-8 replies");
+    assert_eq!(
+        replies, "\x1b[2;1R",
+        "the sample's only query is a cursor position"
+    );
+    for secret in ["pwned", "title", "ZWNo", "65535", "]52", "]l", "]L", "P1$r"] {
+        assert!(!replies.contains(secret), "{secret} echoed: {replies:?}");
+    }
     assert!(!emu.alternate_screen());
     let text = emu.screen_text();
     // Invalid UTF-8 and C1 controls (raw or UTF-8 encoded) print nothing; so do bidi overrides.
@@ -284,47 +293,109 @@ fn hostile_sequences_leave_only_printable_text() {
     }
 }
 
-/// 10k scrolled-off lines of 200 columns, as plain text and with one word in 16 coloured.
+/// 10k scrolled-off lines of 200 columns, as plain words and with a random palette colour on
+/// every one of 200 random characters: the ring's buffers stay within 4 MiB.
 #[test]
 fn ring_memory_for_10k_lines_of_200_columns() {
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut below = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
     for coloured in [false, true] {
         let mut emu = Emulator::new(50, 200, 10_000);
         let mut line = Vec::new();
-        for n in 0..10_050_u32 {
+        for _ in 0..10_050 {
             line.clear();
-            let mut col = 0;
-            let mut word = 0;
-            while col < 200 {
-                let w = format!(
-                    "w{:x}",
-                    n.wrapping_mul(2_654_435_761).rotate_left(word) % 9999
-                );
-                let w = &w[..w.len().min(200 - col)];
-                if coloured && word % 16 == 0 {
-                    line.extend_from_slice(format!("\x1b[3{}m{w}\x1b[m", word % 7 + 1).as_bytes());
+            for col in 0..200 {
+                let c = if !coloured && col % 6 == 5 {
+                    b' '
                 } else {
-                    line.extend_from_slice(w.as_bytes());
+                    b'!' + u8::try_from(below(94)).expect("small")
+                };
+                if coloured {
+                    line.extend_from_slice(format!("\x1b[38;5;{}m", below(256)).as_bytes());
                 }
-                col += w.len();
-                if col < 200 {
-                    line.push(b' ');
-                    col += 1;
-                }
-                word += 1;
+                line.push(c);
             }
-            line.extend_from_slice(b"\r\n");
+            line.extend_from_slice(b"\x1b[m\r\n");
             emu.feed(&line);
         }
         let ring: &Scrollback = emu.scrollback();
-        assert_eq!(ring.len(), 10_000);
-        assert!(ring.lines().all(|l| (199..=200).contains(&l.text().len())));
+        assert_eq!((ring.len(), ring.line_count()), (10_000, 10_000));
+        assert!(
+            ring.lines()
+                .all(|l| l.text().len() == 200 && l.width() == 200)
+        );
         let runs: usize = ring.lines().map(|l| l.runs().count()).sum();
-        assert_eq!(runs > 0, coloured);
+        // Neighbours that happen to share a colour make one run.
+        assert!(
+            if coloured {
+                runs > 1_990_000
+            } else {
+                runs == 0
+            },
+            "{runs}"
+        );
         let bytes = ring.memory_bytes();
         let mib = format!("{}.{:02}", bytes >> 20, ((bytes & 0xf_ffff) * 100) >> 20);
-        println!(
-            "ring memory, 10k x 200 cols, coloured={coloured}: {bytes} B = {mib} MiB ({runs} runs)"
-        );
+        println!("ring buffers, 10k x 200 cols, colour per char={coloured}: {bytes} B = {mib} MiB");
         assert!(bytes < 4 * 1024 * 1024, "{bytes}");
     }
+}
+
+/// Byte streams from tests/fixtures/vt/make.py with the screen tmux leaves for each at 30x8
+/// (the reference terminal): rows, then the cursor.
+#[test]
+fn vt_streams_leave_the_screens_tmux_leaves() {
+    let cases: [(&str, &[u8], &str); 7] = [
+        (
+            "scroll_region",
+            include_bytes!("fixtures/vt/scroll_region.bin"),
+            include_str!("fixtures/vt/scroll_region.txt"),
+        ),
+        (
+            "origin",
+            include_bytes!("fixtures/vt/origin.bin"),
+            include_str!("fixtures/vt/origin.txt"),
+        ),
+        (
+            "insert_delete",
+            include_bytes!("fixtures/vt/insert_delete.bin"),
+            include_str!("fixtures/vt/insert_delete.txt"),
+        ),
+        (
+            "wide",
+            include_bytes!("fixtures/vt/wide.bin"),
+            include_str!("fixtures/vt/wide.txt"),
+        ),
+        (
+            "alternate",
+            include_bytes!("fixtures/vt/alternate.bin"),
+            include_str!("fixtures/vt/alternate.txt"),
+        ),
+        (
+            "tabs_wrap",
+            include_bytes!("fixtures/vt/tabs_wrap.bin"),
+            include_str!("fixtures/vt/tabs_wrap.txt"),
+        ),
+        (
+            "sgr_erase",
+            include_bytes!("fixtures/vt/sgr_erase.bin"),
+            include_str!("fixtures/vt/sgr_erase.txt"),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, stream, reference) in cases {
+        let mut emu = Emulator::new(8, 30, 100);
+        emu.feed(stream);
+        let (row, col) = emu.cursor().expect("visible cursor");
+        let got = format!("{}\ncursor {row} {col}\n", emu.screen_text());
+        if got != reference {
+            failures.push(format!("{name}:\n--- ours\n{got}--- tmux\n{reference}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -80,6 +80,14 @@ pub(crate) fn capture_row(ring: &mut Scrollback, row: &Row<Cell>, extent: usize,
 /// Our style for an engine cell.
 pub(crate) fn cell_style(cell: &Cell) -> CellStyle {
     let flags = cell.flags;
+    let plain = Flags::WIDE_CHAR | Flags::WRAPLINE;
+    if (flags - plain).is_empty()
+        && cell.fg == EngineColor::Named(NamedColor::Foreground)
+        && cell.bg == EngineColor::Named(NamedColor::Background)
+        && cell.extra.is_none()
+    {
+        return CellStyle::default();
+    }
     let mut attrs = Attrs::default();
     for (flag, attr) in [
         (Flags::BOLD, Attrs::BOLD),

@@ -223,3 +223,9 @@ fn queries_titles_and_clipboard_leave_no_trace() {
     emu.feed(b"\x1b]2;\x07");
     assert_eq!(emu.title(), None);
 }
+
+#[test]
+fn emulator_moves_between_threads() {
+    fn send<T: Send + 'static>(_: &T) {}
+    send(&Emulator::new(2, 2, 0));
+}

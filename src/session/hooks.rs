@@ -214,7 +214,10 @@ impl Hooks<'_> {
             1015 => self.cap.urxvt_mouse = on,
             47 | 1047 => {
                 if on == self.main() {
+                    // Unlike 1049 these keep the cursor where the other screen left it.
+                    let point = self.term.grid().cursor.point;
                     self.term.swap_alt();
+                    self.term.grid_mut().cursor.point = point;
                 }
             }
             1048 if on => self.term.save_cursor_position(),

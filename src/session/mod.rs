@@ -7,6 +7,7 @@ mod capture;
 pub mod emulator;
 mod hooks;
 pub mod keys;
+mod line;
 pub mod modes;
 pub mod mouse;
 mod replies;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::session::line::char_width;
 
 const RED: CellStyle = CellStyle {
     fg: Color::Indexed(1),

@@ -104,12 +104,22 @@ fn kind(c: Color) -> u8 {
     }
 }
 
-fn push_varint(out: &mut Vec<u8>, mut n: u32) {
-    while n >= 0x80 {
-        out.push(u8::try_from(n & 0x7f).unwrap_or(0) | 0x80);
-        n >>= 7;
+/// Small numbers in one byte: below 192 as themselves, then two bytes up to 16 575, then a
+/// marker and two bytes.
+fn push_varint(out: &mut Vec<u8>, n: u32) {
+    let n = u16::try_from(n).unwrap_or(u16::MAX);
+    if n < 192 {
+        out.push(u8::try_from(n).unwrap_or(0));
+    } else if n < 192 + 63 * 256 {
+        let m = n - 192;
+        out.extend_from_slice(&[
+            192 + u8::try_from(m >> 8).unwrap_or(0),
+            u8::try_from(m & 0xff).unwrap_or(0),
+        ]);
+    } else {
+        out.push(0xff);
+        out.extend_from_slice(&n.to_le_bytes());
     }
-    out.push(u8::try_from(n).unwrap_or(0));
 }
 
 fn push_color(out: &mut Vec<u8>, color: Color) {
@@ -249,15 +259,12 @@ impl<'a> Runs<'a> {
     }
 
     fn varint(&mut self) -> Option<u16> {
-        let mut n = 0_u32;
-        for shift in [0, 7, 14] {
-            let b = self.byte()?;
-            n |= u32::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return u16::try_from(n).ok();
-            }
-        }
-        None
+        let first = self.byte()?;
+        Some(match first {
+            0..192 => u16::from(first),
+            0xff => u16::from_le_bytes([self.byte()?, self.byte()?]),
+            _ => 192 + (u16::from(first - 192) << 8 | u16::from(self.byte()?)),
+        })
     }
 
     fn color(&mut self, kind: u8) -> Option<Color> {
