@@ -240,11 +240,14 @@ impl Pump {
                     let _ = stdin.send(replies);
                 }
             }
+            self.terminal.count_parsed(n);
             if self.terminal.mark_changed()
                 && self.ctl.send(Msg::Changed { tab: self.tab }).is_err()
             {
                 return;
             }
+            // Let the other tabs' tasks (keys, echoes) run between two chunks of a flood.
+            tokio::task::yield_now().await;
         }
     }
 }

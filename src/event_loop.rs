@@ -18,6 +18,8 @@ use crate::tui::Term;
 
 /// Shortest time between two frames drawn for output.
 const FRAME: Duration = Duration::from_millis(16);
+/// Output up to this many bytes since the last look is drawn at once (an echo, a prompt).
+const SMALL_CHANGE: u64 = 512;
 
 /// What the terminal threads hand over.
 enum Input {
@@ -113,6 +115,17 @@ impl Loop {
             Msg::Changed { tab } => self.app.active_tab().is_some_and(|t| t.id == *tab),
             _ => true,
         };
+        // A small change (an echo, a prompt) is drawn as soon as it comes, like a key's own
+        // effect; only a stream of output is held to the frame rate.
+        let small = match &msg {
+            Msg::Changed { tab } => self
+                .app
+                .tabs
+                .iter()
+                .find(|t| t.id == *tab)
+                .is_some_and(|t| t.terminal.take_parsed() <= SMALL_CHANGE),
+            _ => false,
+        };
         let before = typing_stamp(&self.app);
         let typed = matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Focus(_));
         let effects = self.app.update(msg);
@@ -123,7 +136,7 @@ impl Loop {
             && !effects.is_empty()
             && effects.iter().all(|e| matches!(e, Effect::Input { .. }));
         if shown && !passthrough {
-            if from_user {
+            if from_user || small {
                 self.dirty.input = true;
             } else {
                 self.dirty.output = true;

@@ -3,7 +3,7 @@
 //! modes under a short lock. A "changed" flag coalesces notifications: the reader says
 //! "changed" once, however much it parses before the console has looked.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::emulator::Emulator;
@@ -12,6 +12,8 @@ use super::emulator::Emulator;
 pub struct SharedTerminal {
     emulator: Arc<Mutex<Emulator>>,
     changed: Arc<AtomicBool>,
+    /// Output bytes parsed and not yet taken by the console (how much changed).
+    parsed: Arc<AtomicU64>,
 }
 
 impl SharedTerminal {
@@ -19,6 +21,7 @@ impl SharedTerminal {
         Self {
             emulator: Arc::new(Mutex::new(emulator)),
             changed: Arc::new(AtomicBool::new(false)),
+            parsed: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -33,6 +36,17 @@ impl SharedTerminal {
     /// Marks a change; true when it is new (nobody was told of an earlier one yet).
     pub fn mark_changed(&self) -> bool {
         !self.changed.swap(true, Ordering::AcqRel)
+    }
+
+    /// Counts `n` more output bytes parsed.
+    pub fn count_parsed(&self, n: usize) {
+        self.parsed
+            .fetch_add(u64::try_from(n).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    /// Output bytes parsed since the last call.
+    pub fn take_parsed(&self) -> u64 {
+        self.parsed.swap(0, Ordering::Relaxed)
     }
 
     /// Takes the change mark: true when something changed since the last call.
