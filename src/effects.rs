@@ -8,7 +8,7 @@ use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
 use crate::app::msg::{Effect, Msg, PendingExec, Prepared, TabId};
-use crate::domain::ExecKey;
+use crate::domain::{ConsoleSize, ExecKey};
 use crate::driver::{Control, Outcome, Session, StdinHandle};
 use crate::launcher::{self, LaunchError, Launched};
 use crate::monitor::{self, Snapshot};
@@ -188,7 +188,9 @@ async fn attach_worker(
     controls: mpsc::UnboundedReceiver<Control>,
     ctl: mpsc::UnboundedSender<Msg>,
 ) {
-    let launched = match launcher::attach(&rt, &key).await {
+    let (rows, cols) = terminal.lock().size();
+    let size = ConsoleSize { rows, cols };
+    let launched = match launcher::attach(&rt, &key, Some(size)).await {
         Ok(l) => l,
         Err(e) => {
             let _ = ctl.send(Msg::AttachRefused {
@@ -203,6 +205,7 @@ async fn attach_worker(
         pid: launched.pid,
         tty: launched.tty,
         stdin: launched.io.as_ref().is_some_and(|io| io.stdin.is_some()),
+        size,
     });
     drive(launched, tab, terminal, controls, ctl).await;
 }

@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use crate::audit::{self, AuditEvent, AuditKind};
 use crate::domain::Link;
 
-use crate::domain::{ExecKey, ExitInfo};
+use crate::domain::{ConsoleSize, ExecKey, ExitInfo};
 use crate::registry::StartPlan;
 use crate::runtime::adopt::{self, AttachError};
 use crate::runtime::exec::KILL_TIMEOUT;
@@ -130,9 +130,19 @@ pub async fn launch(rt: &Runtime, base: &Path, plan: &StartPlan) -> Result<Launc
 
 /// Takes over a running exec of ours whose owner is gone or handed it over (see
 /// `runtime::adopt`): its existing FIFOs opened, Wait issued again, the pid from Get. The
-/// result is cleaned up exactly as a launched exec is (`finish`, `cancel`, drop).
-pub async fn attach(rt: &Runtime, key: &ExecKey) -> Result<Launched, AttachError> {
+/// result is cleaned up exactly as a launched exec is (`finish`, `cancel`, drop). A tty exec
+/// takes the `console` size before anything is typed into it.
+pub async fn attach(
+    rt: &Runtime,
+    key: &ExecKey,
+    console: Option<ConsoleSize>,
+) -> Result<Launched, AttachError> {
     let claim = adopt::claim(rt, key).await?;
+    if let (true, Some(size)) = (claim.status.terminal, console) {
+        if let Err(e) = rt.exec_resize(key, size).await {
+            tracing::warn!(exec = %key, error = %e, "resize on attach");
+        }
+    }
     let io = match claim.stdio.open_existing() {
         Ok(io) => io,
         Err(e) => {

@@ -74,14 +74,13 @@ impl App {
         }]
     }
 
-    /// The exec is ours now: the registry says so, the tab runs, and the exec's terminal
-    /// takes the tab's size.
+    /// The exec is ours now: the registry says so and the tab runs.
     pub(super) fn on_attached(
         &mut self,
         tab: TabId,
         pid: u32,
-        tty: bool,
-        stdin: bool,
+        (tty, stdin): (bool, bool),
+        given: ConsoleSize,
     ) -> Vec<Effect> {
         let Some(i) = self.tab_index(tab) else {
             return Vec::new();
@@ -107,8 +106,10 @@ impl App {
             return Vec::new();
         }
         t.state = TabState::Running { pid };
+        // The take-over sized the exec's terminal as the tab was; the layout may have
+        // changed since.
         let (rows, cols) = self.layout.console();
-        if tty {
+        if tty && given != (ConsoleSize { rows, cols }) {
             vec![Effect::Resize {
                 tab,
                 size: ConsoleSize { rows, cols },

@@ -66,6 +66,8 @@ pub enum Msg {
         pid: u32,
         tty: bool,
         stdin: bool,
+        /// The size its terminal was given.
+        size: ConsoleSize,
     },
     /// The exec could not be taken over (why, for the status bar); the tab goes.
     AttachRefused {

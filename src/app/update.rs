@@ -49,7 +49,8 @@ impl App {
                 pid,
                 tty,
                 stdin,
-            } => self.on_attached(tab, pid, tty, stdin),
+                size,
+            } => self.on_attached(tab, pid, (tty, stdin), size),
             Msg::AttachRefused { tab, message } => self.on_attach_refused(tab, message),
             Msg::Changed { tab } => {
                 if let Some(i) = self.tab_index(tab) {

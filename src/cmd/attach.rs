@@ -6,7 +6,7 @@ use tokio::sync::mpsc;
 
 use crate::cli::{AttachArgs, Global};
 use crate::domain::{ContainerId, ExecId, ExecKey, Namespace};
-use crate::driver::{Control, Outcome, Session};
+use crate::driver::{Outcome, Session};
 use crate::launcher;
 use crate::registry::detach_keys;
 use crate::runtime::Runtime;
@@ -34,7 +34,7 @@ pub async fn run(global: &Global, args: AttachArgs) -> Result<i32, CmdError> {
         },
         None => find(&rt, &ns, &exec).await?,
     };
-    let mut launched = match launcher::attach(&rt, &key).await {
+    let mut launched = match launcher::attach(&rt, &key, rawtty::size()).await {
         Ok(l) => l,
         Err(AttachError::Refused(r)) => return Err(CmdError::Usage(r.to_string())),
         Err(AttachError::Runtime(e)) => return Err(e.into()),
@@ -68,10 +68,6 @@ pub async fn run(global: &Global, args: AttachArgs) -> Result<i32, CmdError> {
     }
     let input = interactive.then(|| read_stdin(tty.then_some(detach)));
     let (controls_tx, mut controls) = mpsc::unbounded_channel();
-    // The exec's terminal takes this terminal's size (and the program hears SIGWINCH).
-    if let Some(size) = tty.then(rawtty::size).flatten() {
-        let _ = controls_tx.send(Control::Resize(size));
-    }
     let forwarder = tokio::spawn(forward(input, signals, tty, controls_tx));
     let mut notice = say;
     let outcome = session.run(&mut controls, readers, &mut notice).await;

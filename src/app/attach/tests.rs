@@ -66,12 +66,16 @@ fn enter_on_a_left_exec_of_ours_takes_it_over_into_a_focused_tab() {
         app.registry.get(&k).map(|r| r.origin),
         Some(Origin::Foreign)
     );
-    // Taken over: ours now, running, and the exec's terminal takes the tab's size.
+    // The host terminal grew while the take-over ran: the exec follows once it is ours.
+    let (rows, cols) = app.layout.console();
+    let given = ConsoleSize { rows, cols };
+    app.update(Msg::Resize(140, 40));
     let effects = app.update(Msg::Attached {
         tab,
         pid: 77,
         tty: true,
         stdin: true,
+        size: given,
     });
     let (rows, cols) = app.layout.console();
     assert_eq!(
@@ -158,6 +162,7 @@ fn an_attach_without_stdin_marks_the_tab_and_closing_first_keeps_it_closing() {
         pid: 9,
         tty: false,
         stdin: false,
+        size: ConsoleSize { rows: 24, cols: 80 },
     });
     assert!(effects.is_empty(), "{effects:?}");
     assert_eq!(app.tabs[0].state, TabState::Closing);
