@@ -18,9 +18,9 @@ Environment:
   EXECMUX_RUNTIME_DIR   where exec FIFO directories live (default /run/execmux for root)
   EXECMUX_LOG           log filter, e.g. debug (log file: $XDG_STATE_HOME/execmux/execmux.log)
 
-Exit status of `execmux exec`: the exec's own exit code; 126 when the command cannot be
-run, 127 when it is not found, 128 for other start failures; 125 when execmux itself fails
-(bad input, containerd error).";
+Exit status of `execmux exec` and `execmux attach`: the exec's own exit code; 126 when the
+command cannot be run, 127 when it is not found, 128 for other start failures; 125 when
+execmux itself fails (bad input, containerd error, an exec that cannot be attached).";
 
 #[derive(Debug, Parser)]
 #[command(name = "execmux", version, about = ABOUT, after_help = AFTER)]
