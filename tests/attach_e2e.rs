@@ -192,6 +192,16 @@ async fn a_foreign_exec_cannot_be_attached_and_is_left_alone() {
             "{err}"
         );
     }
+    // The console says so too, and opens no tab.
+    let mut pty = Pty::spawn(ctx.execmux(), 30, 140);
+    pty.wait_screen("connected");
+    pty.wait_screen("Execs · box · 2");
+    pty.write(b"\t");
+    pty.write(b"\r");
+    pty.wait_screen("cannot be read without stealing it");
+    assert!(!pty.screen().contains("TERMINAL"), "no tab opened");
+    pty.write(b"q");
+    assert_eq!(pty.wait(), Some(0));
     assert_eq!(ctx.exec_pids(&c).await.len(), 2, "both still run");
     for key in &made {
         ctx.rt.exec_reap(key).await.expect("reap the ctr exec");

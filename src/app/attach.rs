@@ -16,8 +16,7 @@ const TITLE_MAX: usize = 28;
 /// Why a foreign exec is not opened.
 pub fn foreign_refusal(exec: &str) -> String {
     format!(
-        "exec {exec} belongs to another client (ctr, Docker, kubelet ...): it cannot be read \
-         without stealing its owner's output; no attach"
+        "exec {exec} is foreign (ctr, Docker, kubelet): its output cannot be read without stealing it"
     )
 }
 

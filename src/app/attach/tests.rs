@@ -139,7 +139,7 @@ fn a_foreign_exec_is_refused_without_touching_it() {
     assert!(app.tabs.is_empty());
     let status = app.status.clone().unwrap_or_default();
     assert!(
-        status.contains("cannot be read without stealing its owner's output"),
+        status.contains("its output cannot be read without stealing it"),
         "{status}"
     );
 }
