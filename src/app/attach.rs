@@ -16,7 +16,8 @@ const TITLE_MAX: usize = 28;
 /// Why a foreign exec is not opened.
 pub fn foreign_refusal(exec: &str) -> String {
     format!(
-        "exec {exec} is foreign (ctr, Docker, kubelet): its output cannot be read without stealing it"
+        "exec {exec} is foreign (ctr, Docker, kubelet): its output cannot be read \
+         without stealing it"
     )
 }
 
