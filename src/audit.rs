@@ -1,5 +1,5 @@
 //! The audit log: one JSON line per step of an exec's life (create, start, start failure,
-//! detach, kill, exit) with who asked, where, what ran and how it ended; never environment
+//! detach, attach, kill, exit) with who asked, where, what ran and how it ended; never environment
 //! values. `$EXECMUX_AUDIT_LOG`, else `$XDG_STATE_HOME/execmux/audit.log`, else
 //! `~/.local/state/execmux/audit.log`; the file is created 0600 in a 0700 directory. A
 //! failed write is logged and never stops the exec.
@@ -23,6 +23,8 @@ pub enum AuditKind {
     Start,
     StartFailed,
     Detach,
+    /// Taken over from the execmux that made it.
+    Attach,
     Kill,
     Exit,
 }

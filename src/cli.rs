@@ -18,9 +18,9 @@ Environment:
   EXECMUX_RUNTIME_DIR   where exec FIFO directories live (default /run/execmux for root)
   EXECMUX_LOG           log filter, e.g. debug (log file: $XDG_STATE_HOME/execmux/execmux.log)
 
-Exit status of `execmux exec`: the exec's own exit code; 126 when the command cannot be
-run, 127 when it is not found, 128 for other start failures; 125 when execmux itself fails
-(bad input, containerd error).";
+Exit status of `execmux exec` and `execmux attach`: the exec's own exit code; 126 when the
+command cannot be run, 127 when it is not found, 128 for other start failures; 125 when
+execmux itself fails (bad input, containerd error, an exec that cannot be attached).";
 
 #[derive(Debug, Parser)]
 #[command(name = "execmux", version, about = ABOUT, after_help = AFTER)]
@@ -102,6 +102,9 @@ pub enum Command {
     },
     /// Run a command in a running container, as `docker exec` does.
     Exec(ExecArgs),
+    /// Take over a running exec of execmux whose owner is gone or detached it (its owner
+    /// becomes this process: Ctrl-C and SIGTERM kill it); the exit status is the exec's.
+    Attach(AttachArgs),
     /// Print a shell completion script to stdout, e.g. `execmux completions bash`.
     Completions {
         /// The shell to write it for.
@@ -179,4 +182,20 @@ pub struct ExecArgs {
     /// The command and its arguments (after `--` when they start with a dash).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true, num_args = 1.., value_name = "CMD")]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AttachArgs {
+    /// Keys that detach from a tty exec and leave it running.
+    #[arg(
+        long = "detach-keys",
+        value_name = "SPEC",
+        default_value = "ctrl-p,ctrl-q"
+    )]
+    pub detach_keys: String,
+    /// The exec's id (`execmux execs` lists them).
+    #[arg(value_name = "EXEC_ID")]
+    pub exec: String,
+    /// Its container (found in the namespace when left out).
+    pub container: Option<String>,
 }

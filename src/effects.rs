@@ -8,9 +8,9 @@ use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
 use crate::app::msg::{Effect, Msg, PendingExec, Prepared, TabId};
-use crate::domain::ExecKey;
+use crate::domain::{ConsoleSize, ExecKey};
 use crate::driver::{Control, Outcome, Session, StdinHandle};
-use crate::launcher::{self, LaunchError};
+use crate::launcher::{self, LaunchError, Launched};
 use crate::monitor::{self, Snapshot};
 use crate::registry::StartPlan;
 use crate::runtime::exec::new_exec_id;
@@ -84,6 +84,11 @@ impl Runner {
                 let base = self.fifo_base.clone();
                 tokio::spawn(tab_worker(rt, base, tab, plan, terminal, rx, ctl));
             }
+            Effect::Attach { tab, key, terminal } => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                self.tabs.insert(tab, tx);
+                tokio::spawn(attach_worker(rt, tab, key, terminal, rx, ctl));
+            }
             Effect::Input { tab, bytes } => self.send(tab, Control::Input(bytes)),
             Effect::Resize { tab, size } => self.send(tab, Control::Resize(size)),
             Effect::Close { tab } => self.send(tab, Control::Cancel),
@@ -153,10 +158,10 @@ async fn tab_worker(
     tab: TabId,
     plan: StartPlan,
     terminal: SharedTerminal,
-    mut controls: mpsc::UnboundedReceiver<Control>,
+    controls: mpsc::UnboundedReceiver<Control>,
     ctl: mpsc::UnboundedSender<Msg>,
 ) {
-    let mut launched = match launcher::launch(&rt, &base, &plan).await {
+    let launched = match launcher::launch(&rt, &base, &plan).await {
         Ok(l) => l,
         Err(LaunchError::Create(e) | LaunchError::Start(e)) => {
             let _ = ctl.send(Msg::StartFailed {
@@ -170,20 +175,65 @@ async fn tab_worker(
         tab,
         pid: launched.pid,
     });
+    drive(launched, tab, terminal, controls, ctl).await;
+}
+
+/// Takes over a running exec of ours that another execmux left, then drives it as a
+/// launched one; a refusal answers `AttachRefused`.
+async fn attach_worker(
+    rt: Runtime,
+    tab: TabId,
+    key: ExecKey,
+    terminal: SharedTerminal,
+    controls: mpsc::UnboundedReceiver<Control>,
+    ctl: mpsc::UnboundedSender<Msg>,
+) {
+    let (rows, cols) = terminal.lock().size();
+    let size = ConsoleSize { rows, cols };
+    let launched = match launcher::attach(&rt, &key, Some(size)).await {
+        Ok(l) => l,
+        Err(e) => {
+            let _ = ctl.send(Msg::AttachRefused {
+                tab,
+                message: e.to_string(),
+            });
+            return;
+        }
+    };
+    let _ = ctl.send(Msg::Attached {
+        tab,
+        pid: launched.pid,
+        tty: launched.tty,
+        stdin: launched.io.as_ref().is_some_and(|io| io.stdin.is_some()),
+        size,
+    });
+    drive(launched, tab, terminal, controls, ctl).await;
+}
+
+/// Pumps a started exec's output into the tab's terminal and drives its session to the
+/// end, answering `Ended`.
+async fn drive(
+    mut launched: Launched,
+    tab: TabId,
+    terminal: SharedTerminal,
+    mut controls: mpsc::UnboundedReceiver<Control>,
+    ctl: mpsc::UnboundedSender<Msg>,
+) {
+    let tty = launched.tty;
     let Some(io) = launched.io.take() else {
         let exit = launched.cancel().await.map_err(|e| e.to_string());
         let _ = ctl.send(Msg::Ended { tab, exit });
         return;
     };
-    let session = Session::new(launched, io.stdin, plan.tty);
+    let session = Session::new(launched, io.stdin, tty);
     let pump = Pump {
         tab,
         terminal,
         // A terminal answers queries on a tty only: without one the stream is data.
-        replies: if plan.tty { session.stdin() } else { None },
+        replies: if tty { session.stdin() } else { None },
         ctl: ctl.clone(),
         // Without a tty nothing turns LF into CRLF: the tab does, as a terminal would.
-        newline_is_crlf: !plan.tty,
+        newline_is_crlf: !tty,
     };
     let mut readers = vec![tokio::spawn(pump.clone().run(io.stdout))];
     if let Some(err) = io.stderr {

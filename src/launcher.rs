@@ -10,8 +10,9 @@ use tokio::task::JoinHandle;
 use crate::audit::{self, AuditEvent, AuditKind};
 use crate::domain::Link;
 
-use crate::domain::{ExecKey, ExitInfo};
+use crate::domain::{ConsoleSize, ExecKey, ExitInfo};
 use crate::registry::StartPlan;
+use crate::runtime::adopt::{self, AttachError};
 use crate::runtime::exec::KILL_TIMEOUT;
 use crate::runtime::spec::ProcessRequest;
 use crate::runtime::stdio::{Opened, StdioSet};
@@ -31,6 +32,8 @@ pub enum LaunchError {
 pub struct Launched {
     pub key: ExecKey,
     pub pid: u32,
+    /// Whether the exec has a terminal.
+    pub tty: bool,
     /// The streams; take them (`Option::take`) to pump them.
     pub io: Option<Opened>,
     wait: JoinHandle<Result<ExitInfo, RuntimeError>>,
@@ -103,6 +106,7 @@ pub async fn launch(rt: &Runtime, base: &Path, plan: &StartPlan) -> Result<Launc
     let mut launched = Launched {
         key,
         pid,
+        tty: plan.tty,
         io: None,
         wait,
         exit: None,
@@ -122,6 +126,56 @@ pub async fn launch(rt: &Runtime, base: &Path, plan: &StartPlan) -> Result<Launc
             Err(LaunchError::Start(e))
         }
     }
+}
+
+/// Takes over a running exec of ours whose owner is gone or handed it over (see
+/// `runtime::adopt`): its existing FIFOs opened, Wait issued again, the pid from Get. The
+/// result is cleaned up exactly as a launched exec is (`finish`, `cancel`, drop). A tty exec
+/// takes the `console` size before anything is typed into it.
+pub async fn attach(
+    rt: &Runtime,
+    key: &ExecKey,
+    console: Option<ConsoleSize>,
+) -> Result<Launched, AttachError> {
+    let claim = adopt::claim(rt, key).await?;
+    if let (true, Some(size)) = (claim.status.terminal, console) {
+        if let Err(e) = rt.exec_resize(key, size).await {
+            tracing::warn!(exec = %key, error = %e, "resize on attach");
+        }
+    }
+    let io = match claim.stdio.open_existing() {
+        Ok(io) => io,
+        Err(e) => {
+            // Handed back: a later attach may try again; the reaper leaves it while it runs.
+            claim.stdio.mark_detached();
+            return Err(e.into());
+        }
+    };
+    let mut audit = AuditEvent::for_key(AuditKind::Attach, key);
+    audit.tty = claim.status.terminal;
+    audit::record(&audit);
+    let (link_tx, link) = watch::channel(Link::Up);
+    let wait = {
+        let rt = rt.clone();
+        let key = key.clone();
+        tokio::spawn(async move { rt.exec_wait_resilient(&key, &link_tx).await })
+    };
+    Ok(Launched {
+        key: key.clone(),
+        pid: claim.status.pid,
+        tty: claim.status.terminal,
+        io: Some(io),
+        wait,
+        exit: None,
+        stdio: claim.stdio,
+        rt: rt.clone(),
+        done: false,
+        link,
+        audit: AuditEvent {
+            event: AuditKind::Exit,
+            ..audit
+        },
+    })
 }
 
 impl Launched {

@@ -74,6 +74,7 @@ fn main() {
                 cmd::execs::run(&global, watch, json, gc_interval, reap).await
             }
             Some(Command::Exec(args)) => cmd::exec::run(&global, args).await,
+            Some(Command::Attach(args)) => cmd::attach::run(&global, args).await,
             Some(Command::Completions { shell }) => cmd::completions::completions(shell),
             Some(Command::Man { out }) => cmd::completions::man(out.as_deref()),
             Some(Command::SandboxGuard { dir }) => cmd::guard::run(&dir).await,

@@ -221,7 +221,8 @@ impl App {
         effects
     }
 
-    /// Enter: a container opens its shell; an exec of ours re-opens its tab.
+    /// Enter: a container opens its shell; an exec of ours re-opens its tab, or is taken
+    /// over into a new one when another execmux left it.
     fn open(&mut self) -> Vec<Effect> {
         match self.focus {
             Pane::Execs => {
@@ -235,10 +236,7 @@ impl App {
                         self.mode = Mode::Terminal;
                     }
                 } else {
-                    self.status = Some(format!(
-                        "exec {} has no tab here: only execs opened in this window can be re-opened",
-                        key.exec
-                    ));
+                    return self.attach(&key);
                 }
                 Vec::new()
             }

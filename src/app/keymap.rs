@@ -60,7 +60,7 @@ impl Action {
             Action::Down => "move down",
             Action::NextPane => "next pane",
             Action::Filter => "filter the containers",
-            Action::Open => "container: open its shell; exec: re-open its tab",
+            Action::Open => "container: open its shell; exec: re-open/attach it",
             Action::NewExec => "new exec form (command, user, dir, env, tty...)",
             Action::PrevTab => "previous tab",
             Action::NextTab => "next tab",

@@ -2,6 +2,7 @@
 //! events, the mode and the focus. `update` (state + message -> state + effects) does no
 //! I/O; the effects runner does it and answers with messages.
 
+mod attach;
 mod feed;
 mod form;
 mod input;

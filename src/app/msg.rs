@@ -60,6 +60,20 @@ pub enum Msg {
         tab: TabId,
         message: String,
     },
+    /// A running exec of another execmux was taken over into the tab (see `Effect::Attach`).
+    Attached {
+        tab: TabId,
+        pid: u32,
+        tty: bool,
+        stdin: bool,
+        /// The size its terminal was given.
+        size: ConsoleSize,
+    },
+    /// The exec could not be taken over (why, for the status bar); the tab goes.
+    AttachRefused {
+        tab: TabId,
+        message: String,
+    },
     /// The tab's terminal parsed new output (coalesced: one message until it is looked at).
     Changed {
         tab: TabId,
@@ -110,6 +124,13 @@ pub enum Effect {
     Launch {
         tab: TabId,
         plan: StartPlan,
+        terminal: SharedTerminal,
+    },
+    /// Take over a running exec of ours left by another execmux and stream it into the
+    /// tab's terminal; answers `Attached` or `AttachRefused`.
+    Attach {
+        tab: TabId,
+        key: ExecKey,
         terminal: SharedTerminal,
     },
     /// Bytes typed into a tab.

@@ -44,6 +44,14 @@ impl App {
                 }
                 self.maybe_exit()
             }
+            Msg::Attached {
+                tab,
+                pid,
+                tty,
+                stdin,
+                size,
+            } => self.on_attached(tab, pid, (tty, stdin), size),
+            Msg::AttachRefused { tab, message } => self.on_attach_refused(tab, message),
             Msg::Changed { tab } => {
                 if let Some(i) = self.tab_index(tab) {
                     self.on_changed(i);

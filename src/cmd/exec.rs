@@ -21,7 +21,7 @@ use crate::runtime::{Runtime, spec};
 
 use super::{CmdError, rawtty};
 
-enum Input {
+pub(super) enum Input {
     Bytes(Vec<u8>),
     Eof,
     Detach(Vec<u8>),
@@ -29,7 +29,7 @@ enum Input {
 
 /// Reads the caller's stdin on a thread of its own (a blocking read cannot be cancelled;
 /// the process exits without waiting for it).
-fn read_stdin(detach: Option<Vec<u8>>) -> mpsc::Receiver<Input> {
+pub(super) fn read_stdin(detach: Option<Vec<u8>>) -> mpsc::Receiver<Input> {
     let (tx, rx) = mpsc::channel(16);
     std::thread::spawn(move || {
         let mut matcher = detach.map(Matcher::new);
@@ -63,7 +63,7 @@ fn read_stdin(detach: Option<Vec<u8>>) -> mpsc::Receiver<Input> {
     rx
 }
 
-async fn copy_out(
+pub(super) async fn copy_out(
     mut from: impl AsyncRead + Unpin,
     mut to: impl AsyncWrite + Unpin,
 ) -> std::io::Result<u64> {
@@ -104,7 +104,7 @@ async fn load_container(
 }
 
 /// Signals that cancel the exec, and SIGWINCH.
-struct Signals {
+pub(super) struct Signals {
     interrupt: tokio::signal::unix::Signal,
     terminate: tokio::signal::unix::Signal,
     hangup: tokio::signal::unix::Signal,
@@ -112,7 +112,7 @@ struct Signals {
 }
 
 impl Signals {
-    fn install() -> std::io::Result<Self> {
+    pub(super) fn install() -> std::io::Result<Self> {
         Ok(Self {
             interrupt: signal(SignalKind::interrupt())?,
             terminate: signal(SignalKind::terminate())?,
@@ -216,7 +216,7 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
 }
 
 /// What the session reports, on stderr (raw mode may be on: lines end in CRLF).
-fn say(n: Notice) {
+pub(super) fn say(n: Notice) {
     match n {
         Notice::Link(Link::Reconnecting { error }) => {
             eprint!(
@@ -233,7 +233,7 @@ fn say(n: Notice) {
 
 /// Turns the caller's stdin, its signals and its terminal's resizes into controls of the
 /// session: SIGINT, SIGTERM and SIGHUP cancel (kill and delete the exec).
-async fn forward(
+pub(super) async fn forward(
     mut input: Option<mpsc::Receiver<Input>>,
     mut signals: Signals,
     tty: bool,

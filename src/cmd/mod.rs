@@ -1,5 +1,6 @@
 //! The subcommands, and what they share: the error type, connecting, the scope.
 
+pub mod attach;
 pub mod completions;
 pub mod console;
 pub mod demo;

@@ -508,6 +508,17 @@ impl Registry {
         }
     }
 
+    /// A running exec made by another execmux was taken over: from now on it is ours (a
+    /// close kills it), with this console's detach keys.
+    pub fn adopt(&mut self, key: &ExecKey, tty: bool, stdin: bool, detach_keys: Vec<u8>) {
+        if let Some(rec) = self.execs.get_mut(key) {
+            rec.origin = Origin::Own;
+            rec.tty = tty;
+            rec.stdin = stdin;
+            rec.detach_keys = detach_keys;
+        }
+    }
+
     /// Fills in what only `Tasks.Get` or the process spec tells about a foreign exec.
     pub fn describe(&mut self, key: &ExecKey, command: Vec<String>, tty: bool) {
         if let Some(rec) = self.execs.get_mut(key) {

@@ -1,6 +1,7 @@
 //! The typed containerd client: connect, namespaces, containers, tasks, pids. This module
 //! tree is the only code that speaks gRPC; tonic and prost types never leave it.
 
+pub mod adopt;
 pub mod deadline;
 pub mod error;
 pub mod events;

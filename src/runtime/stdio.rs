@@ -77,6 +77,53 @@ impl StdioSet {
         Ok(set)
     }
 
+    /// The FIFO set already in `dir` (made by `create`, here or in another execmux): a
+    /// stream exists when its FIFO does.
+    pub fn existing(dir: &Path) -> Self {
+        let has = |name: &str| {
+            let p = dir.join(name);
+            p.exists().then_some(p)
+        };
+        Self {
+            stdin: has("stdin"),
+            stdout: dir.join("stdout"),
+            stderr: has("stderr"),
+            dir: dir.to_owned(),
+        }
+    }
+
+    /// Opens the FIFOs of an exec that already runs, without blocking: the shim holds its
+    /// ends open. A stdin no one reads any more (ENXIO) is left out.
+    pub fn open_existing(&self) -> Result<Opened> {
+        let stdout = pipe::OpenOptions::new()
+            .open_receiver(&self.stdout)
+            .map_err(|e| RuntimeError::io(format!("open {}", self.stdout.display()), e))?;
+        let stderr = match &self.stderr {
+            Some(p) => Some(
+                pipe::OpenOptions::new()
+                    .open_receiver(p)
+                    .map_err(|e| RuntimeError::io(format!("open {}", p.display()), e))?,
+            ),
+            None => None,
+        };
+        let stdin = match &self.stdin {
+            Some(p) => match pipe::OpenOptions::new().open_sender(p) {
+                Ok(s) => Some(s),
+                Err(e) if e.raw_os_error() == Some(nix::libc::ENXIO) => {
+                    tracing::warn!(fifo = %p.display(), "no reader on the exec's stdin");
+                    None
+                }
+                Err(e) => return Err(RuntimeError::io(format!("open {}", p.display()), e)),
+            },
+            None => None,
+        };
+        Ok(Opened {
+            stdin,
+            stdout,
+            stderr,
+        })
+    }
+
     fn paths(&self) -> impl Iterator<Item = &PathBuf> {
         self.stdin
             .iter()

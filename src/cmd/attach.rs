@@ -1,0 +1,106 @@
+//! `execmux attach`: takes over a running exec of ours whose owner is gone or detached it,
+//! and drives it as `execmux exec` does (raw tty, detach keys, resizes, a cancel on
+//! SIGINT/SIGTERM/SIGHUP that kills and deletes it); the exit status is the exec's.
+
+use tokio::sync::mpsc;
+
+use crate::cli::{AttachArgs, Global};
+use crate::domain::{ContainerId, ExecId, ExecKey, Namespace};
+use crate::driver::{Outcome, Session};
+use crate::launcher;
+use crate::registry::detach_keys;
+use crate::runtime::Runtime;
+use crate::runtime::adopt::AttachError;
+
+use super::exec::{Signals, copy_out, forward, read_stdin, say};
+use super::{CmdError, rawtty};
+
+pub async fn run(global: &Global, args: AttachArgs) -> Result<i32, CmdError> {
+    // Installed first, so that a signal during the take-over cancels rather than orphans.
+    let signals = Signals::install()?;
+    let detach =
+        detach_keys::parse(&args.detach_keys).map_err(|e| CmdError::Usage(e.to_string()))?;
+    if args.exec.trim().is_empty() {
+        return Err(CmdError::Usage("exec id must not be empty".into()));
+    }
+    let ns = super::namespace(global)?;
+    let rt = super::connect(global).await?;
+    let exec = ExecId::from(args.exec.as_str());
+    let key = match &args.container {
+        Some(c) => ExecKey {
+            namespace: ns,
+            container: ContainerId::from(c.as_str()),
+            exec,
+        },
+        None => find(&rt, &ns, &exec).await?,
+    };
+    let mut launched = match launcher::attach(&rt, &key, rawtty::size()).await {
+        Ok(l) => l,
+        Err(AttachError::Refused(r)) => return Err(CmdError::Usage(r.to_string())),
+        Err(AttachError::Runtime(e)) => return Err(e.into()),
+    };
+    tracing::info!(exec = %key, tty = launched.tty, "exec_attach");
+    let tty = launched.tty;
+    let Some(io) = launched.io.take() else {
+        launched.cancel().await?;
+        return Err(CmdError::Usage("exec streams were not opened".into()));
+    };
+    let interactive = io.stdin.is_some();
+    if tty && interactive {
+        eprintln!(
+            "execmux: attached to exec {} ({} detaches)",
+            key.exec, args.detach_keys
+        );
+    }
+    let raw = if tty && interactive {
+        rawtty::RawMode::enable()?
+    } else {
+        None
+    };
+    let session = Session::new(launched, io.stdin, tty);
+    let mut readers = vec![tokio::spawn(async move {
+        let _ = copy_out(io.stdout, tokio::io::stdout()).await;
+    })];
+    if let Some(e) = io.stderr {
+        readers.push(tokio::spawn(async move {
+            let _ = copy_out(e, tokio::io::stderr()).await;
+        }));
+    }
+    let input = interactive.then(|| read_stdin(tty.then_some(detach)));
+    let (controls_tx, mut controls) = mpsc::unbounded_channel();
+    let forwarder = tokio::spawn(forward(input, signals, tty, controls_tx));
+    let mut notice = say;
+    let outcome = session.run(&mut controls, readers, &mut notice).await;
+    forwarder.abort();
+    drop(raw);
+    let result = match outcome {
+        Outcome::Detached => {
+            eprintln!("\r\nexecmux: detached; exec {} keeps running", key.exec);
+            return Ok(0);
+        }
+        Outcome::Killed(r) | Outcome::Exited(r) => r,
+    };
+    let exit = result.map_err(CmdError::Exec)?;
+    tracing::info!(exec = %key, code = exit.code, "exec_die");
+    Ok(i32::try_from(exit.code).unwrap_or(255))
+}
+
+/// The container of a running exec in `ns`, found by its id.
+async fn find(rt: &Runtime, ns: &Namespace, exec: &ExecId) -> Result<ExecKey, CmdError> {
+    let mut found: Vec<ExecKey> = rt
+        .running_execs(ns)
+        .await?
+        .into_iter()
+        .map(|(k, _)| k)
+        .filter(|k| k.exec == *exec)
+        .collect();
+    match found.len() {
+        0 => Err(CmdError::Usage(format!(
+            "no running exec {exec} in namespace {ns}"
+        ))),
+        1 => Ok(found.remove(0)),
+        _ => Err(CmdError::Usage(format!(
+            "exec {exec} runs in several containers of {ns}: name the container"
+        ))),
+    }
+}
