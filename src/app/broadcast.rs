@@ -2,12 +2,12 @@
 //! tabs open marked), and the mode in which each key and paste goes to every marked tab
 //! whose exec runs, encoded for that tab's own terminal; the detach keys end it.
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use std::collections::BTreeSet;
 
 use super::msg::{Effect, PendingExec, TabId};
-use super::tab::{Tab, TabState};
+use super::tab::{Tab, TabState, ZOOM_KEY, ZoomChord, zoom_prefix};
 use super::{App, Form, Mode};
 use crate::domain::{ContainerInfo, ContainerKey, TaskState};
 use crate::registry::ExecConfig;
@@ -31,6 +31,8 @@ pub struct Broadcast {
     marked: BTreeSet<TabId>,
     /// Watches for the detach keys, which end the broadcast.
     matcher: Matcher,
+    /// The zoom chord's prefix, and whether it was the last key typed.
+    zoom: ZoomChord,
 }
 
 impl Broadcast {
@@ -41,6 +43,10 @@ impl Broadcast {
         Self {
             grouped: Vec::new(),
             marked: BTreeSet::new(),
+            zoom: ZoomChord {
+                prefix: zoom_prefix(&keys),
+                held: false,
+            },
             matcher: Matcher::new(keys),
         }
     }
@@ -134,7 +140,8 @@ impl App {
         if !targets.contains(&self.active) {
             self.active = first;
         }
-        self.broadcast.matcher = Broadcast::new(&self.settings.detach_keys).matcher;
+        let fresh = Broadcast::new(&self.settings.detach_keys);
+        (self.broadcast.matcher, self.broadcast.zoom) = (fresh.matcher, fresh.zoom);
         self.status = None;
         self.mode = Mode::Broadcast;
         Vec::new()
@@ -217,10 +224,32 @@ impl App {
 
     /// A key in broadcast mode: to every target, each with its own key modes.
     pub(super) fn broadcast_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.modifiers.contains(KeyModifiers::SHIFT)
+            && matches!(key.code, KeyCode::PageUp | KeyCode::PageDown)
+        {
+            // The shown tab scrolls back, as in terminal mode.
+            let half = usize::from(self.layout.console().0 / 2)
+                .max(1)
+                .cast_signed();
+            self.scroll_active(if key.code == KeyCode::PageUp {
+                half
+            } else {
+                -half
+            });
+            return Vec::new();
+        }
         // The detach keys are plain bytes whatever the modes: look for them once.
         let Some(probe) = keys::encode(&key, KeyModes::default()) else {
             return Vec::new();
         };
+        let zoom = &mut self.broadcast.zoom;
+        if zoom.held && probe == [ZOOM_KEY] {
+            // The held prefix belonged to the zoom chord: no tab sees either key.
+            zoom.held = false;
+            let _ = self.broadcast.matcher.flush();
+            return self.toggle_zoom();
+        }
+        zoom.held = zoom.prefix.is_some_and(|p| probe == [p]);
         let held = match self.broadcast.matcher.scan(&probe) {
             Scan::Forward(out) => out,
             Scan::Detach { before } => {

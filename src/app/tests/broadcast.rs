@@ -271,3 +271,35 @@ fn open_in_all_with_no_running_container_shown_opens_nothing() {
             .is_some_and(|s| s.starts_with("no container shown"))
     );
 }
+
+#[test]
+fn the_zoom_chord_and_scrolling_stay_in_the_console_while_broadcasting() {
+    let mut app = app();
+    let [a, _, c] = three_tabs_two_marked(&mut app);
+    app.update(key(KeyCode::Char('b')));
+    assert!(app.update(ctrl('p')).is_empty());
+    let effects = app.update(key(KeyCode::Char('z')));
+    assert!(app.layout.zoomed);
+    assert!(
+        effects.iter().all(|e| matches!(e, Effect::Resize { .. })),
+        "no key reaches a tab: {effects:?}"
+    );
+    assert!(matches!(app.mode, Mode::Broadcast));
+    for n in 0..50 {
+        feed(&mut app, c, format!("line {n}\r\n").as_bytes());
+    }
+    assert!(
+        app.update(Msg::Key(KeyEvent::new(
+            KeyCode::PageUp,
+            KeyModifiers::SHIFT
+        )))
+        .is_empty()
+    );
+    assert!(app.tabs[2].scroll > 0, "the shown tab scrolled back");
+    // The next key goes to both, and brings the shown tab back to its live screen.
+    assert_eq!(
+        inputs(&app.update(key(KeyCode::Char('z')))),
+        vec![(a, b"z".to_vec()), (c, b"z".to_vec())]
+    );
+    assert_eq!(app.tabs[2].scroll, 0);
+}
