@@ -98,7 +98,7 @@ struct Dirty {
 
 /// The view-relevant part of the app that a key typed into an exec may change.
 fn typing_stamp(app: &App) -> Option<(usize, usize)> {
-    matches!(app.mode, Mode::Terminal)
+    matches!(app.mode, Mode::Terminal | Mode::Broadcast)
         .then(|| (app.active, app.active_tab().map_or(0, |t| t.scroll)))
 }
 

@@ -51,6 +51,9 @@ pub struct Form {
     pub error: Option<String>,
     /// Privileged was asked for: waiting for `y`.
     pub confirming: bool,
+    /// Every container the exec opens in, each in its own marked tab (empty: `container`
+    /// alone).
+    pub targets: Vec<ContainerKey>,
 }
 
 fn area(placeholder: &str, value: &str) -> TextArea<'static> {
@@ -82,6 +85,7 @@ impl Form {
             focus: Field::Command,
             error: None,
             confirming: false,
+            targets: Vec::new(),
         }
     }
 

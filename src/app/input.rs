@@ -26,6 +26,7 @@ impl App {
         }
         match &mut self.mode {
             Mode::Terminal => self.terminal_key(key),
+            Mode::Broadcast => self.broadcast_key(key),
             Mode::Filter => {
                 match key.code {
                     KeyCode::Esc => {
@@ -66,7 +67,11 @@ impl App {
                 }
                 Outcome::Submit(config) => {
                     let container = form.container.clone();
+                    let targets = std::mem::take(&mut form.targets);
                     self.mode = Mode::Navigate;
+                    if !targets.is_empty() {
+                        return self.open_group(targets, &config);
+                    }
                     vec![Effect::Prepare(PendingExec {
                         container,
                         config,
@@ -168,6 +173,9 @@ impl App {
             }
             Action::CloseTab => self.close_active(),
             Action::Zoom => self.toggle_zoom(),
+            Action::Mark => self.toggle_mark(),
+            Action::Broadcast => self.start_broadcast(),
+            Action::OpenAll => self.open_in_all_form(),
             Action::KillExec => self.kill_selected(),
             Action::Namespace => self.next_namespace(),
             Action::ScrollUp | Action::ScrollDown => {
@@ -348,7 +356,8 @@ impl App {
             .enumerate()
             .map(|(i, t)| {
                 let bell = if t.bell { BELL_MARK } else { "" };
-                let mut title = format!("{}:{}{bell} {}", i + 1, t.state.mark(), t.title);
+                let mark = self.tab_mark(i);
+                let mut title = format!("{}:{}{bell}{mark} {}", i + 1, t.state.mark(), t.title);
                 if let Some(set) = t.program_title.as_deref().filter(|s| !s.trim().is_empty()) {
                     let cut: String = set.chars().take(PROGRAM_TITLE_MAX).collect();
                     let more = if cut.len() < set.len() { "…" } else { "" };

@@ -28,10 +28,13 @@ pub enum Action {
     ScrollUp,
     ScrollDown,
     Zoom,
+    Mark,
+    Broadcast,
+    OpenAll,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 20] = [
         Action::Quit,
         Action::Help,
         Action::Up,
@@ -49,6 +52,9 @@ impl Action {
         Action::ScrollUp,
         Action::ScrollDown,
         Action::Zoom,
+        Action::Mark,
+        Action::Broadcast,
+        Action::OpenAll,
     ];
 
     /// What the action does, for the help overlay and the footer.
@@ -71,6 +77,9 @@ impl Action {
             Action::ScrollUp => "scroll the tab back",
             Action::ScrollDown => "scroll the tab forward",
             Action::Zoom => "zoom: the tab gets the whole window (and back)",
+            Action::Mark => "mark the current tab for broadcast (and unmark)",
+            Action::Broadcast => "broadcast: type into every marked running tab",
+            Action::OpenAll => "new exec in each running container the filter shows",
         }
     }
 
@@ -91,6 +100,9 @@ impl Action {
             Action::Namespace => "namespace",
             Action::ScrollUp | Action::ScrollDown => "scroll",
             Action::Zoom => "zoom",
+            Action::Mark => "mark",
+            Action::Broadcast => "broadcast",
+            Action::OpenAll => "open in all",
         }
     }
 
@@ -113,6 +125,9 @@ impl Action {
             Action::ScrollUp => &["shift-pageup", "pageup"],
             Action::ScrollDown => &["shift-pagedown", "pagedown"],
             Action::Zoom => &["z"],
+            Action::Mark => &["m"],
+            Action::Broadcast => &["b"],
+            Action::OpenAll => &["E"],
         }
     }
 }

@@ -3,6 +3,7 @@
 //! I/O; the effects runner does it and answers with messages.
 
 mod attach;
+pub mod broadcast;
 mod feed;
 mod form;
 mod input;
@@ -60,6 +61,8 @@ pub enum Mode {
     Help,
     Confirm(Confirm),
     Form(Box<Form>),
+    /// Keys and pastes go to every marked tab whose exec runs.
+    Broadcast,
 }
 
 /// Whether containerd's event stream is live.
@@ -109,6 +112,7 @@ pub struct App {
     pub layout: Layout,
     pub quitting: bool,
     pub resyncs: resync::Resyncs,
+    pub broadcast: broadcast::Broadcast,
     /// The wall clock (a fixed one in tests, so frames are deterministic).
     pub clock: fn() -> SystemTime,
     next_tab: u64,
@@ -142,6 +146,7 @@ impl App {
             layout: Layout::new(Rect::new(0, 0, size.0, size.1)),
             quitting: false,
             resyncs: resync::Resyncs::default(),
+            broadcast: broadcast::Broadcast::new(&config.detach_keys),
             clock: SystemTime::now,
             next_tab: 1,
         }
@@ -159,6 +164,7 @@ impl App {
                     || c.display_name()
                         .is_some_and(|n| n.to_lowercase().contains(&needle))
                     || c.image.to_lowercase().contains(&needle)
+                    || broadcast::label_matches(c, &needle)
             })
             .collect()
     }
@@ -203,7 +209,9 @@ impl App {
     /// it shows its live screen.
     pub fn cursor_tab(&self) -> Option<&Tab> {
         self.active_tab().filter(|t| {
-            matches!(self.mode, Mode::Terminal) && t.state.is_running() && t.scroll == 0
+            matches!(self.mode, Mode::Terminal | Mode::Broadcast)
+                && t.state.is_running()
+                && t.scroll == 0
         })
     }
 

@@ -134,6 +134,7 @@ impl App {
                     bytes: keys::encode_paste(text, modes),
                 }]
             }
+            Mode::Broadcast => self.broadcast_paste(text),
             Mode::Filter => {
                 self.filter.push_str(text.lines().next().unwrap_or(""));
                 Vec::new()

@@ -91,6 +91,7 @@ impl App {
             }
         };
         self.drain_lifecycle();
+        self.end_broadcast_if_idle();
         if let Some(t) = self.tabs.get_mut(self.active) {
             t.bell = false;
         }
@@ -189,6 +190,7 @@ impl App {
         pending: PendingExec,
         result: Result<(crate::domain::ProcessDefaults, ExecKey, Vec<String>), String>,
     ) -> Vec<Effect> {
+        let grouped = self.claim_grouped(&pending);
         let (defaults, key, args) = match result {
             Ok(r) => r,
             Err(e) => {
@@ -243,6 +245,9 @@ impl App {
         // A new tab opens focused, in terminal mode (unless a dialog is open over it).
         if matches!(self.mode, Mode::Navigate | Mode::Terminal) {
             self.mode = Mode::Terminal;
+        }
+        if grouped {
+            self.grouped_tab_opened();
         }
         vec![Effect::Launch {
             tab: id,

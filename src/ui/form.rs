@@ -35,11 +35,15 @@ fn field(f: &mut Frame<'_>, area: Rect, label: &str, t: &TextArea<'_>, focused: 
 pub fn render(form: &Form, f: &mut Frame<'_>) {
     let area = centered(f.area(), 72, 24);
     f.render_widget(Clear, area);
-    let title = format!(
-        " New exec in {}/{} ",
-        safe(form.container.namespace.as_str()),
-        safe(form.container.container.as_str())
-    );
+    let title = if form.targets.is_empty() {
+        format!(
+            " New exec in {}/{} ",
+            safe(form.container.namespace.as_str()),
+            safe(form.container.container.as_str())
+        )
+    } else {
+        super::broadcast::form_title(&form.targets)
+    };
     let outer = super::pane_block(title, true);
     let inner = outer.inner(area);
     f.render_widget(outer, area);

@@ -55,6 +55,10 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
         "end of input: closes the exec's stdin",
     ));
     lines.push(row("anything else", "goes to the exec"));
+    lines.push(row(
+        "broadcast mode",
+        "keys, pastes: every marked running tab; detach ends",
+    ));
     lines.push(Line::from(""));
     lines.push(Line::styled(
         "Keys are set in the config file: execmux --print-config shows them all.",

@@ -1,5 +1,6 @@
 //! Pure rendering of `&App`: one pane or popup per file. Never awaits, locks or sends.
 
+mod broadcast;
 mod containers;
 mod events;
 mod execs;
@@ -29,7 +30,7 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
         Mode::Help => help::render(app, f),
         Mode::Confirm(c) => popup::confirm(app, c, f),
         Mode::Form(form) => form::render(form, f),
-        Mode::Navigate | Mode::Terminal | Mode::Filter => {}
+        Mode::Navigate | Mode::Terminal | Mode::Filter | Mode::Broadcast => {}
     }
 }
 

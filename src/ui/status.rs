@@ -25,6 +25,10 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
         .into_iter()
         .chain(super::tabs::zoom_chord(app).map(|c| (c, "zoom")))
         .collect(),
+        Mode::Broadcast => vec![(
+            app.settings.detach_keys.clone(),
+            "end broadcast (execs keep running)",
+        )],
         Mode::Filter => vec![("enter".into(), "keep filter"), ("esc".into(), "clear")],
         Mode::Help => vec![("any key".into(), "close help")],
         Mode::Confirm(_) => vec![("y".into(), "yes"), ("any other key".into(), "no")],
@@ -53,7 +57,10 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
             ]);
             if !app.tabs.is_empty() {
                 v.push((k(Action::Zoom), "zoom"));
+                v.push((k(Action::Mark), "mark"));
+                v.push((k(Action::Broadcast), "broadcast"));
             }
+            v.push((k(Action::OpenAll), "open in all"));
             v
         }
     }
@@ -86,6 +93,10 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
                 .fg(Color::Black)
                 .add_modifier(Modifier::BOLD),
         ));
+        spans.push(Span::raw(" "));
+    }
+    if let Some(badge) = super::broadcast::badge(app) {
+        spans.push(badge);
         spans.push(Span::raw(" "));
     }
     // Kills held up (a paused container) stay in sight until they complete.

@@ -18,7 +18,9 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
     let spans = tab_spans(&titles, bar);
     let buf = f.buffer_mut();
     for (i, ((x0, x1), title)) in spans.iter().zip(&titles).enumerate() {
-        let style = if i == app.active {
+        let style = if let Some(s) = super::broadcast::tab_style(app, i) {
+            s
+        } else if i == app.active {
             Style::new()
                 .bg(Color::Cyan)
                 .fg(Color::Black)
@@ -67,7 +69,9 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
         ];
         title.extend(notes);
         title.push(Span::raw(" "));
-        let border = if terminal_mode {
+        let border = if let Some(s) = super::broadcast::border(app) {
+            s
+        } else if terminal_mode {
             Style::new().fg(Color::Green)
         } else {
             Style::new().fg(Color::DarkGray)
@@ -141,6 +145,7 @@ fn notes(app: &App, tab: &Tab) -> Vec<Span<'static>> {
             Style::new().fg(Color::Yellow),
         ));
     }
+    v.extend(super::broadcast::note(app, app.active));
     if tab.scroll > 0 {
         v.push(Span::styled(
             format!(" · scrolled back {} lines", tab.scroll),

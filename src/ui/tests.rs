@@ -280,3 +280,23 @@ fn open_shell_sized(a: &mut App) -> crate::app::msg::TabId {
     a.update(Msg::Started { tab, pid: 4242 });
     tab
 }
+
+#[test]
+fn broadcast_to_two_marked_tabs_of_three() {
+    let mut a = app();
+    let mut tabs = Vec::new();
+    for exec in ["execmux-1", "execmux-2", "execmux-3"] {
+        tabs.push(open_shell(&mut a, exec));
+        key(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+        key(&mut a, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    }
+    for i in [0, 2] {
+        a.active = i;
+        key(&mut a, KeyCode::Char('m'), KeyModifiers::NONE);
+    }
+    feed(&mut a, tabs[2], b"/ # echo hi\r\nhi\r\n/ # ");
+    key(&mut a, KeyCode::Char('b'), KeyModifiers::NONE);
+    let screen = draw(&a);
+    assert!(screen.contains("BROADCAST 2"), "{screen}");
+    insta::assert_snapshot!(screen);
+}

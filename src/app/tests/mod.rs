@@ -409,6 +409,7 @@ fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
     app.update(Msg::Changed { tab });
 }
 
+mod broadcast;
 mod closing;
 mod display;
 mod events;
