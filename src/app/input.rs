@@ -168,10 +168,14 @@ impl App {
             }
             Action::CloseTab => self.close_active(),
             Action::Zoom => self.toggle_zoom(),
+            Action::Split => self.cycle_split(),
+            Action::PaneLeft | Action::PaneRight | Action::PaneUp | Action::PaneDown => {
+                super::split_view::direction(action).map_or_else(Vec::new, |d| self.focus_pane(d))
+            }
             Action::KillExec => self.kill_selected(),
             Action::Namespace => self.next_namespace(),
             Action::ScrollUp | Action::ScrollDown => {
-                let half = usize::from(self.layout.console().0 / 2).max(1);
+                let half = usize::from(self.focused_console().0 / 2).max(1);
                 self.scroll_active(if action == Action::ScrollUp {
                     half.cast_signed()
                 } else {

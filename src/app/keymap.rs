@@ -28,10 +28,15 @@ pub enum Action {
     ScrollUp,
     ScrollDown,
     Zoom,
+    Split,
+    PaneLeft,
+    PaneRight,
+    PaneUp,
+    PaneDown,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 22] = [
         Action::Quit,
         Action::Help,
         Action::Up,
@@ -49,6 +54,11 @@ impl Action {
         Action::ScrollUp,
         Action::ScrollDown,
         Action::Zoom,
+        Action::Split,
+        Action::PaneLeft,
+        Action::PaneRight,
+        Action::PaneUp,
+        Action::PaneDown,
     ];
 
     /// What the action does, for the help overlay and the footer.
@@ -71,6 +81,11 @@ impl Action {
             Action::ScrollUp => "scroll the tab back",
             Action::ScrollDown => "scroll the tab forward",
             Action::Zoom => "zoom: the tab gets the whole window (and back)",
+            Action::Split => "split the view: single, side by side, stacked, grid",
+            Action::PaneLeft => "split: focus the pane on the left",
+            Action::PaneRight => "split: focus the pane on the right",
+            Action::PaneUp => "split: focus the pane above",
+            Action::PaneDown => "split: focus the pane below",
         }
     }
 
@@ -91,6 +106,8 @@ impl Action {
             Action::Namespace => "namespace",
             Action::ScrollUp | Action::ScrollDown => "scroll",
             Action::Zoom => "zoom",
+            Action::Split => "split",
+            Action::PaneLeft | Action::PaneRight | Action::PaneUp | Action::PaneDown => "pane",
         }
     }
 
@@ -113,6 +130,11 @@ impl Action {
             Action::ScrollUp => &["shift-pageup", "pageup"],
             Action::ScrollDown => &["shift-pagedown", "pagedown"],
             Action::Zoom => &["z"],
+            Action::Split => &["|"],
+            Action::PaneLeft => &["alt-left"],
+            Action::PaneRight => &["alt-right"],
+            Action::PaneUp => &["alt-up"],
+            Action::PaneDown => &["alt-down"],
         }
     }
 }

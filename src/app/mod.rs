@@ -10,6 +10,8 @@ pub mod layout;
 mod mouse;
 pub mod msg;
 mod resync;
+pub mod split;
+mod split_view;
 pub mod tab;
 mod terminal;
 mod update;
@@ -106,6 +108,8 @@ pub struct App {
     pub connection: Connection,
     pub status: Option<String>,
     pub layout: Layout,
+    /// Which tabs the terminal area shows, and how.
+    pub split: split::SplitView,
     pub quitting: bool,
     pub resyncs: resync::Resyncs,
     /// The wall clock (a fixed one in tests, so frames are deterministic).
@@ -139,6 +143,7 @@ impl App {
             connection: Connection::Connecting,
             status: None,
             layout: Layout::new(Rect::new(0, 0, size.0, size.1)),
+            split: split::SplitView::default(),
             quitting: false,
             resyncs: resync::Resyncs::default(),
             clock: SystemTime::now,

@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::popup::centered;
 use crate::app::App;
 use crate::app::keymap::Action;
-use crate::app::tab::{zoom_chord, zoom_prefix};
+use crate::app::tab::{prefix_label, zoom_chord, zoom_prefix};
 
 /// One line of the overlay: keys right-aligned, then what they do.
 fn row(keys: &str, what: &str) -> Line<'static> {
@@ -25,7 +25,17 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
         Style::new().add_modifier(Modifier::BOLD),
     )];
     for a in Action::ALL {
-        lines.push(row(&app.keymap.keys(a).join(" "), a.describe()));
+        match a {
+            // The four directions take one line.
+            Action::PaneLeft => {
+                lines.push(row(
+                    &super::status::pane_keys(app),
+                    "split: focus the pane that way",
+                ));
+            }
+            Action::PaneRight | Action::PaneUp | Action::PaneDown => {}
+            _ => lines.push(row(&app.keymap.keys(a).join(" "), a.describe())),
+        }
     }
     lines.push(row("alt-1..9", "go to tab N"));
     lines.push(row("mouse", "click tabs and rows; wheel scrolls a tab"));
@@ -48,6 +58,12 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
         lines.push(row(
             &zoom_chord(prefix),
             "zoom: the tab gets the whole window (and back)",
+        ));
+        let p = prefix_label(prefix);
+        let split = app.keymap.keys(Action::Split).join("/");
+        lines.push(row(
+            &format!("{p} arrows, {p} {split}"),
+            "split: focus the pane that way; next arrangement",
         ));
     }
     lines.push(row(
