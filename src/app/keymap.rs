@@ -107,7 +107,9 @@ impl Action {
             Action::ScrollUp | Action::ScrollDown => "scroll",
             Action::Zoom => "zoom",
             Action::Split => "split",
-            Action::PaneLeft | Action::PaneRight | Action::PaneUp | Action::PaneDown => "pane",
+            Action::PaneLeft | Action::PaneRight | Action::PaneUp | Action::PaneDown => {
+                "focus pane"
+            }
         }
     }
 

@@ -34,6 +34,7 @@ impl Split {
     }
 
     /// The next in the cycle; the grid only once there are three tabs to fill it.
+    #[must_use]
     pub fn next(self, tabs: usize) -> Self {
         match self {
             Self::Single => Self::SideBySide,
@@ -278,6 +279,7 @@ mod tests {
 
     #[test]
     fn the_cycle_shows_the_grid_only_with_three_tabs() {
+        use Split::{Grid, SideBySide, Single, Stacked};
         let cycle = |tabs| {
             let mut s = Split::Single;
             let mut seen = vec![];
@@ -287,7 +289,6 @@ mod tests {
             }
             seen
         };
-        use Split::{Grid, SideBySide, Single, Stacked};
         assert_eq!(cycle(2), vec![SideBySide, Stacked, Single, SideBySide]);
         assert_eq!(cycle(3), vec![SideBySide, Stacked, Grid, Single]);
     }

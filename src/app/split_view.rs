@@ -160,7 +160,10 @@ impl App {
     /// panes, their tabs or their sizes changed.
     pub(super) fn sync_panes(&mut self) -> Vec<Effect> {
         let panes = self.panes();
-        self.split.first = panes.first;
+        if !self.layout.zoomed {
+            // Zoomed, the split's window is kept for the way back.
+            self.split.first = panes.first;
+        }
         let mut sized = [None; MAX_PANES];
         for (k, (i, b)) in panes.iter().enumerate() {
             sized[k] = Some((self.tabs[i].id, self.layout.inner(b)));

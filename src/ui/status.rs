@@ -45,6 +45,12 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
                 ));
                 v.push((k(Action::CloseTab), "close tab"));
             }
+            if app.tabs.len() > 1 {
+                v.push((k(Action::Split), "split"));
+            }
+            if app.panes().len() > 1 {
+                v.push((pane_keys(app), "pane"));
+            }
             v.extend([
                 (k(Action::KillExec), "kill"),
                 (k(Action::Filter), "filter"),
@@ -54,12 +60,6 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
             ]);
             if !app.tabs.is_empty() {
                 v.push((k(Action::Zoom), "zoom"));
-            }
-            if app.tabs.len() > 1 {
-                v.push((k(Action::Split), "split"));
-            }
-            if app.panes().len() > 1 {
-                v.push((pane_keys(app), "pane"));
             }
             v
         }

@@ -99,7 +99,8 @@ fn pane(
         let border = if terminal_mode {
             Style::new().fg(Color::Green)
         } else if split_focus {
-            Style::new().fg(Color::Cyan)
+            // The current tab of a split; the keys' focus is on the left (cyan).
+            Style::new().fg(Color::Gray)
         } else {
             Style::new().fg(Color::DarkGray)
         };
