@@ -112,7 +112,7 @@ impl Loop {
     /// Applies one message; false when the app asked to exit.
     fn apply(&mut self, msg: Msg, from_user: bool) -> bool {
         let shown = match &msg {
-            Msg::Changed { tab } => self.app.active_tab().is_some_and(|t| t.id == *tab),
+            Msg::Changed { tab } => self.app.shows(*tab),
             _ => true,
         };
         // A small change (an echo, a prompt) is drawn as soon as it comes, like a key's own

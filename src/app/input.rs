@@ -47,7 +47,16 @@ impl App {
                 Vec::new()
             }
             Mode::Help => {
-                self.mode = Mode::Navigate;
+                // Arrows, j/k and the page keys scroll a help taller than the window.
+                match key.code {
+                    KeyCode::Up | KeyCode::Char('k') => {
+                        self.help_scroll = self.help_scroll.saturating_sub(1);
+                    }
+                    KeyCode::Down | KeyCode::Char('j') => self.help_scroll += 1,
+                    KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+                    KeyCode::PageDown => self.help_scroll += 10,
+                    _ => self.mode = Mode::Navigate,
+                }
                 Vec::new()
             }
             Mode::Confirm(c) => {
@@ -117,6 +126,7 @@ impl App {
             }
             Action::Help => {
                 self.mode = Mode::Help;
+                self.help_scroll = 0;
                 Vec::new()
             }
             Action::Up | Action::Down => {
@@ -176,10 +186,14 @@ impl App {
             Action::Mark => self.toggle_mark(),
             Action::Broadcast => self.start_broadcast(),
             Action::OpenAll => self.open_in_all_form(),
+            Action::Split => self.cycle_split(),
+            Action::PaneLeft | Action::PaneRight | Action::PaneUp | Action::PaneDown => {
+                super::split_view::direction(action).map_or_else(Vec::new, |d| self.focus_pane(d))
+            }
             Action::KillExec => self.kill_selected(),
             Action::Namespace => self.next_namespace(),
             Action::ScrollUp | Action::ScrollDown => {
-                let half = usize::from(self.layout.console().0 / 2).max(1);
+                let half = usize::from(self.focused_console().0 / 2).max(1);
                 self.scroll_active(if action == Action::ScrollUp {
                     half.cast_signed()
                 } else {

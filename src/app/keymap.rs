@@ -31,10 +31,15 @@ pub enum Action {
     Mark,
     Broadcast,
     OpenAll,
+    Split,
+    PaneLeft,
+    PaneRight,
+    PaneUp,
+    PaneDown,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 25] = [
         Action::Quit,
         Action::Help,
         Action::Up,
@@ -55,6 +60,11 @@ impl Action {
         Action::Mark,
         Action::Broadcast,
         Action::OpenAll,
+        Action::Split,
+        Action::PaneLeft,
+        Action::PaneRight,
+        Action::PaneUp,
+        Action::PaneDown,
     ];
 
     /// What the action does, for the help overlay and the footer.
@@ -80,6 +90,11 @@ impl Action {
             Action::Mark => "mark the current tab for broadcast (and unmark)",
             Action::Broadcast => "broadcast: type into every marked running tab",
             Action::OpenAll => "new exec in each running container the filter shows",
+            Action::Split => "split the view: single, side by side, stacked, grid",
+            Action::PaneLeft => "split: focus the pane on the left",
+            Action::PaneRight => "split: focus the pane on the right",
+            Action::PaneUp => "split: focus the pane above",
+            Action::PaneDown => "split: focus the pane below",
         }
     }
 
@@ -103,6 +118,10 @@ impl Action {
             Action::Mark => "mark",
             Action::Broadcast => "broadcast",
             Action::OpenAll => "open in all",
+            Action::Split => "split",
+            Action::PaneLeft | Action::PaneRight | Action::PaneUp | Action::PaneDown => {
+                "focus pane"
+            }
         }
     }
 
@@ -128,6 +147,11 @@ impl Action {
             Action::Mark => &["m"],
             Action::Broadcast => &["b"],
             Action::OpenAll => &["E"],
+            Action::Split => &["|"],
+            Action::PaneLeft => &["alt-left"],
+            Action::PaneRight => &["alt-right"],
+            Action::PaneUp => &["alt-up"],
+            Action::PaneDown => &["alt-down"],
         }
     }
 }

@@ -92,10 +92,15 @@ impl Layout {
 
     /// The cells the exec's screen is drawn in: the terminal box inside its border.
     pub fn screen(&self) -> Rect {
+        self.inner(self.terminal)
+    }
+
+    /// The cells a terminal box of this layout draws an exec's screen in: inside its border,
+    /// or all of it zoomed.
+    pub fn inner(&self, t: Rect) -> Rect {
         if self.zoomed {
-            self.terminal
+            t
         } else {
-            let t = self.terminal;
             Rect::new(
                 t.x.saturating_add(1).min(t.right()),
                 t.y.saturating_add(1).min(t.bottom()),

@@ -12,6 +12,8 @@ pub mod layout;
 mod mouse;
 pub mod msg;
 mod resync;
+pub mod split;
+mod split_view;
 pub mod tab;
 mod terminal;
 mod update;
@@ -102,6 +104,8 @@ pub struct App {
     pub selected_container: usize,
     pub selected_exec: usize,
     pub events_scroll: usize,
+    /// Lines the help overlay is scrolled down.
+    pub help_scroll: u16,
     pub focus: Pane,
     pub mode: Mode,
     pub tabs: Vec<Tab>,
@@ -110,6 +114,8 @@ pub struct App {
     pub connection: Connection,
     pub status: Option<String>,
     pub layout: Layout,
+    /// Which tabs the terminal area shows, and how.
+    pub split: split::SplitView,
     pub quitting: bool,
     pub resyncs: resync::Resyncs,
     pub broadcast: broadcast::Broadcast,
@@ -136,6 +142,7 @@ impl App {
             selected_container: 0,
             selected_exec: 0,
             events_scroll: 0,
+            help_scroll: 0,
             focus: Pane::Containers,
             mode: Mode::Navigate,
             tabs: Vec::new(),
@@ -144,6 +151,7 @@ impl App {
             connection: Connection::Connecting,
             status: None,
             layout: Layout::new(Rect::new(0, 0, size.0, size.1)),
+            split: split::SplitView::default(),
             quitting: false,
             resyncs: resync::Resyncs::default(),
             broadcast: broadcast::Broadcast::new(&config.detach_keys),

@@ -22,11 +22,12 @@ impl App {
             return effects;
         }
         match ev.kind {
-            MouseEventKind::ScrollUp if l.terminal.contains(at) => {
-                self.scroll_active(WHEEL.cast_signed());
-            }
-            MouseEventKind::ScrollDown if l.terminal.contains(at) => {
-                self.scroll_active(-WHEEL.cast_signed());
+            MouseEventKind::ScrollUp | MouseEventKind::ScrollDown if l.terminal.contains(at) => {
+                // The wheel scrolls the pane under it.
+                let up = ev.kind == MouseEventKind::ScrollUp;
+                let i = self.pane_at(at).map_or(self.active, |(i, _)| i);
+                let lines = WHEEL.cast_signed();
+                self.scroll_tab(i, if up { lines } else { -lines });
             }
             MouseEventKind::Down(MouseButton::Left) => {
                 if l.tab_bar.contains(at) {
@@ -38,6 +39,9 @@ impl App {
                         self.active = i;
                     }
                 } else if l.terminal.contains(at) {
+                    if let Some((i, _)) = self.pane_at(at) {
+                        self.focus_tab(i);
+                    }
                     if self.active_tab().is_some_and(|t| t.state.is_running())
                         && matches!(self.mode, Mode::Navigate)
                     {
@@ -65,11 +69,11 @@ impl App {
         Vec::new()
     }
 
-    /// The event as the active tab's program gets it, when it goes there (None: ours).
+    /// The event as the program of the tab under it gets it, when it goes there (None: ours).
     fn mouse_to_exec(&mut self, ev: MouseEvent, at: Position) -> Option<Vec<Effect>> {
-        let screen = self.layout.screen();
+        let (i, screen) = self.pane_at(at)?;
         let focused = match self.mode {
-            Mode::Terminal => true,
+            Mode::Terminal => i == self.active,
             Mode::Navigate => false,
             _ => return None,
         };
@@ -78,7 +82,7 @@ impl App {
         }
         let tab = self
             .tabs
-            .get_mut(self.active)
+            .get_mut(i)
             .filter(|t| t.state.is_running() && !t.input_closed)?;
         let modes = tab.terminal.lock().modes();
         let bytes = match route(ev.kind, focused, tab.scroll > 0, modes) {
@@ -111,10 +115,7 @@ impl App {
 
     /// Scrolls the active tab by `lines` (positive: back into the scrollback).
     pub(super) fn scroll_active(&mut self, lines: isize) {
-        if let Some(tab) = self.tabs.get_mut(self.active) {
-            let max = tab.terminal.lock().scrollback().len();
-            tab.scroll = tab.scroll.saturating_add_signed(lines).min(max);
-        }
+        self.scroll_tab(self.active, lines);
     }
 }
 

@@ -28,7 +28,12 @@ pub struct ZoomChord {
 
 /// The zoom chord as the help writes it (`ctrl-p z`).
 pub fn zoom_chord(prefix: u8) -> String {
-    let key = match prefix {
+    format!("{} {}", prefix_label(prefix), char::from(ZOOM_KEY))
+}
+
+/// The detach prefix as the help writes it (`ctrl-p`).
+pub fn prefix_label(prefix: u8) -> String {
+    match prefix {
         0 => "ctrl-@".to_owned(),
         1..=26 => format!("ctrl-{}", char::from(b'a' + prefix - 1)),
         27 => "ctrl-[".to_owned(),
@@ -38,8 +43,7 @@ pub fn zoom_chord(prefix: u8) -> String {
         31 => "ctrl-_".to_owned(),
         127 => "DEL".to_owned(),
         b => char::from(b).to_string(),
-    };
-    format!("{key} {}", char::from(ZOOM_KEY))
+    }
 }
 
 /// Where the tab's exec is.

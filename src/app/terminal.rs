@@ -17,7 +17,7 @@ impl App {
         if key.modifiers.contains(KeyModifiers::SHIFT)
             && matches!(key.code, KeyCode::PageUp | KeyCode::PageDown)
         {
-            let half = usize::from(self.layout.console().0 / 2)
+            let half = usize::from(self.focused_console().0 / 2)
                 .max(1)
                 .cast_signed();
             self.scroll_active(if key.code == KeyCode::PageUp {
@@ -44,6 +44,13 @@ impl App {
             tab.zoom.held = false;
             let _ = tab.matcher.flush();
             return self.toggle_zoom();
+        }
+        if let Some(chord) = super::split_view::chord(&self.keymap, &key).filter(|_| tab.zoom.held)
+        {
+            // The prefix, then an arrow or the split key: the split's, not the exec's.
+            tab.zoom.held = false;
+            let _ = tab.matcher.flush();
+            return self.split_chord(chord);
         }
         tab.zoom.held = tab.zoom.prefix.is_some_and(|p| bytes == [p]);
         tab.scroll = 0;

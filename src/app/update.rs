@@ -17,7 +17,7 @@ const TITLE_MAX: usize = 28;
 impl App {
     /// Applies one message; returns the I/O to perform.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
-        let effects = match msg {
+        let mut effects = match msg {
             Msg::Key(key) => self.on_key(key),
             Msg::Paste(text) => self.on_paste(&text),
             Msg::Mouse(ev) => self.on_mouse(ev),
@@ -92,9 +92,7 @@ impl App {
         };
         self.drain_lifecycle();
         self.end_broadcast_if_idle();
-        if let Some(t) = self.tabs.get_mut(self.active) {
-            t.bell = false;
-        }
+        effects.extend(self.sync_panes());
         effects
     }
 
@@ -131,7 +129,7 @@ impl App {
     /// New output in tab `i`: a scrolled-back view stays on the same lines; a bell marks a
     /// hidden tab.
     fn on_changed(&mut self, i: usize) {
-        let shown = i == self.active;
+        let shown = self.is_shown(i);
         let t = &mut self.tabs[i];
         if !t.terminal.take_changed() {
             return;
@@ -202,7 +200,7 @@ impl App {
         if pending.shell.is_some() {
             config.args = args;
         }
-        let (rows, cols) = self.layout.console();
+        let (rows, cols) = self.new_tab_console();
         config.console = config.tty.then_some(ConsoleSize { rows, cols });
         let now = (self.clock)();
         // Detach keys work with or without a tty: both are typed into the tab.
@@ -268,9 +266,9 @@ impl App {
             return Vec::new();
         }
         t.state = TabState::Running { pid };
-        // The layout may have changed between create and start: the size after Start wins.
-        let (rows, cols) = self.layout.console();
+        // The pane may have changed between create and start: its size after Start wins.
         let t = &self.tabs[i];
+        let (rows, cols) = t.terminal.lock().size();
         if t.tty
             && self.registry.get(&key).and_then(|r| r.console) != Some(ConsoleSize { rows, cols })
         {

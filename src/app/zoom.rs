@@ -1,12 +1,11 @@
-//! The screen's geometry: a new size or a zoom gives every tab's terminal the new console
-//! size (and its running tty exec a resize).
+//! The screen's geometry: a new size or a zoom gives every shown tab's terminal its new
+//! console size (and its running tty exec a resize).
 
 use ratatui::layout::Rect;
 
 use super::App;
 use super::layout::Layout;
 use super::msg::Effect;
-use crate::domain::ConsoleSize;
 
 impl App {
     pub(super) fn on_resize(&mut self, w: u16, h: u16) -> Vec<Effect> {
@@ -31,28 +30,9 @@ impl App {
         }
     }
 
-    /// Uses `layout`; every terminal takes its console size, running tty execs are told.
+    /// Uses `layout`; every shown terminal takes its pane's size, running tty execs are told.
     fn relayout(&mut self, layout: Layout) -> Vec<Effect> {
         self.layout = layout;
-        let (rows, cols) = self.layout.console();
-        let mut effects = Vec::new();
-        for tab in &mut self.tabs {
-            {
-                let mut emu = tab.terminal.lock();
-                if emu.size() == (rows, cols) {
-                    continue;
-                }
-                emu.resize(rows, cols);
-                tab.seen_scrolled_off = emu.scrolled_off();
-                tab.scroll = tab.scroll.min(emu.scrollback().len());
-            }
-            if tab.state.is_running() && tab.tty {
-                effects.push(Effect::Resize {
-                    tab: tab.id,
-                    size: ConsoleSize { rows, cols },
-                });
-            }
-        }
-        effects
+        self.sync_panes()
     }
 }

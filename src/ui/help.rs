@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::popup::centered;
 use crate::app::App;
 use crate::app::keymap::Action;
-use crate::app::tab::{zoom_chord, zoom_prefix};
+use crate::app::tab::{prefix_label, zoom_chord, zoom_prefix};
 
 /// One line of the overlay: keys right-aligned, then what they do.
 fn row(keys: &str, what: &str) -> Line<'static> {
@@ -25,7 +25,17 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
         Style::new().add_modifier(Modifier::BOLD),
     )];
     for a in Action::ALL {
-        lines.push(row(&app.keymap.keys(a).join(" "), a.describe()));
+        match a {
+            // The four directions take one line.
+            Action::PaneLeft => {
+                lines.push(row(
+                    &super::status::pane_keys(app),
+                    "split: focus the pane that way",
+                ));
+            }
+            Action::PaneRight | Action::PaneUp | Action::PaneDown => {}
+            _ => lines.push(row(&app.keymap.keys(a).join(" "), a.describe())),
+        }
     }
     lines.push(row("alt-1..9", "go to tab N"));
     lines.push(row("mouse", "click tabs and rows; wheel scrolls a tab"));
@@ -49,6 +59,12 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
             &zoom_chord(prefix),
             "zoom: the tab gets the whole window (and back)",
         ));
+        let p = prefix_label(prefix);
+        let split = app.keymap.keys(Action::Split).join("/");
+        lines.push(row(
+            &format!("{p} arrows, {p} {split}"),
+            "split: focus the pane that way; next arrangement",
+        ));
     }
     lines.push(row(
         "ctrl-d, no tty",
@@ -64,14 +80,25 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
         "Keys are set in the config file: execmux --print-config shows them all.",
         Style::new().fg(Color::DarkGray),
     ));
-    let area = centered(
-        f.area(),
-        78,
-        u16::try_from(lines.len() + 2).unwrap_or(u16::MAX),
-    );
+    let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let area = centered(f.area(), 78, total.saturating_add(2));
+    // Taller than the window: it scrolls (clamped here, so the view never runs past the end).
+    let visible = area.height.saturating_sub(2);
+    let scroll = app.help_scroll.min(total.saturating_sub(visible));
+    let title = if total > visible {
+        format!(
+            " Help · {}-{} of {total} · up/down scroll · any other key closes ",
+            scroll + 1,
+            (scroll + visible).min(total)
+        )
+    } else {
+        " Help · any key closes ".into()
+    };
     f.render_widget(Clear, area);
     f.render_widget(
-        Paragraph::new(lines).block(super::pane_block(" Help · any key closes ".into(), true)),
+        Paragraph::new(lines)
+            .scroll((scroll, 0))
+            .block(super::pane_block(title, true)),
         area,
     );
 }

@@ -24,13 +24,17 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
         ]
         .into_iter()
         .chain(super::tabs::zoom_chord(app).map(|c| (c, "zoom")))
+        .chain(split_chord(app).map(|c| (c, "pane")))
         .collect(),
         Mode::Broadcast => vec![(
             app.settings.detach_keys.clone(),
             "end broadcast (execs keep running)",
         )],
         Mode::Filter => vec![("enter".into(), "keep filter"), ("esc".into(), "clear")],
-        Mode::Help => vec![("any key".into(), "close help")],
+        Mode::Help => vec![
+            ("up/down".into(), "scroll"),
+            ("any other key".into(), "close help"),
+        ],
         Mode::Confirm(_) => vec![("y".into(), "yes"), ("any other key".into(), "no")],
         Mode::Form(_) => vec![
             ("tab".into(), "next field"),
@@ -48,6 +52,12 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
                 ));
                 v.push((k(Action::CloseTab), "close tab"));
             }
+            if app.tabs.len() > 1 {
+                v.push((k(Action::Split), "split"));
+            }
+            if app.panes().len() > 1 {
+                v.push((pane_keys(app), "pane"));
+            }
             v.extend([
                 (k(Action::KillExec), "kill"),
                 (k(Action::Filter), "filter"),
@@ -64,6 +74,31 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
             v
         }
     }
+}
+
+/// The keys that move the focus between panes (`alt-arrows` by default).
+pub(super) fn pane_keys(app: &App) -> String {
+    let keys: Vec<String> = [
+        Action::PaneLeft,
+        Action::PaneRight,
+        Action::PaneUp,
+        Action::PaneDown,
+    ]
+    .iter()
+    .filter_map(|a| app.keymap.keys(*a).first().cloned())
+    .collect();
+    if keys == ["alt-left", "alt-right", "alt-up", "alt-down"] {
+        "alt-arrows".to_owned()
+    } else {
+        keys.join("/")
+    }
+}
+
+/// The terminal-mode chord that moves the focus between panes (`ctrl-p arrows`), shown
+/// while there are panes.
+fn split_chord(app: &App) -> Option<String> {
+    let prefix = app.active_tab()?.zoom.prefix?;
+    (app.panes().len() > 1).then(|| format!("{} arrows", crate::app::tab::prefix_label(prefix)))
 }
 
 pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {

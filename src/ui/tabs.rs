@@ -1,4 +1,5 @@
-//! The tab bar and the active tab's terminal (or a welcome when no tab is open).
+//! The tab bar and the terminals of the tabs in view, one pane each (or a welcome when no
+//! tab is open).
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
@@ -16,6 +17,8 @@ use crate::session::view::TerminalView;
 pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
     let titles = app.tab_titles();
     let spans = tab_spans(&titles, bar);
+    let panes = app.panes();
+    let split = panes.len() > 1;
     let buf = f.buffer_mut();
     for (i, ((x0, x1), title)) in spans.iter().zip(&titles).enumerate() {
         let style = if let Some(s) = super::broadcast::tab_style(app, i) {
@@ -25,6 +28,9 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
                 .bg(Color::Cyan)
                 .fg(Color::Black)
                 .add_modifier(Modifier::BOLD)
+        } else if split && panes.shows(i) {
+            // In a pane of the split, not focused.
+            Style::new().bg(Color::Blue).fg(Color::White)
         } else if app.tabs.get(i).is_some_and(|t| t.bell) {
             Style::new().bg(Color::Yellow).fg(Color::Black)
         } else {
@@ -33,8 +39,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
         let width = usize::from(x1.saturating_sub(*x0));
         buf.set_stringn(*x0, bar.y, format!(" {} ", safe(title)), width, style);
     }
-    let terminal_mode = matches!(app.mode, Mode::Terminal);
-    let Some(tab) = app.active_tab() else {
+    if app.active_tab().is_none() {
         let help = vec![
             Line::from("No exec open."),
             Line::from(""),
@@ -57,10 +62,34 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
             area,
         );
         return;
-    };
+    }
+    for (i, area) in panes.iter() {
+        pane(
+            app,
+            f,
+            (bar, &spans),
+            &app.tabs[i],
+            area,
+            split && i == app.active,
+        );
+    }
+}
+
+/// One tab's terminal in its box; `split_focus`: the focused pane of a split, marked even
+/// in navigation mode.
+fn pane(
+    app: &App,
+    f: &mut Frame<'_>,
+    (bar, spans): (Rect, &[(u16, u16)]),
+    tab: &Tab,
+    area: Rect,
+    split_focus: bool,
+) {
+    let focused = app.active_tab().is_some_and(|t| t.id == tab.id);
+    let terminal_mode = focused && matches!(app.mode, Mode::Terminal);
     let notes = notes(app, tab);
     let inner = if app.layout.zoomed {
-        zoomed_bar(app, f, bar, &spans, notes);
+        zoomed_bar(app, f, bar, spans, notes);
         area
     } else {
         let mut title = vec![
@@ -73,11 +102,14 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
             s
         } else if terminal_mode {
             Style::new().fg(Color::Green)
+        } else if split_focus {
+            // The current tab of a split; the keys' focus is on the left (cyan).
+            Style::new().fg(Color::Gray)
         } else {
             Style::new().fg(Color::DarkGray)
         };
         let block = Block::bordered()
-            .border_type(if terminal_mode {
+            .border_type(if terminal_mode || split_focus {
                 BorderType::Thick
             } else {
                 BorderType::Plain
@@ -92,7 +124,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
     f.render_widget(TerminalView::new(&emu).scroll(tab.scroll), inner);
     // The host's own cursor stands where the program's is (and hides when it hides it),
     // while keys go to this tab and it shows its live screen.
-    if app.cursor_tab().is_some() {
+    if focused && app.cursor_tab().is_some() {
         if let Some((row, col)) = emu
             .cursor()
             .filter(|(r, c)| *r < inner.height && *c < inner.width)

@@ -415,4 +415,5 @@ mod display;
 mod events;
 mod mouse;
 mod plain;
+mod split;
 mod zoom;
