@@ -28,10 +28,13 @@ pub enum Action {
     ScrollUp,
     ScrollDown,
     Zoom,
+    SortExecs,
+    FilterExecs,
+    AllExecs,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 20] = [
         Action::Quit,
         Action::Help,
         Action::Up,
@@ -49,6 +52,9 @@ impl Action {
         Action::ScrollUp,
         Action::ScrollDown,
         Action::Zoom,
+        Action::SortExecs,
+        Action::FilterExecs,
+        Action::AllExecs,
     ];
 
     /// What the action does, for the help overlay and the footer.
@@ -71,6 +77,9 @@ impl Action {
             Action::ScrollUp => "scroll the tab back",
             Action::ScrollDown => "scroll the tab forward",
             Action::Zoom => "zoom: the tab gets the whole window (and back)",
+            Action::SortExecs => "sort the execs: start time, state, exit code",
+            Action::FilterExecs => "filter the execs (id, command, state, container)",
+            Action::AllExecs => "list every exec on the node (and back)",
         }
     }
 
@@ -91,6 +100,9 @@ impl Action {
             Action::Namespace => "namespace",
             Action::ScrollUp | Action::ScrollDown => "scroll",
             Action::Zoom => "zoom",
+            Action::SortExecs => "sort execs",
+            Action::FilterExecs => "filter execs",
+            Action::AllExecs => "all execs",
         }
     }
 
@@ -113,6 +125,9 @@ impl Action {
             Action::ScrollUp => &["shift-pageup", "pageup"],
             Action::ScrollDown => &["shift-pagedown", "pagedown"],
             Action::Zoom => &["z"],
+            Action::SortExecs => &["o"],
+            Action::FilterExecs => &["f"],
+            Action::AllExecs => &["A"],
         }
     }
 }

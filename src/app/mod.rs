@@ -2,6 +2,7 @@
 //! events, the mode and the focus. `update` (state + message -> state + effects) does no
 //! I/O; the effects runner does it and answers with messages.
 
+pub mod execlist;
 mod feed;
 mod form;
 mod input;
@@ -56,6 +57,8 @@ pub enum Mode {
     /// Keys go to the active tab's exec.
     Terminal,
     Filter,
+    /// Keys edit the exec list's filter.
+    ExecFilter,
     Help,
     Confirm(Confirm),
     Form(Box<Form>),
@@ -110,6 +113,8 @@ pub struct App {
     pub resyncs: resync::Resyncs,
     /// The wall clock (a fixed one in tests, so frames are deterministic).
     pub clock: fn() -> SystemTime,
+    pub execlist: execlist::ExecList,
+    pub theme: crate::theme::Theme,
     next_tab: u64,
 }
 
@@ -142,6 +147,10 @@ impl App {
             quitting: false,
             resyncs: resync::Resyncs::default(),
             clock: SystemTime::now,
+            execlist: execlist::ExecList::new(std::time::Duration::from_secs(
+                config.gc_interval_secs,
+            )),
+            theme: config.theme(),
             next_tab: 1,
         }
     }
@@ -168,21 +177,11 @@ impl App {
             .copied()
     }
 
-    /// Execs of the selected container: live and finished first (newest first), then the
-    /// collected ones.
+    /// The exec list: the selected container's execs (or every exec on the node), through
+    /// its filter, in its order (by default live and finished first, newest first, then the
+    /// collected ones).
     pub fn visible_execs(&self) -> Vec<&ExecRecord> {
-        let Some(c) = self.selected_container() else {
-            return Vec::new();
-        };
-        let key = c.key();
-        let of =
-            |r: &&ExecRecord| r.key.namespace == key.namespace && r.key.container == key.container;
-        let mut live: Vec<&ExecRecord> = self.registry.execs().filter(of).collect();
-        live.sort_by_key(|r| std::cmp::Reverse(r.created_at));
-        let mut gone: Vec<&ExecRecord> = self.registry.history().filter(of).collect();
-        gone.reverse();
-        live.extend(gone);
-        live
+        self.listed_execs()
     }
 
     pub fn selected_exec(&self) -> Option<&ExecRecord> {

@@ -8,6 +8,7 @@ mod help;
 mod popup;
 mod status;
 mod tabs;
+mod theme;
 
 use ratatui::Frame;
 use ratatui::style::{Color, Modifier, Style};
@@ -29,7 +30,10 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
         Mode::Help => help::render(app, f),
         Mode::Confirm(c) => popup::confirm(app, c, f),
         Mode::Form(form) => form::render(form, f),
-        Mode::Navigate | Mode::Terminal | Mode::Filter => {}
+        Mode::Navigate | Mode::Terminal | Mode::Filter | Mode::ExecFilter => {}
+    }
+    if app.theme.no_color {
+        theme::strip_colours(f.buffer_mut());
     }
 }
 
@@ -52,19 +56,7 @@ fn pane_block(title: String, focused: bool) -> Block<'static> {
 }
 
 fn focused(app: &App, pane: Pane) -> bool {
-    matches!(app.mode, Mode::Navigate | Mode::Filter) && app.focus == pane
-}
-
-/// Style of the selected row.
-fn selected_style(focused: bool) -> Style {
-    if focused {
-        Style::new()
-            .bg(Color::Blue)
-            .fg(Color::White)
-            .add_modifier(Modifier::BOLD)
-    } else {
-        Style::new().add_modifier(Modifier::REVERSED)
-    }
+    matches!(app.mode, Mode::Navigate | Mode::Filter | Mode::ExecFilter) && app.focus == pane
 }
 
 /// `h:m:s` of a time, local clock not assumed: UTC.
