@@ -21,7 +21,7 @@ use crate::theme::Theme;
 
 /// Below this width: id, command and state only.
 const NARROW: u16 = 48;
-/// From this width: long texts, origin and pid.
+/// From this width: longer texts and the origin.
 const WIDE: u16 = 84;
 
 pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
@@ -60,12 +60,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
             } else {
                 "foreign"
             };
-            cells.push(text(format!("{origin}{}", if r.tty { " tty" } else { "" })));
-            cells.push(text(if r.pid == 0 {
-                "-".to_owned()
-            } else {
-                r.pid.to_string()
-            }));
+            cells.push(text(origin.to_owned()));
         }
         Row::new(cells)
     });
@@ -78,13 +73,13 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     if !narrow {
         widths.extend([
             Constraint::Length(if wide { 13 } else { 7 }),
-            Constraint::Length(if wide { 19 } else { 11 }),
+            Constraint::Length(if wide { 17 } else { 11 }),
         ]);
         header.extend(["TIME", "GC"]);
     }
     if wide {
-        widths.extend([Constraint::Length(11), Constraint::Length(6)]);
-        header.extend(["ORIGIN", "PID"]);
+        widths.push(Constraint::Length(7));
+        header.push("ORIGIN");
     }
     let on = focused(app, Pane::Execs);
     let table = Table::new(rows, widths)
@@ -162,13 +157,15 @@ fn gc_cell(t: &Theme, gc: GcState, wide: bool) -> Cell<'static> {
     let (text, style) = match gc {
         GcState::Kept => (String::new(), Style::new()),
         GcState::Pending { collected_in } if wide => {
-            (format!("collected in ~{}", span(collected_in)), fg(t.dim))
+            (format!("collected in ~{}", about(collected_in)), fg(t.dim))
         }
-        GcState::Pending { collected_in } => (format!("in ~{}", span(collected_in)), fg(t.dim)),
+        GcState::Pending { collected_in } => (format!("in ~{}", about(collected_in)), fg(t.dim)),
         GcState::Marked { collected_in } if wide => {
-            (format!("marked, in ~{}", span(collected_in)), fg(t.warn))
+            (format!("marked, in ~{}", about(collected_in)), fg(t.warn))
         }
-        GcState::Marked { collected_in } => (format!("marked ~{}", span(collected_in)), fg(t.warn)),
+        GcState::Marked { collected_in } => {
+            (format!("marked ~{}", about(collected_in)), fg(t.warn))
+        }
         GcState::Collected => ("collected".to_owned(), fg(t.dim)),
     };
     Span::styled(text, style).into()
@@ -185,7 +182,18 @@ fn span(d: Duration) -> String {
     }
 }
 
-/// A duration in its largest unit: `40s`, `3m`, `1h`, `2d`.
+/// A duration rounded to its largest unit: `40s`, `5m` (4m46s), `1h`, `2d`.
+fn about(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", (s + 30) / 60),
+        3600..86_400 => format!("{}h", (s + 1800) / 3600),
+        _ => format!("{}d", (s + 43_200) / 86_400),
+    }
+}
+
+/// A duration in its largest unit, cut down: `40s`, `3m`, `1h`, `2d`.
 fn coarse(d: Duration) -> String {
     let s = d.as_secs();
     match s {
@@ -209,6 +217,8 @@ mod tests {
         assert_eq!(span(d(2 * 86_400 + 3 * 3600 + 59)), "2d03h");
         assert_eq!(coarse(d(40)), "40s");
         assert_eq!(coarse(d(7199)), "1h");
+        assert_eq!(about(d(286)), "5m");
+        assert_eq!(about(d(45)), "45s");
         assert_eq!(age_text(Age::Ended(d(40)), true), "ended 40s ago");
         assert_eq!(age_text(Age::Ended(d(40)), false), "40s ago");
     }

@@ -66,6 +66,8 @@ fn clock(t: std::time::SystemTime) -> String {
 }
 
 #[cfg(test)]
+mod execlist_tests;
+#[cfg(test)]
 mod tests;
 
 /// Text from containers or containerd made safe to draw: control characters (escape

@@ -60,10 +60,7 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
                     (k(Action::Namespace), "namespace"),
                 ]);
             }
-            v.extend([
-                (k(Action::Help), "help"),
-                (k(Action::Quit), "quit"),
-            ]);
+            v.extend([(k(Action::Help), "help"), (k(Action::Quit), "quit")]);
             if !app.tabs.is_empty() {
                 v.push((k(Action::Zoom), "zoom"));
             }

@@ -412,6 +412,7 @@ fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
 mod closing;
 mod display;
 mod events;
+pub(crate) mod execlist;
 mod mouse;
 mod plain;
 mod zoom;
