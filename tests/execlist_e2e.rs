@@ -89,14 +89,9 @@ fn wait_row(pty: &Pty, needles: &[&str]) -> String {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exit_codes_times_gc_sort_filter_node_wide_and_no_color() {
-    let ctx = common::ctx("execlist").await;
-    let far_ctx = common::ctx("execlist-node").await;
-    ctx.sleeper("box").await;
-    far_ctx.sleeper("far").await;
-    let fifo = ctx.fifo_base.join("ctr");
-    let far_fifo = far_ctx.fifo_base.join("ctr");
+/// The config file (a 3 s GC interval, an accent of our own), checked through
+/// `--print-config`; returns its `XDG_CONFIG_HOME`.
+fn write_config(ctx: &common::Ctx) -> std::path::PathBuf {
     let config_home = ctx.state_dir.join("execlist-config");
     std::fs::create_dir_all(config_home.join("execmux")).expect("mkdir");
     std::fs::write(
@@ -115,7 +110,77 @@ async fn exit_codes_times_gc_sort_filter_node_wide_and_no_color() {
         printed.contains("[theme]") && printed.contains("signal = \"magenta\""),
         "{printed}"
     );
+    config_home
+}
 
+/// Exit codes by meaning, the GC's two sweeps, and a running exec's time moving on.
+fn codes_gc_and_time(pty: &Pty) {
+    let screen = wait_row(pty, &["137 SIGKILL"]);
+    assert!(row_of(&screen, "exit 3").is_some(), "{screen}");
+    assert!(row_of(&screen, "exit 0").is_some(), "{screen}");
+    // Two sweeps 3 s apart: marked (with the time left), then collected.
+    wait_row(pty, &["marked ~"]);
+    wait_row(pty, &["137 SIGKILL", "collected"]);
+    // The running exec's time moves with the clock.
+    let row = |s: &str| {
+        exec_rows(s)
+            .into_iter()
+            .find(|l| l.contains("e-run") && l.contains("running"))
+    };
+    let first = row(&pty.screen()).expect("the running exec's row");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while row(&pty.screen()).as_deref() == Some(first.as_str()) {
+        assert!(Instant::now() < deadline, "the time stays: {first}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Sort by state, then by exit code; filter by a signal's name and clear it.
+fn sort_and_filter(pty: &mut Pty) {
+    // The highest code first, the running one last.
+    pty.write(b"o");
+    pty.wait_screen("· by state");
+    pty.write(b"o");
+    let screen = pty.wait_screen("· by exit code");
+    let at = |n: &str| row_of(&screen, n).unwrap_or_else(|| panic!("no {n}:\n{screen}"));
+    assert!(
+        at("137 SIGKILL") < at("exit 3") && at("exit 3") < at("exit 0"),
+        "{screen}"
+    );
+    assert!(at("exit 0") < at("e-run"), "{screen}");
+    // Filter by the signal's name; Esc clears it.
+    pty.write(b"fsigkill\r");
+    pty.wait_screen("Execs · box · 1 · by exit code /sigkill");
+    pty.write(b"f\x1b");
+    pty.wait_screen("Execs · box · 4 · by exit code ");
+}
+
+/// Kills the two detached execs `ctr` left and waits until they are gone.
+async fn kill_detached(ctx: &common::Ctx, far_ctx: &common::Ctx) {
+    ctr_kill(ctx, "box", "e-run");
+    ctr_kill(far_ctx, "far", "far");
+    for (c, id, x) in [("box", "e-run", ctx), ("far", "far", far_ctx)] {
+        let gone = common::eventually(10, async || {
+            let _ = x
+                .ctr()
+                .args(["task", "delete", "--exec-id", id, c])
+                .output();
+            x.exec_pids(&c.into()).await.is_empty().then_some(())
+        })
+        .await;
+        assert!(gone.is_some(), "{id} still runs");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_codes_times_gc_sort_filter_node_wide_and_no_color() {
+    let ctx = common::ctx("execlist").await;
+    let far_ctx = common::ctx("execlist-node").await;
+    ctx.sleeper("box").await;
+    far_ctx.sleeper("far").await;
+    let fifo = ctx.fifo_base.join("ctr");
+    let far_fifo = far_ctx.fifo_base.join("ctr");
+    let config_home = write_config(&ctx);
     let mut cmd = ctx.execmux();
     cmd.env("TERM", "xterm")
         .env("XDG_CONFIG_HOME", &config_home)
@@ -143,40 +208,8 @@ async fn exit_codes_times_gc_sort_filter_node_wide_and_no_color() {
         &["/bin/sh", "-c", "kill -9 $$"],
     );
     pty.write(b"\t");
-    let screen = wait_row(&pty, &["137 SIGKILL"]);
-    assert!(row_of(&screen, "exit 3").is_some(), "{screen}");
-    assert!(row_of(&screen, "exit 0").is_some(), "{screen}");
-    // Two sweeps 3 s apart: marked (with the time left), then collected.
-    wait_row(&pty, &["marked ~"]);
-    wait_row(&pty, &["137 SIGKILL", "collected"]);
-    // The running exec's time moves with the clock.
-    let row = |s: &str| {
-        exec_rows(s)
-            .into_iter()
-            .find(|l| l.contains("e-run") && l.contains("running"))
-    };
-    let first = row(&pty.screen()).expect("the running exec's row");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while row(&pty.screen()).as_deref() == Some(first.as_str()) {
-        assert!(Instant::now() < deadline, "the time stays: {first}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    // Sort by state, then by exit code: the highest code first, the running one last.
-    pty.write(b"o");
-    pty.wait_screen("· by state");
-    pty.write(b"o");
-    let screen = pty.wait_screen("· by exit code");
-    let at = |n: &str| row_of(&screen, n).unwrap_or_else(|| panic!("no {n}:\n{screen}"));
-    assert!(
-        at("137 SIGKILL") < at("exit 3") && at("exit 3") < at("exit 0"),
-        "{screen}"
-    );
-    assert!(at("exit 0") < at("e-run"), "{screen}");
-    // Filter by the signal's name; Esc clears it.
-    pty.write(b"fsigkill\r");
-    pty.wait_screen("Execs · box · 1 · by exit code /sigkill");
-    pty.write(b"f\x1b");
-    pty.wait_screen("Execs · box · 4 · by exit code ");
+    codes_gc_and_time(&pty);
+    sort_and_filter(&mut pty);
     // Every exec on the node: the other namespace's too; and back.
     ctr_exec(
         &far_ctx,
@@ -220,19 +253,7 @@ async fn exit_codes_times_gc_sort_filter_node_wide_and_no_color() {
     assert!(!sets_colour(&out), "a colour under NO_COLOR: {out:?}");
     assert!(out.contains("\x1b[1m"), "bold stays");
 
-    ctr_kill(&ctx, "box", "e-run");
-    ctr_kill(&far_ctx, "far", "far");
-    for (c, id, x) in [("box", "e-run", &ctx), ("far", "far", &far_ctx)] {
-        let gone = common::eventually(10, async || {
-            let _ = x
-                .ctr()
-                .args(["task", "delete", "--exec-id", id, c])
-                .output();
-            x.exec_pids(&c.into()).await.is_empty().then_some(())
-        })
-        .await;
-        assert!(gone.is_some(), "{id} still runs");
-    }
+    kill_detached(&ctx, &far_ctx).await;
     let _ = std::fs::remove_dir_all(&fifo);
     let _ = std::fs::remove_dir_all(&far_fifo);
     ctx.leak_check().await;
