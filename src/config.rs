@@ -1,5 +1,6 @@
 //! The config file `$XDG_CONFIG_HOME/execmux/config.toml`: shell, scrollback, GC interval,
-//! detach keys and key overrides, all optional; `--print-config` shows the defaults.
+//! detach keys, key overrides and theme colours, all optional; `--print-config` shows the
+//! defaults.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -7,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::app::keymap::{Action, Keymap};
+use crate::theme::{Theme, ThemeConfig};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -23,6 +25,8 @@ pub struct Config {
     pub history: usize,
     /// Keys per action (an action listed here loses its default keys).
     pub keys: BTreeMap<Action, Vec<String>>,
+    /// Colours by meaning (`NO_COLOR` in the environment turns every colour off).
+    pub theme: ThemeConfig,
 }
 
 impl Default for Config {
@@ -34,6 +38,7 @@ impl Default for Config {
             detach_keys: crate::registry::detach_keys::DEFAULT.into(),
             history: 1000,
             keys: BTreeMap::new(),
+            theme: ThemeConfig::default(),
         }
     }
 }
@@ -80,7 +85,13 @@ impl Config {
         }
         crate::registry::detach_keys::parse(&self.detach_keys).map_err(|e| e.to_string())?;
         Keymap::with_overrides(&self.keys)?;
+        self.theme.resolve()?;
         Ok(())
+    }
+
+    /// The theme's colours (the defaults if an entry is not a colour; `load` refuses those).
+    pub fn theme(&self) -> Theme {
+        self.theme.resolve().unwrap_or_default()
     }
 
     pub fn keymap(&self) -> Keymap {
@@ -123,11 +134,30 @@ mod tests {
             ("detach_keys = \"ctrl-\"", "invalid detach keys"),
             ("colour = 1", "unknown field"),
             ("[keys]\nquit = [\"hyper-q\"]", "unknown key"),
+            ("[theme]\nerror = \"blood\"", "theme.error"),
+            ("[theme]\nbackground = \"red\"", "unknown field"),
         ] {
             std::fs::write(&path, bad).expect("write");
             let e = Config::load(&path).expect_err(bad).to_string();
             assert!(e.contains(want) && e.contains("config.toml"), "{bad}: {e}");
         }
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_theme_is_read_from_its_table_and_printed() {
+        let cfg: Config = toml::from_str("[theme]\naccent = \"light-magenta\"\nok = \"#00aa00\"")
+            .expect("parses");
+        let t = cfg.theme();
+        assert_eq!(t.accent, ratatui::style::Color::LightMagenta);
+        assert_eq!(t.ok, ratatui::style::Color::Rgb(0, 0xaa, 0));
+        assert_eq!(
+            t.error,
+            ratatui::style::Color::Red,
+            "unnamed entries keep their default"
+        );
+        let printed = Config::print_defaults();
+        assert!(printed.contains("[theme]"), "{printed}");
+        assert!(printed.contains("accent = \"cyan\""), "{printed}");
     }
 }

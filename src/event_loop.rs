@@ -2,8 +2,9 @@
 //! "changed" once its terminal has parsed new output), applies everything queued, then draws
 //! once. A change is drawn at once after a quiet spell; while output keeps coming, frames
 //! are at most ~60 a second; a key that only goes to an exec costs no frame; nothing runs
-//! while nothing happens (but the GC sweep's timer). A terminal that fails or goes away
-//! closes every tab as `q` does, then the loop ends.
+//! while nothing happens (but the GC sweep's timer, and a second's tick drawn only while
+//! the exec list shows times). A terminal that fails or goes away closes every tab as `q`
+//! does, then the loop ends.
 
 use std::time::Duration;
 
@@ -113,6 +114,7 @@ impl Loop {
     fn apply(&mut self, msg: Msg, from_user: bool) -> bool {
         let shown = match &msg {
             Msg::Changed { tab } => self.app.shows(*tab),
+            Msg::Tick => self.app.shows_clock(),
             _ => true,
         };
         // A small change (an echo, a prompt) is drawn as soon as it comes, like a key's own

@@ -46,6 +46,7 @@ impl App {
                 self.selected_exec = 0;
                 Vec::new()
             }
+            Mode::ExecFilter => self.exec_filter_key(key),
             Mode::Help => {
                 // Arrows, j/k and the page keys scroll a help taller than the window.
                 match key.code {
@@ -192,6 +193,9 @@ impl App {
             }
             Action::KillExec => self.kill_selected(),
             Action::Namespace => self.next_namespace(),
+            Action::SortExecs => self.cycle_exec_sort(),
+            Action::FilterExecs => self.start_exec_filter(),
+            Action::AllExecs => self.toggle_node_wide(),
             Action::ScrollUp | Action::ScrollDown => {
                 let half = usize::from(self.focused_console().0 / 2).max(1);
                 self.scroll_active(if action == Action::ScrollUp {

@@ -36,10 +36,13 @@ pub enum Action {
     PaneRight,
     PaneUp,
     PaneDown,
+    SortExecs,
+    FilterExecs,
+    AllExecs,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 28] = [
         Action::Quit,
         Action::Help,
         Action::Up,
@@ -65,6 +68,9 @@ impl Action {
         Action::PaneRight,
         Action::PaneUp,
         Action::PaneDown,
+        Action::SortExecs,
+        Action::FilterExecs,
+        Action::AllExecs,
     ];
 
     /// What the action does, for the help overlay and the footer.
@@ -95,6 +101,9 @@ impl Action {
             Action::PaneRight => "split: focus the pane on the right",
             Action::PaneUp => "split: focus the pane above",
             Action::PaneDown => "split: focus the pane below",
+            Action::SortExecs => "sort the execs: start time, state, exit code",
+            Action::FilterExecs => "filter the execs (id, command, state, container)",
+            Action::AllExecs => "list every exec on the node (and back)",
         }
     }
 
@@ -122,6 +131,9 @@ impl Action {
             Action::PaneLeft | Action::PaneRight | Action::PaneUp | Action::PaneDown => {
                 "focus pane"
             }
+            Action::SortExecs => "sort execs",
+            Action::FilterExecs => "filter execs",
+            Action::AllExecs => "all execs",
         }
     }
 
@@ -152,6 +164,9 @@ impl Action {
             Action::PaneRight => &["alt-right"],
             Action::PaneUp => &["alt-up"],
             Action::PaneDown => &["alt-down"],
+            Action::SortExecs => &["o"],
+            Action::FilterExecs => &["f"],
+            Action::AllExecs => &["A"],
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod attach;
 pub mod broadcast;
+pub mod execlist;
 mod feed;
 mod form;
 mod input;
@@ -60,6 +61,8 @@ pub enum Mode {
     /// Keys go to the active tab's exec.
     Terminal,
     Filter,
+    /// Keys edit the exec list's filter.
+    ExecFilter,
     Help,
     Confirm(Confirm),
     Form(Box<Form>),
@@ -121,6 +124,8 @@ pub struct App {
     pub broadcast: broadcast::Broadcast,
     /// The wall clock (a fixed one in tests, so frames are deterministic).
     pub clock: fn() -> SystemTime,
+    pub execlist: execlist::ExecList,
+    pub theme: crate::theme::Theme,
     next_tab: u64,
 }
 
@@ -156,6 +161,10 @@ impl App {
             resyncs: resync::Resyncs::default(),
             broadcast: broadcast::Broadcast::new(&config.detach_keys),
             clock: SystemTime::now,
+            execlist: execlist::ExecList::new(std::time::Duration::from_secs(
+                config.gc_interval_secs,
+            )),
+            theme: config.theme(),
             next_tab: 1,
         }
     }
@@ -183,21 +192,11 @@ impl App {
             .copied()
     }
 
-    /// Execs of the selected container: live and finished first (newest first), then the
-    /// collected ones.
+    /// The exec list: the selected container's execs (or every exec on the node), through
+    /// its filter, in its order (by default live and finished first, newest first, then the
+    /// collected ones).
     pub fn visible_execs(&self) -> Vec<&ExecRecord> {
-        let Some(c) = self.selected_container() else {
-            return Vec::new();
-        };
-        let key = c.key();
-        let of =
-            |r: &&ExecRecord| r.key.namespace == key.namespace && r.key.container == key.container;
-        let mut live: Vec<&ExecRecord> = self.registry.execs().filter(of).collect();
-        live.sort_by_key(|r| std::cmp::Reverse(r.created_at));
-        let mut gone: Vec<&ExecRecord> = self.registry.history().filter(of).collect();
-        gone.reverse();
-        live.extend(gone);
-        live
+        self.listed_execs()
     }
 
     pub fn selected_exec(&self) -> Option<&ExecRecord> {

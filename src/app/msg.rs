@@ -101,6 +101,8 @@ pub enum Msg {
     /// Orphans reaped at start-up.
     Reaped(Vec<String>),
     GcTick,
+    /// A second passed: the exec list's times move on.
+    Tick,
     /// SIGTERM or SIGHUP: close every tab (killing its exec) and leave.
     Terminate,
     Error(String),

@@ -17,6 +17,7 @@ const TITLE_MAX: usize = 28;
 impl App {
     /// Applies one message; returns the I/O to perform.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        self.observe_clock();
         let mut effects = match msg {
             Msg::Key(key) => self.on_key(key),
             Msg::Paste(text) => self.on_paste(&text),
@@ -81,9 +82,11 @@ impl App {
             }
             Msg::GcTick => {
                 self.registry.gc_sweep((self.clock)());
+                self.swept();
                 self.clamp_selection();
                 Vec::new()
             }
+            Msg::Tick => Vec::new(),
             Msg::Terminate => self.quit(),
             Msg::Error(e) => {
                 self.error(e);

@@ -81,7 +81,7 @@ pub async fn run_on(
             }
         });
     }
-    // The GC sweep: the only timer, one tick per interval.
+    // The GC sweep, one tick per interval.
     {
         let every = Duration::from_secs(cfg.gc_interval_secs);
         let ctl = ctl_tx.clone();
@@ -90,6 +90,20 @@ pub async fn run_on(
             loop {
                 tick.tick().await;
                 if ctl.send(Msg::GcTick).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    // A second's tick: the exec list's times move on (drawn only while they are shown).
+    {
+        let ctl = ctl_tx.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if ctl.send(Msg::Tick).is_err() {
                     return;
                 }
             }
@@ -115,6 +129,7 @@ pub async fn run_on(
     let mut term = crate::tui::enter()?;
     let size = term.size().map_or((80, 24), |s| (s.width, s.height));
     let mut app = App::new(cfg, rt.address().display().to_string(), scope, size);
+    app.theme.no_color = crate::theme::no_color(std::env::var_os("NO_COLOR").as_deref());
     let mut runner = Runner::new(rt, fifo_base, ctl_tx);
     for e in app.update(Msg::Resize(size.0, size.1)) {
         runner.run(e);

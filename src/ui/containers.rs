@@ -2,10 +2,10 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Color, Style};
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
-use super::{focused, pane_block, safe, selected_style};
+use super::theme::{self, fg};
+use super::{focused, safe};
 use crate::app::{App, Mode, Pane};
 use crate::domain::Scope;
 use crate::domain::TaskState;
@@ -24,6 +24,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
         (_, false) => format!(" /{}", app.filter),
         _ => String::new(),
     };
+    let t = &app.theme;
     let title = format!(" Containers · {scope} · {}{filter} ", visible.len());
     let all_ns = matches!(app.scope, Scope::All);
     // A narrow column keeps the name readable: no pid, no image.
@@ -44,16 +45,16 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
                 t.state.to_string(),
                 t.pid.to_string(),
                 match t.state {
-                    TaskState::Running => Color::Green,
-                    TaskState::Paused | TaskState::Pausing => Color::Yellow,
-                    _ => Color::Red,
+                    TaskState::Running => app.theme.ok,
+                    TaskState::Paused | TaskState::Pausing => app.theme.warn,
+                    _ => app.theme.error,
                 },
             ),
-            None => ("no task".into(), "-".into(), Color::DarkGray),
+            None => ("no task".into(), "-".into(), app.theme.dim),
         };
         let mut cells: Vec<Cell<'_>> = vec![
             safe(&name).into(),
-            ratatui::text::Span::styled(state, Style::new().fg(colour)).into(),
+            ratatui::text::Span::styled(state, fg(colour)).into(),
         ];
         if !narrow {
             cells.push(pid.into());
@@ -86,9 +87,9 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
         )
     };
     let table = Table::new(rows, widths)
-        .header(Row::new(header).style(Style::new().fg(Color::DarkGray)))
-        .row_highlight_style(selected_style(focused(app, Pane::Containers)))
-        .block(pane_block(title, focused(app, Pane::Containers)));
+        .header(Row::new(header).style(fg(t.dim)))
+        .row_highlight_style(theme::selected(t, focused(app, Pane::Containers)))
+        .block(theme::pane_block(t, title, focused(app, Pane::Containers)));
     let mut state = TableState::default()
         .with_selected((!visible.is_empty()).then_some(app.selected_container - first));
     f.render_stateful_widget(table, area, &mut state);

@@ -2,11 +2,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{clock, focused, pane_block, safe};
+use super::theme::{self, fg};
+use super::{clock, focused, safe};
 use crate::app::{App, Pane};
 
 pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
@@ -18,12 +19,12 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
         .take(height)
         .map(|e| {
             let style = if e.error {
-                Style::new().fg(Color::Red)
+                fg(app.theme.error)
             } else {
                 Style::new()
             };
             Line::from(vec![
-                Span::styled(clock(e.at), Style::new().fg(Color::DarkGray)),
+                Span::styled(clock(e.at), fg(app.theme.dim)),
                 Span::raw(" "),
                 Span::styled(safe(&e.text), style),
             ])
@@ -31,7 +32,11 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
         .collect();
     let title = format!(" Events · {} ", app.events.len());
     f.render_widget(
-        Paragraph::new(lines).block(pane_block(title, focused(app, Pane::Events))),
+        Paragraph::new(lines).block(theme::pane_block(
+            &app.theme,
+            title,
+            focused(app, Pane::Events),
+        )),
         area,
     );
 }

@@ -9,6 +9,7 @@ mod help;
 mod popup;
 mod status;
 mod tabs;
+mod theme;
 
 use ratatui::Frame;
 use ratatui::style::{Color, Modifier, Style};
@@ -30,7 +31,10 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
         Mode::Help => help::render(app, f),
         Mode::Confirm(c) => popup::confirm(app, c, f),
         Mode::Form(form) => form::render(form, f),
-        Mode::Navigate | Mode::Terminal | Mode::Filter | Mode::Broadcast => {}
+        Mode::Navigate | Mode::Terminal | Mode::Filter | Mode::Broadcast | Mode::ExecFilter => {}
+    }
+    if app.theme.no_color {
+        theme::strip_colours(f.buffer_mut());
     }
 }
 
@@ -53,19 +57,7 @@ fn pane_block(title: String, focused: bool) -> Block<'static> {
 }
 
 fn focused(app: &App, pane: Pane) -> bool {
-    matches!(app.mode, Mode::Navigate | Mode::Filter) && app.focus == pane
-}
-
-/// Style of the selected row.
-fn selected_style(focused: bool) -> Style {
-    if focused {
-        Style::new()
-            .bg(Color::Blue)
-            .fg(Color::White)
-            .add_modifier(Modifier::BOLD)
-    } else {
-        Style::new().add_modifier(Modifier::REVERSED)
-    }
+    matches!(app.mode, Mode::Navigate | Mode::Filter | Mode::ExecFilter) && app.focus == pane
 }
 
 /// `h:m:s` of a time, local clock not assumed: UTC.
@@ -76,6 +68,8 @@ fn clock(t: std::time::SystemTime) -> String {
 
 #[cfg(test)]
 mod split_tests;
+#[cfg(test)]
+mod execlist_tests;
 #[cfg(test)]
 mod tests;
 

@@ -2,14 +2,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::safe;
+use super::theme::{self, fg};
 use crate::app::keymap::Action;
 use crate::app::tab::TabState;
-use crate::app::{App, Connection, Mode};
+use crate::app::{App, Connection, Mode, Pane};
 
 /// The keys worth showing in the footer for the current mode.
 pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
@@ -30,7 +30,9 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
             app.settings.detach_keys.clone(),
             "end broadcast (execs keep running)",
         )],
-        Mode::Filter => vec![("enter".into(), "keep filter"), ("esc".into(), "clear")],
+        Mode::Filter | Mode::ExecFilter => {
+            vec![("enter".into(), "keep filter"), ("esc".into(), "clear")]
+        }
         Mode::Help => vec![
             ("up/down".into(), "scroll"),
             ("any other key".into(), "close help"),
@@ -58,13 +60,21 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
             if app.panes().len() > 1 {
                 v.push((pane_keys(app), "pane"));
             }
-            v.extend([
-                (k(Action::KillExec), "kill"),
-                (k(Action::Filter), "filter"),
-                (k(Action::Namespace), "namespace"),
-                (k(Action::Help), "help"),
-                (k(Action::Quit), "quit"),
-            ]);
+            v.push((k(Action::KillExec), "kill"));
+            // In the execs pane, its own keys take the place of the containers' ones.
+            if app.focus == Pane::Execs {
+                v.extend([
+                    (k(Action::SortExecs), "sort"),
+                    (k(Action::FilterExecs), "filter"),
+                    (k(Action::AllExecs), "all execs"),
+                ]);
+            } else {
+                v.extend([
+                    (k(Action::Filter), "filter"),
+                    (k(Action::Namespace), "namespace"),
+                ]);
+            }
+            v.extend([(k(Action::Help), "help"), (k(Action::Quit), "quit")]);
             if !app.tabs.is_empty() {
                 v.push((k(Action::Zoom), "zoom"));
                 v.push((k(Action::Mark), "mark"));
@@ -102,32 +112,27 @@ fn split_chord(app: &App) -> Option<String> {
 }
 
 pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let t = &app.theme;
     let (conn, colour) = match &app.connection {
-        Connection::Connected => ("● connected".to_owned(), Color::Green),
-        Connection::Connecting => ("○ connecting".to_owned(), Color::Yellow),
-        Connection::Reconnecting(_) => ("○ reconnecting".to_owned(), Color::Yellow),
+        Connection::Connected => ("● connected".to_owned(), t.ok),
+        Connection::Connecting => ("○ connecting".to_owned(), t.warn),
+        Connection::Reconnecting(_) => ("○ reconnecting".to_owned(), t.warn),
     };
     let scope = match &app.scope {
         crate::domain::Scope::All => "all namespaces".to_owned(),
         crate::domain::Scope::One(ns) => format!("ns {}", safe(ns.as_str())),
     };
     let mut spans = vec![
-        Span::styled(conn, Style::new().fg(colour)),
-        Span::styled(format!(" · {scope} "), Style::new().fg(Color::DarkGray)),
+        Span::styled(conn, fg(colour)),
+        Span::styled(format!(" · {scope} "), fg(t.dim)),
     ];
     let mode = match app.mode {
-        Mode::Terminal => Some(("TERMINAL", Color::Green)),
-        Mode::Filter => Some(("FILTER", Color::Yellow)),
+        Mode::Terminal => Some(("TERMINAL", t.ok)),
+        Mode::Filter | Mode::ExecFilter => Some(("FILTER", t.warn)),
         _ => None,
     };
     if let Some((m, c)) = mode {
-        spans.push(Span::styled(
-            format!(" {m} "),
-            Style::new()
-                .bg(c)
-                .fg(Color::Black)
-                .add_modifier(Modifier::BOLD),
-        ));
+        spans.push(Span::styled(format!(" {m} "), theme::badge(t, c)));
         spans.push(Span::raw(" "));
     }
     if let Some(badge) = super::broadcast::badge(app) {
@@ -143,19 +148,16 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
                     safe(why),
                     safe(tab.key.exec.as_str())
                 ),
-                Style::new().fg(Color::Yellow),
+                fg(t.warn),
             ));
         }
     }
     if let Some(err) = &app.status {
-        spans.push(Span::styled(safe(err), Style::new().fg(Color::Red)));
+        spans.push(Span::styled(safe(err), fg(t.error)));
         spans.push(Span::raw("  "));
     }
     for (key, what) in footer_keys(app) {
-        spans.push(Span::styled(
-            key,
-            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
-        ));
+        spans.push(Span::styled(key, theme::key(t)));
         spans.push(Span::raw(format!(" {what}  ")));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);

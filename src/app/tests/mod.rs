@@ -413,6 +413,7 @@ mod broadcast;
 mod closing;
 mod display;
 mod events;
+pub(crate) mod execlist;
 mod mouse;
 mod plain;
 mod split;
