@@ -107,16 +107,24 @@ struct Loop {
     app: App,
     runner: Runner,
     dirty: Dirty,
+    /// The exec list's times as of the last tick (a tick that changes none draws nothing).
+    clock: u64,
 }
 
 impl Loop {
+    fn clock_moved(&mut self) -> bool {
+        let now = self.app.clock_stamp();
+        std::mem::replace(&mut self.clock, now) != now
+    }
+
     /// Applies one message; false when the app asked to exit.
     fn apply(&mut self, msg: Msg, from_user: bool) -> bool {
         let shown = match &msg {
             Msg::Changed { tab } => self.app.shows(*tab),
-            Msg::Tick => self.app.shows_clock(),
+            Msg::Tick => false,
             _ => true,
         };
+        let tick = matches!(msg, Msg::Tick);
         // A small change (an echo, a prompt) is drawn as soon as it comes, like a key's own
         // effect; only a stream of output is held to the frame rate.
         let small = match &msg {
@@ -131,6 +139,7 @@ impl Loop {
         let before = typing_stamp(&self.app);
         let typed = matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Focus(_));
         let effects = self.app.update(msg);
+        let shown = shown || tick && self.app.shows_clock() && self.clock_moved();
         // A key that went to the exec and changed nothing here draws nothing: its echo will.
         let passthrough = typed
             && before.is_some()
@@ -164,6 +173,7 @@ pub async fn run(
             input: true,
             output: false,
         },
+        clock: 0,
     };
     let mut last_output_frame: Option<Instant> = None;
     let mut shape_set = None;

@@ -227,6 +227,32 @@ impl App {
         }
     }
 
+    /// What the exec list's times look like now, to the resolution they are shown at: a
+    /// tick that leaves it unchanged needs no frame.
+    pub fn clock_stamp(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        // Seconds in the first minute, minutes up to a day, hours beyond (as shown).
+        let shown = |d: Duration| match d.as_secs() {
+            s @ 0..60 => s,
+            s @ 60..86_400 => 60 + s / 60,
+            s => 100_000 + s / 3600,
+        };
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for r in self.listed_execs() {
+            match self.exec_age(r) {
+                Age::Running(d) | Age::Ended(d) => shown(d).hash(&mut h),
+                Age::Unknown => 0_u64.hash(&mut h),
+            }
+            match self.gc_state(r) {
+                GcState::Pending { collected_in } | GcState::Marked { collected_in } => {
+                    shown(collected_in).hash(&mut h);
+                }
+                GcState::Kept | GcState::Collected => 1_u64.hash(&mut h),
+            }
+        }
+        h.finish()
+    }
+
     /// Whether the screen shows a time that moves with the clock (the ticker's frames).
     pub fn shows_clock(&self) -> bool {
         !self.layout.zoomed && !self.listed_execs().is_empty()

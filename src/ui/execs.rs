@@ -171,12 +171,13 @@ fn gc_cell(t: &Theme, gc: GcState, wide: bool) -> Cell<'static> {
     Span::styled(text, style).into()
 }
 
-/// A duration to the second, in at most two units: `42s`, `3m12s`, `1h02m`, `2d03h`.
+/// A duration in at most two units, to the second only in its first minute (so an idle
+/// console redraws a running time once a minute): `42s`, `3m`, `1h02m`, `2d03h`.
 fn span(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        60..3600 => format!("{}m", s / 60),
         3600..86_400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
         _ => format!("{}d{:02}h", s / 86_400, s % 86_400 / 3600),
     }
@@ -212,7 +213,7 @@ mod tests {
     fn durations_read_short() {
         let d = Duration::from_secs;
         assert_eq!(span(d(0)), "0s");
-        assert_eq!(span(d(192)), "3m12s");
+        assert_eq!(span(d(192)), "3m");
         assert_eq!(span(d(3720)), "1h02m");
         assert_eq!(span(d(2 * 86_400 + 3 * 3600 + 59)), "2d03h");
         assert_eq!(coarse(d(40)), "40s");
