@@ -5,6 +5,7 @@
 //! while nothing happens (but the GC sweep's timer). A terminal that fails or goes away
 //! closes every tab as `q` does, then the loop ends.
 
+use std::io::Write as _;
 use std::time::Duration;
 
 use crossterm::event::Event;
@@ -104,6 +105,8 @@ struct Loop {
     app: App,
     runner: Runner,
     dirty: Dirty,
+    /// Bytes for the host terminal itself (a clipboard write), written before the next frame.
+    host: Vec<u8>,
 }
 
 impl Loop {
@@ -129,7 +132,13 @@ impl Loop {
                 self.dirty.output = true;
             }
         }
-        effects.into_iter().all(|e| self.runner.run(e))
+        effects.into_iter().all(|e| match e {
+            Effect::Clipboard(text) => {
+                self.host.extend(crate::app::copy::osc52(&text));
+                true
+            }
+            e => self.runner.run(e),
+        })
     }
 }
 
@@ -149,10 +158,18 @@ pub async fn run(
             input: true,
             output: false,
         },
+        host: Vec::new(),
     };
     let mut last_output_frame: Option<Instant> = None;
     let mut shape_set = None;
     loop {
+        if !lp.host.is_empty() && !terminal_gone {
+            let bytes = std::mem::take(&mut lp.host);
+            let out = term.backend_mut();
+            if let Err(e) = out.write_all(&bytes).and_then(|()| out.flush()) {
+                tracing::warn!(error = %e, "writing to the terminal failed");
+            }
+        }
         let now = Instant::now();
         let due = if lp.dirty.input {
             Some(now)

@@ -15,5 +15,6 @@ pub mod reaper;
 pub mod registry;
 pub mod runtime;
 pub mod session;
+pub mod transcript;
 pub mod tui;
 pub mod ui;

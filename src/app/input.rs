@@ -75,6 +75,7 @@ impl App {
                 }
             },
             Mode::Navigate => self.navigate_key(key),
+            Mode::Copy(_) => self.copy_key(key),
         }
     }
 
@@ -168,6 +169,10 @@ impl App {
             }
             Action::CloseTab => self.close_active(),
             Action::Zoom => self.toggle_zoom(),
+            Action::CopyMode => self.enter_copy(false),
+            Action::Search => self.enter_copy(true),
+            Action::Transcript => self.transcript(false),
+            Action::TranscriptColour => self.transcript(true),
             Action::KillExec => self.kill_selected(),
             Action::Namespace => self.next_namespace(),
             Action::ScrollUp | Action::ScrollDown => {

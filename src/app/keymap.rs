@@ -28,10 +28,14 @@ pub enum Action {
     ScrollUp,
     ScrollDown,
     Zoom,
+    CopyMode,
+    Search,
+    Transcript,
+    TranscriptColour,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 21] = [
         Action::Quit,
         Action::Help,
         Action::Up,
@@ -49,6 +53,10 @@ impl Action {
         Action::ScrollUp,
         Action::ScrollDown,
         Action::Zoom,
+        Action::CopyMode,
+        Action::Search,
+        Action::Transcript,
+        Action::TranscriptColour,
     ];
 
     /// What the action does, for the help overlay and the footer.
@@ -71,6 +79,10 @@ impl Action {
             Action::ScrollUp => "scroll the tab back",
             Action::ScrollDown => "scroll the tab forward",
             Action::Zoom => "zoom: the tab gets the whole window (and back)",
+            Action::CopyMode => "copy mode: select the tab's text, yank it or save it",
+            Action::Search => "search the tab's scrollback and screen (regex)",
+            Action::Transcript => "write the tab's transcript to a file (plain text)",
+            Action::TranscriptColour => "write the tab's transcript with its colours (SGR)",
         }
     }
 
@@ -91,6 +103,9 @@ impl Action {
             Action::Namespace => "namespace",
             Action::ScrollUp | Action::ScrollDown => "scroll",
             Action::Zoom => "zoom",
+            Action::CopyMode => "copy",
+            Action::Search => "search",
+            Action::Transcript | Action::TranscriptColour => "transcript",
         }
     }
 
@@ -113,6 +128,10 @@ impl Action {
             Action::ScrollUp => &["shift-pageup", "pageup"],
             Action::ScrollDown => &["shift-pagedown", "pagedown"],
             Action::Zoom => &["z"],
+            Action::CopyMode => &["c"],
+            Action::Search => &["f"],
+            Action::Transcript => &["t"],
+            Action::TranscriptColour => &["T"],
         }
     }
 }

@@ -2,6 +2,7 @@
 //! events, the mode and the focus. `update` (state + message -> state + effects) does no
 //! I/O; the effects runner does it and answers with messages.
 
+pub mod copy;
 mod feed;
 mod form;
 mod input;
@@ -10,8 +11,10 @@ pub mod layout;
 mod mouse;
 pub mod msg;
 mod resync;
+pub mod search;
 pub mod tab;
 mod terminal;
+mod transcript;
 mod update;
 mod zoom;
 
@@ -59,6 +62,8 @@ pub enum Mode {
     Help,
     Confirm(Confirm),
     Form(Box<Form>),
+    /// Copy mode over the active tab: cursor, selection, search.
+    Copy(Box<copy::Copy>),
 }
 
 /// Whether containerd's event stream is live.
@@ -110,6 +115,8 @@ pub struct App {
     pub resyncs: resync::Resyncs,
     /// The wall clock (a fixed one in tests, so frames are deterministic).
     pub clock: fn() -> SystemTime,
+    /// Where the left button went down over a tab's screen (a drag selects from there).
+    pub mouse_press: Option<ratatui::layout::Position>,
     next_tab: u64,
 }
 
@@ -142,6 +149,7 @@ impl App {
             quitting: false,
             resyncs: resync::Resyncs::default(),
             clock: SystemTime::now,
+            mouse_press: None,
             next_tab: 1,
         }
     }

@@ -21,6 +21,9 @@ impl App {
         if let Some(effects) = self.mouse_to_exec(ev, at) {
             return effects;
         }
+        if let Some(effects) = self.copy_mouse(ev, at) {
+            return effects;
+        }
         match ev.kind {
             MouseEventKind::ScrollUp if l.terminal.contains(at) => {
                 self.scroll_active(WHEEL.cast_signed());

@@ -76,6 +76,17 @@ impl App {
                 self.clamp_selection();
                 Vec::new()
             }
+            Msg::Saved { what, result } => {
+                match result {
+                    Ok(path) => {
+                        let line = format!("{what} saved to {path}");
+                        self.log(line.clone(), false);
+                        self.status = Some(line);
+                    }
+                    Err(e) => self.error(format!("{what} not saved: {e}")),
+                }
+                Vec::new()
+            }
             Msg::Terminate => self.quit(),
             Msg::Error(e) => {
                 self.error(e);

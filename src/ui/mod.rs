@@ -1,6 +1,7 @@
 //! Pure rendering of `&App`: one pane or popup per file. Never awaits, locks or sends.
 
 mod containers;
+mod copy;
 mod events;
 mod execs;
 mod form;
@@ -29,7 +30,7 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
         Mode::Help => help::render(app, f),
         Mode::Confirm(c) => popup::confirm(app, c, f),
         Mode::Form(form) => form::render(form, f),
-        Mode::Navigate | Mode::Terminal | Mode::Filter => {}
+        Mode::Navigate | Mode::Terminal | Mode::Filter | Mode::Copy(_) => {}
     }
 }
 

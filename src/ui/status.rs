@@ -24,9 +24,21 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
         ]
         .into_iter()
         .chain(super::tabs::zoom_chord(app).map(|c| (c, "zoom")))
+        .chain(super::tabs::copy_chords(app))
         .collect(),
         Mode::Filter => vec![("enter".into(), "keep filter"), ("esc".into(), "clear")],
         Mode::Help => vec![("any key".into(), "close help")],
+        Mode::Copy(c) if c.prompt.is_some() => {
+            vec![("enter".into(), "search"), ("esc".into(), "cancel")]
+        }
+        Mode::Copy(_) => vec![
+            ("hjkl/arrows".into(), "move"),
+            ("v".into(), "select"),
+            ("y".into(), "copy"),
+            ("s".into(), "save"),
+            ("/ n N".into(), "search"),
+            ("esc".into(), "leave"),
+        ],
         Mode::Confirm(_) => vec![("y".into(), "yes"), ("any other key".into(), "no")],
         Mode::Form(_) => vec![
             ("tab".into(), "next field"),
@@ -76,6 +88,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     let mode = match app.mode {
         Mode::Terminal => Some(("TERMINAL", Color::Green)),
         Mode::Filter => Some(("FILTER", Color::Yellow)),
+        Mode::Copy(_) => Some(("COPY", Color::Magenta)),
         _ => None,
     };
     if let Some((m, c)) = mode {
