@@ -58,16 +58,17 @@ pub fn overlay(c: &Copy, tab: &Tab, emu: &Emulator, area: Rect, buf: &mut Buffer
         Some(q) => format!("search (regex): {}▏", safe(q)),
         None => {
             let what = if c.anchor.is_some() {
-                "y copy · s save · v drop selection"
+                "y copy · s save"
             } else {
-                "v select · / search"
+                "v select"
             };
-            let found = c
-                .search
-                .as_ref()
-                .map(|s| format!(" · n/N older/newer /{}/", safe(&s.query)))
-                .unwrap_or_default();
-            format!("COPY · hjkl move · {what}{found} · esc leave")
+            match &c.search {
+                Some(s) => format!(
+                    "COPY · /{}/ n older · N newer · {what} · esc",
+                    safe(&s.query)
+                ),
+                None => format!("COPY · {what} · / search · esc leave"),
+            }
         }
     };
     let y = area.bottom() - 1;
@@ -82,3 +83,7 @@ pub fn overlay(c: &Copy, tab: &Tab, emu: &Emulator, area: Rect, buf: &mut Buffer
         .min(area.width);
     buf.set_stringn(area.right() - w, y, &text, width, style);
 }
+
+#[cfg(test)]
+#[path = "copy_tests.rs"]
+mod tests;

@@ -410,6 +410,7 @@ fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
 }
 
 mod closing;
+mod copy;
 mod display;
 mod events;
 mod mouse;
