@@ -311,13 +311,13 @@ fn sgr_of(st: CellStyle) -> String {
     s
 }
 
-fn colour(s: &mut String, c: Color, base: u8, bright: u8, extended: u8) {
-    let _ = match c {
+fn colour(out: &mut String, colour: Color, base: u8, bright: u8, extended: u8) {
+    let _ = match colour {
         Color::Default => Ok(()),
-        Color::Indexed(i @ 0..8) => write!(s, ";{}", base + i),
-        Color::Indexed(i @ 8..16) => write!(s, ";{}", bright + i - 8),
-        Color::Indexed(i) => write!(s, ";{extended};5;{i}"),
-        Color::Rgb(r, g, b) => write!(s, ";{extended};2;{r};{g};{b}"),
+        Color::Indexed(i @ 0..8) => write!(out, ";{}", base + i),
+        Color::Indexed(i @ 8..16) => write!(out, ";{}", bright + i - 8),
+        Color::Indexed(i) => write!(out, ";{extended};5;{i}"),
+        Color::Rgb(red, green, blue) => write!(out, ";{extended};2;{red};{green};{blue}"),
     };
 }
 

@@ -68,3 +68,18 @@ fn transcripts_hold_every_line_plain_or_coloured() {
         transcript(&fancy, true)
     );
 }
+
+#[test]
+fn a_line_far_back_in_a_big_ring_is_found_once_at_its_row() {
+    let mut emu = Emulator::new(36, 86, 20_000);
+    let lines: Vec<String> = (1..=12_000).map(|n| n.to_string()).collect();
+    for chunk in lines.chunks(700) {
+        emu.feed(chunk.join("\r\n").as_bytes());
+        emu.feed(b"\r\n");
+    }
+    let re = Regex::new("^1000$").expect("regex");
+    let hits = find_in_ring(emu.scrollback(), &re);
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0].start, Point { row: 999, col: 0 });
+    assert_eq!(selection(&emu, hits[0].start, hits[0].end), "1000");
+}

@@ -54,9 +54,10 @@ pub fn overlay(c: &Copy, tab: &Tab, emu: &Emulator, area: Rect, buf: &mut Buffer
             }
         }
     }
-    let line = match &c.prompt {
-        Some(q) => format!("search (regex): {}▏", safe(q)),
-        None => {
+    let line = if let Some(q) = &c.prompt {
+        format!("search (regex): {}▏", safe(q))
+    } else {
+        {
             let what = if c.anchor.is_some() {
                 "y copy · s save"
             } else {

@@ -192,3 +192,28 @@ fn a_transcript_carries_the_records_header_and_the_exit_code() {
     });
     assert_eq!(a.status.as_deref(), Some("transcript saved to /tmp/x.txt"));
 }
+
+#[test]
+fn a_search_finds_a_line_twelve_thousand_lines_back_once() {
+    let mut a = app();
+    a.settings.scrollback_lines = 20_000;
+    let tab = open_shell(&mut a, "execmux-00000000000000dd");
+    let mut out = b"/ # seq 1 12000\r\n".to_vec();
+    for n in 1..=12_000 {
+        out.extend(format!("{n}\r\n").as_bytes());
+    }
+    out.extend(b"/ # ");
+    for chunk in out.chunks(16 * 1024) {
+        feed(&mut a, tab, chunk);
+    }
+    a.update(ctrl('p'));
+    a.update(key(KeyCode::Char('/')));
+    typed(&mut a, "^1000$");
+    a.update(key(KeyCode::Enter));
+    assert_eq!(a.status.as_deref(), Some("match 1/1 for /^1000$/"));
+    let (row, scroll) = cursor(&a);
+    assert_eq!(row, 1000);
+    let emu = a.tabs[0].terminal.lock();
+    let top = emu.scrollback().len() - scroll;
+    assert!(top <= row && row < top + 36, "{top} {row}");
+}
