@@ -21,6 +21,14 @@ fn search_finds_ring_lines_and_screen_rows_as_document_points() {
             end: Point { row: 0, col: 4 }
         }
     );
+    assert_eq!(
+        ring[1],
+        Hit {
+            start: Point { row: 2, col: 6 },
+            end: Point { row: 3, col: 0 }
+        },
+        "a match over the wrap"
+    );
     let all: Vec<Hit> = ring.into_iter().chain(find_on_screen(&emu, &re)).collect();
     assert_eq!(all.len(), 3, "{all:?}");
     let last = all[2];
