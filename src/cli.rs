@@ -177,6 +177,11 @@ pub struct ExecArgs {
         default_value = "ctrl-p,ctrl-q"
     )]
     pub detach_keys: String,
+    /// Also write a transcript to FILE, a new file (0600; an existing one is refused): a
+    /// header (namespace, container, exec id, command, user, tty, started), the output as
+    /// it comes, then the end and the exit code.
+    #[arg(long, value_name = "FILE")]
+    pub transcript: Option<PathBuf>,
     /// The container.
     pub container: String,
     /// The command and its arguments (after `--` when they start with a dash).

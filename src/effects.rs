@@ -43,6 +43,24 @@ impl Runner {
         let ctl = self.ctl.clone();
         match effect {
             Effect::Exit => return false,
+            // The event loop writes it to the host terminal itself.
+            Effect::Clipboard(_) => {}
+            Effect::SaveText { stem, text } => {
+                save(ctl, "selection", move |dir| {
+                    crate::transcript::save(dir, &stem, &[&text])
+                });
+            }
+            Effect::Transcript {
+                stem,
+                header,
+                terminal,
+                sgr,
+            } => {
+                save(ctl, "transcript", move |dir| {
+                    let body = crate::session::text::transcript(&terminal.lock(), sgr);
+                    crate::transcript::save(dir, &stem, &[&header, &body])
+                });
+            }
             Effect::Resync {
                 scope,
                 believed,
@@ -111,6 +129,20 @@ impl Runner {
             }
         }
     }
+}
+
+/// Writes a file on a blocking thread in the transcripts directory; answers `Saved`.
+fn save(
+    ctl: mpsc::UnboundedSender<Msg>,
+    what: &'static str,
+    write: impl FnOnce(&std::path::Path) -> std::io::Result<PathBuf> + Send + 'static,
+) {
+    tokio::task::spawn_blocking(move || {
+        let result = write(&crate::transcript::default_dir())
+            .map(|p| p.display().to_string())
+            .map_err(|e| e.to_string());
+        let _ = ctl.send(Msg::Saved { what, result });
+    });
 }
 
 /// The container's defaults, a fresh exec id and, for a shell, the first shell that exists.

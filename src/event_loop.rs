@@ -6,6 +6,7 @@
 //! the exec list shows times). A terminal that fails or goes away closes every tab as `q`
 //! does, then the loop ends.
 
+use std::io::Write as _;
 use std::time::Duration;
 
 use crossterm::event::Event;
@@ -109,6 +110,8 @@ struct Loop {
     dirty: Dirty,
     /// The exec list's times as of the last tick (a tick that changes none draws nothing).
     clock: u64,
+    /// Bytes for the host terminal itself (a clipboard write), written before the next frame.
+    host: Vec<u8>,
 }
 
 impl Loop {
@@ -153,7 +156,13 @@ impl Loop {
                 self.dirty.output = true;
             }
         }
-        effects.into_iter().all(|e| self.runner.run(e))
+        effects.into_iter().all(|e| match e {
+            Effect::Clipboard(text) => {
+                self.host.extend(crate::app::copy::osc52(&text));
+                true
+            }
+            e => self.runner.run(e),
+        })
     }
 }
 
@@ -174,10 +183,18 @@ pub async fn run(
             output: false,
         },
         clock: 0,
+        host: Vec::new(),
     };
     let mut last_output_frame: Option<Instant> = None;
     let mut shape_set = None;
     loop {
+        if !lp.host.is_empty() && !terminal_gone {
+            let bytes = std::mem::take(&mut lp.host);
+            let out = term.backend_mut();
+            if let Err(e) = out.write_all(&bytes).and_then(|()| out.flush()) {
+                tracing::warn!(error = %e, "writing to the terminal failed");
+            }
+        }
         let now = Instant::now();
         let due = if lp.dirty.input {
             Some(now)

@@ -16,5 +16,6 @@ pub mod registry;
 pub mod runtime;
 pub mod session;
 pub mod theme;
+pub mod transcript;
 pub mod tui;
 pub mod ui;

@@ -109,7 +109,7 @@ async fn tty_has_the_callers_size_follows_resizes_and_restores_the_terminal() {
     let mut cmd = ctx.execmux();
     cmd.args(["exec", "-i", "-t", "box", "--", "/bin/sh"]);
     let mut pty = Pty::spawn(cmd, 30, 100);
-    let before = pty.attrs();
+    let before = pty.initial_attrs();
     pty.wait_for("# ");
     assert_ne!(
         pty.attrs().local_modes,

@@ -17,7 +17,7 @@ async fn shell_tab_echo_resize_detach_close_and_quit() {
     let mut cmd = ctx.execmux();
     cmd.env("TERM", "xterm");
     let mut pty = Pty::spawn(cmd, 30, 100);
-    let before = pty.attrs();
+    let before = pty.initial_attrs();
     pty.wait_screen("Containers · t-console · 1");
     pty.wait_screen("connected");
     pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));

@@ -149,9 +149,9 @@ fn sort_and_filter(pty: &mut Pty) {
     );
     assert!(at("exit 0") < at("e-run"), "{screen}");
     // Filter by the signal's name; Esc clears it.
-    pty.write(b"fsigkill\r");
+    pty.write(b"Fsigkill\r");
     pty.wait_screen("Execs · box · 1 · by exit code /sigkill");
-    pty.write(b"f\x1b");
+    pty.write(b"F\x1b");
     pty.wait_screen("Execs · box · 4 · by exit code ");
 }
 
@@ -222,7 +222,7 @@ async fn exit_codes_times_gc_sort_filter_node_wide_and_no_color() {
     pty.write(b"A");
     pty.wait_screen("Containers · all namespaces");
     pty.wait_screen("Execs · node · 5");
-    pty.write(b"ffar\r");
+    pty.write(b"Ffar\r");
     pty.wait_screen("Execs · node · 1 · by exit code /far");
     pty.write(b"A");
     pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));

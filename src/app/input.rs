@@ -90,6 +90,7 @@ impl App {
                 }
             },
             Mode::Navigate => self.navigate_key(key),
+            Mode::Copy(_) => self.copy_key(key),
         }
     }
 
@@ -191,6 +192,10 @@ impl App {
             Action::PaneLeft | Action::PaneRight | Action::PaneUp | Action::PaneDown => {
                 super::split_view::direction(action).map_or_else(Vec::new, |d| self.focus_pane(d))
             }
+            Action::CopyMode => self.enter_copy(false),
+            Action::Search => self.enter_copy(true),
+            Action::Transcript => self.transcript(false),
+            Action::TranscriptColour => self.transcript(true),
             Action::KillExec => self.kill_selected(),
             Action::Namespace => self.next_namespace(),
             Action::SortExecs => self.cycle_exec_sort(),

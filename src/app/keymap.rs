@@ -39,10 +39,14 @@ pub enum Action {
     SortExecs,
     FilterExecs,
     AllExecs,
+    CopyMode,
+    Search,
+    Transcript,
+    TranscriptColour,
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 32] = [
         Action::Quit,
         Action::Help,
         Action::Up,
@@ -71,6 +75,10 @@ impl Action {
         Action::SortExecs,
         Action::FilterExecs,
         Action::AllExecs,
+        Action::CopyMode,
+        Action::Search,
+        Action::Transcript,
+        Action::TranscriptColour,
     ];
 
     /// What the action does, for the help overlay and the footer.
@@ -104,6 +112,10 @@ impl Action {
             Action::SortExecs => "sort the execs: start time, state, exit code",
             Action::FilterExecs => "filter the execs (id, command, state, container)",
             Action::AllExecs => "list every exec on the node (and back)",
+            Action::CopyMode => "copy mode: select the tab's text, yank it or save it",
+            Action::Search => "search the tab's scrollback and screen (regex)",
+            Action::Transcript => "write the tab's transcript to a file (plain text)",
+            Action::TranscriptColour => "write the tab's transcript with its colours (SGR)",
         }
     }
 
@@ -134,6 +146,9 @@ impl Action {
             Action::SortExecs => "sort execs",
             Action::FilterExecs => "filter execs",
             Action::AllExecs => "all execs",
+            Action::CopyMode => "copy",
+            Action::Search => "search",
+            Action::Transcript | Action::TranscriptColour => "transcript",
         }
     }
 
@@ -165,8 +180,12 @@ impl Action {
             Action::PaneUp => &["alt-up"],
             Action::PaneDown => &["alt-down"],
             Action::SortExecs => &["o"],
-            Action::FilterExecs => &["f"],
+            Action::FilterExecs => &["F"],
             Action::AllExecs => &["A"],
+            Action::CopyMode => &["c"],
+            Action::Search => &["f"],
+            Action::Transcript => &["t"],
+            Action::TranscriptColour => &["T"],
         }
     }
 }

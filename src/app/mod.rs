@@ -4,6 +4,7 @@
 
 mod attach;
 pub mod broadcast;
+pub mod copy;
 pub mod execlist;
 mod feed;
 mod form;
@@ -13,10 +14,12 @@ pub mod layout;
 mod mouse;
 pub mod msg;
 mod resync;
+pub mod search;
 pub mod split;
 mod split_view;
 pub mod tab;
 mod terminal;
+mod transcript;
 mod update;
 mod zoom;
 
@@ -68,6 +71,8 @@ pub enum Mode {
     Form(Box<Form>),
     /// Keys and pastes go to every marked tab whose exec runs.
     Broadcast,
+    /// Copy mode over the active tab: cursor, selection, search.
+    Copy(Box<copy::Copy>),
 }
 
 /// Whether containerd's event stream is live.
@@ -126,6 +131,8 @@ pub struct App {
     pub clock: fn() -> SystemTime,
     pub execlist: execlist::ExecList,
     pub theme: crate::theme::Theme,
+    /// Where the left button went down over a tab's screen (a drag selects from there).
+    pub mouse_press: Option<ratatui::layout::Position>,
     next_tab: u64,
 }
 
@@ -165,6 +172,7 @@ impl App {
                 config.gc_interval_secs,
             )),
             theme: config.theme(),
+            mouse_press: None,
             next_tab: 1,
         }
     }

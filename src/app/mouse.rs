@@ -21,6 +21,9 @@ impl App {
         if let Some(effects) = self.mouse_to_exec(ev, at) {
             return effects;
         }
+        if let Some(effects) = self.copy_mouse(ev, at) {
+            return effects;
+        }
         match ev.kind {
             MouseEventKind::ScrollUp | MouseEventKind::ScrollDown if l.terminal.contains(at) => {
                 // The wheel scrolls the pane under it.

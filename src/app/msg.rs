@@ -103,6 +103,11 @@ pub enum Msg {
     GcTick,
     /// A second passed: the exec list's times move on.
     Tick,
+    /// A file was written (its path), or could not be.
+    Saved {
+        what: &'static str,
+        result: Result<String, String>,
+    },
     /// SIGTERM or SIGHUP: close every tab (killing its exec) and leave.
     Terminate,
     Error(String),
@@ -147,6 +152,18 @@ pub enum Effect {
     Eof { tab: TabId },
     /// SIGKILL an exec that is not ours (or not in a tab); answers `KillDone`.
     Kill { key: ExecKey },
+    /// Text for the host clipboard: the event loop writes one OSC 52 with it.
+    Clipboard(String),
+    /// Writes text to a new file (0600, never overwriting) in the transcripts directory;
+    /// answers `Saved`.
+    SaveText { stem: String, text: String },
+    /// Writes a tab's transcript (header, scrollback, screen) to a new file; answers `Saved`.
+    Transcript {
+        stem: String,
+        header: String,
+        terminal: SharedTerminal,
+        sgr: bool,
+    },
     /// Everything is closed: leave.
     Exit,
 }

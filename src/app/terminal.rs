@@ -52,6 +52,11 @@ impl App {
             let _ = tab.matcher.flush();
             return self.split_chord(chord);
         }
+        if let Some(search) = super::copy::chord(&bytes).filter(|_| tab.zoom.held) {
+            tab.zoom.held = false;
+            let _ = tab.matcher.flush();
+            return self.enter_copy(search);
+        }
         tab.zoom.held = tab.zoom.prefix.is_some_and(|p| bytes == [p]);
         tab.scroll = 0;
         if !tab.tty && !tab.input_closed && bytes == [CTRL_D] {

@@ -87,6 +87,17 @@ impl App {
                 Vec::new()
             }
             Msg::Tick => Vec::new(),
+            Msg::Saved { what, result } => {
+                match result {
+                    Ok(path) => {
+                        let line = format!("{what} saved to {path}");
+                        self.log(line.clone(), false);
+                        self.status = Some(line);
+                    }
+                    Err(e) => self.error(format!("{what} not saved: {e}")),
+                }
+                Vec::new()
+            }
             Msg::Terminate => self.quit(),
             Msg::Error(e) => {
                 self.error(e);

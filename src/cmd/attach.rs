@@ -59,11 +59,11 @@ pub async fn run(global: &Global, args: AttachArgs) -> Result<i32, CmdError> {
     };
     let session = Session::new(launched, io.stdin, tty);
     let mut readers = vec![tokio::spawn(async move {
-        let _ = copy_out(io.stdout, tokio::io::stdout()).await;
+        let _ = copy_out(io.stdout, tokio::io::stdout(), None).await;
     })];
     if let Some(e) = io.stderr {
         readers.push(tokio::spawn(async move {
-            let _ = copy_out(e, tokio::io::stderr()).await;
+            let _ = copy_out(e, tokio::io::stderr(), None).await;
         }));
     }
     let input = interactive.then(|| read_stdin(tty.then_some(detach)));

@@ -11,7 +11,9 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::cli::{ExecArgs, Global};
-use crate::domain::{ConsoleSize, ContainerId, ContainerKey, ExecKey, Link, ProcessDefaults};
+use crate::domain::{
+    ConsoleSize, ContainerId, ContainerKey, ExecKey, ExitInfo, Link, ProcessDefaults,
+};
 use crate::driver::{Control, Notice, Outcome, Session};
 use crate::launcher::{self, LaunchError};
 use crate::registry::detach_keys::{Matcher, Scan};
@@ -19,6 +21,7 @@ use crate::registry::{ExecConfig, Registry};
 use crate::runtime::exec::new_exec_id;
 use crate::runtime::{Runtime, spec};
 
+use super::tee::{self, Tee};
 use super::{CmdError, rawtty};
 
 pub(super) enum Input {
@@ -66,6 +69,7 @@ pub(super) fn read_stdin(detach: Option<Vec<u8>>) -> mpsc::Receiver<Input> {
 pub(super) async fn copy_out(
     mut from: impl AsyncRead + Unpin,
     mut to: impl AsyncWrite + Unpin,
+    tee: Option<Tee>,
 ) -> std::io::Result<u64> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut total = 0;
@@ -75,10 +79,32 @@ pub(super) async fn copy_out(
             to.flush().await?;
             return Ok(total);
         }
+        if let Some(t) = &tee {
+            t.write(&buf[..n]);
+        }
         to.write_all(&buf[..n]).await?;
         to.flush().await?;
         total += n as u64;
     }
+}
+
+/// Copies the exec's stdout and stderr to ours (and to the transcript) as they come.
+fn copiers(
+    stdout: tokio::net::unix::pipe::Receiver,
+    stderr: Option<tokio::net::unix::pipe::Receiver>,
+    tee: Option<&Tee>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let out_tee = tee.cloned();
+    let mut readers = vec![tokio::spawn(async move {
+        let _ = copy_out(stdout, tokio::io::stdout(), out_tee).await;
+    })];
+    if let Some(e) = stderr {
+        let err_tee = tee.cloned();
+        readers.push(tokio::spawn(async move {
+            let _ = copy_out(e, tokio::io::stderr(), err_tee).await;
+        }));
+    }
+    readers
 }
 
 /// The container's state and process defaults, recorded in `registry`.
@@ -159,6 +185,7 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
         .detach_keys
         .clone();
     let plan = registry.start(&key, None)?;
+    let tee = tee::open(args.transcript.as_deref())?;
     tracing::info!(exec = %key, command = ?plan.args, tty = plan.tty, "exec_start");
     let mut launched = match launcher::launch(&rt, &super::runtime_dir(global), &plan).await {
         Ok(l) => l,
@@ -166,10 +193,15 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
         Err(LaunchError::Start(e)) => {
             let message = e.message();
             let code = registry.start_failed(&key, &message, SystemTime::now());
+            tee::header(tee.as_ref(), registry.get(&key));
+            let at = registry.get(&key).and_then(|r| r.finished_at);
+            tee::end(tee.as_ref(), Some(ExitInfo { code, at }));
             eprintln!("execmux: {message}");
             return Ok(i32::try_from(code).unwrap_or(128));
         }
     };
+    registry.started(&key, launched.pid, SystemTime::now());
+    tee::header(tee.as_ref(), registry.get(&key));
     let Some(io) = launched.io.take() else {
         launched.cancel().await?;
         return Err(CmdError::Usage("exec streams were not opened".into()));
@@ -180,14 +212,7 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
         None
     };
     let session = Session::new(launched, io.stdin, args.tty);
-    let mut readers = vec![tokio::spawn(async move {
-        let _ = copy_out(io.stdout, tokio::io::stdout()).await;
-    })];
-    if let Some(e) = io.stderr {
-        readers.push(tokio::spawn(async move {
-            let _ = copy_out(e, tokio::io::stderr()).await;
-        }));
-    }
+    let readers = copiers(io.stdout, io.stderr, tee.as_ref());
     let input = args
         .interactive
         .then(|| read_stdin(args.tty.then_some(detach)));
@@ -200,6 +225,9 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
     let result = match outcome {
         Outcome::Detached => {
             registry.detached(&key, SystemTime::now());
+            if let Some(t) = &tee {
+                t.finish("# detached: the exec keeps running\n");
+            }
             eprintln!("\r\nexecmux: detached; exec {} keeps running", key.exec);
             return Ok(0);
         }
@@ -209,7 +237,9 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
         }
         Outcome::Exited(r) => r,
     };
-    let exit = result.map_err(CmdError::Exec)?;
+    let exit = result.map_err(CmdError::Exec);
+    tee::end(tee.as_ref(), exit.as_ref().ok().copied());
+    let exit = exit?;
     registry.exited(&key, Some(exit), SystemTime::now());
     tracing::info!(exec = %key, code = exit.code, "exec_die");
     Ok(i32::try_from(exit.code).unwrap_or(255))

@@ -10,6 +10,7 @@ pub mod execs;
 pub mod guard;
 pub mod ps;
 mod rawtty;
+mod tee;
 
 /// Puts the caller's terminal back as it was (for every exit path and the panic hook).
 pub fn restore_terminal() {

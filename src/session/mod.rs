@@ -14,6 +14,7 @@ mod replies;
 pub mod scrollback;
 pub mod shared;
 pub mod style;
+pub mod text;
 pub mod view;
 
 pub use replies::CELL_PIXELS;

@@ -66,6 +66,7 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
             "split: focus the pane that way; next arrangement",
         ));
     }
+    lines.extend(copy_help(&detach));
     lines.push(row(
         "ctrl-d, no tty",
         "end of input: closes the exec's stdin",
@@ -101,4 +102,18 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
             .block(super::pane_block(title, true)),
         area,
     );
+}
+
+/// The copy-mode lines: its chords from terminal mode and its own keys.
+fn copy_help(detach: &[u8]) -> Vec<Line<'static>> {
+    let mut v = Vec::new();
+    if let Some(prefix) = zoom_prefix(detach) {
+        let chord = zoom_chord(prefix);
+        let key = chord.trim_end_matches('z').trim_end();
+        v.push(row(
+            &format!("{key} [  {key} /"),
+            "copy mode / search (hjkl v y s / n N, esc leaves)",
+        ));
+    }
+    v
 }

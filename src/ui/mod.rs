@@ -2,6 +2,7 @@
 
 mod broadcast;
 mod containers;
+mod copy;
 mod events;
 mod execs;
 mod form;
@@ -31,7 +32,12 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
         Mode::Help => help::render(app, f),
         Mode::Confirm(c) => popup::confirm(app, c, f),
         Mode::Form(form) => form::render(form, f),
-        Mode::Navigate | Mode::Terminal | Mode::Filter | Mode::Broadcast | Mode::ExecFilter => {}
+        Mode::Navigate
+        | Mode::Terminal
+        | Mode::Filter
+        | Mode::Broadcast
+        | Mode::ExecFilter
+        | Mode::Copy(_) => {}
     }
     if app.theme.no_color {
         theme::strip_colours(f.buffer_mut());
@@ -67,9 +73,9 @@ fn clock(t: std::time::SystemTime) -> String {
 }
 
 #[cfg(test)]
-mod split_tests;
-#[cfg(test)]
 mod execlist_tests;
+#[cfg(test)]
+mod split_tests;
 #[cfg(test)]
 mod tests;
 

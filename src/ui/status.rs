@@ -25,6 +25,7 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
         .into_iter()
         .chain(super::tabs::zoom_chord(app).map(|c| (c, "zoom")))
         .chain(split_chord(app).map(|c| (c, "pane")))
+        .chain(super::tabs::copy_chords(app))
         .collect(),
         Mode::Broadcast => vec![(
             app.settings.detach_keys.clone(),
@@ -36,6 +37,17 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
         Mode::Help => vec![
             ("up/down".into(), "scroll"),
             ("any other key".into(), "close help"),
+        ],
+        Mode::Copy(c) if c.prompt.is_some() => {
+            vec![("enter".into(), "search"), ("esc".into(), "cancel")]
+        }
+        Mode::Copy(_) => vec![
+            ("hjkl/arrows".into(), "move"),
+            ("v".into(), "select"),
+            ("y".into(), "copy"),
+            ("s".into(), "save"),
+            ("/ n N".into(), "search"),
+            ("esc".into(), "leave"),
         ],
         Mode::Confirm(_) => vec![("y".into(), "yes"), ("any other key".into(), "no")],
         Mode::Form(_) => vec![
@@ -129,6 +141,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     let mode = match app.mode {
         Mode::Terminal => Some(("TERMINAL", t.ok)),
         Mode::Filter | Mode::ExecFilter => Some(("FILTER", t.warn)),
+        Mode::Copy(_) => Some(("COPY", t.accent)),
         _ => None,
     };
     if let Some((m, c)) = mode {

@@ -122,6 +122,9 @@ fn pane(
     };
     let emu = tab.terminal.lock();
     f.render_widget(TerminalView::new(&emu).scroll(tab.scroll), inner);
+    if let Mode::Copy(c) = &app.mode {
+        super::copy::overlay(c, tab, &emu, inner, f.buffer_mut());
+    }
     // The host's own cursor stands where the program's is (and hides when it hides it),
     // while keys go to this tab and it shows its live screen.
     if focused && app.cursor_tab().is_some() {
@@ -220,6 +223,16 @@ fn zoomed_bar(
     let width = u16::try_from(line.width()).unwrap_or(u16::MAX).min(free);
     let at = Rect::new(bar.right() - width, bar.y, width, bar.height);
     f.render_widget(Paragraph::new(line).alignment(Alignment::Right), at);
+}
+
+/// The terminal-mode chords of copy mode and search (`ctrl-p [`, `ctrl-p /`), as one hint.
+pub fn copy_chords(app: &App) -> Vec<(String, &'static str)> {
+    let Some(prefix) = app.active_tab().and_then(|t| t.zoom.prefix) else {
+        return Vec::new();
+    };
+    let key = crate::app::tab::zoom_chord(prefix);
+    let key = key.trim_end_matches('z').trim_end();
+    vec![(format!("{key} [ /"), "copy/search")]
 }
 
 /// The terminal-mode chord that zooms the current tab (`ctrl-p z`).

@@ -12,6 +12,8 @@ use rustix::termios::{Termios, Winsize, tcgetattr, tcsetwinsize};
 pub struct Pty {
     /// None once the test hung up (closed the terminal).
     master: Option<std::fs::File>,
+    /// The terminal's attributes before the program could change them.
+    initial: Termios,
     /// Tells the reader thread to close its end too.
     hung_up: Arc<std::sync::atomic::AtomicBool>,
     pub child: Child,
@@ -48,6 +50,7 @@ impl Pty {
             )
             .expect("cloexec");
         }
+        let initial = tcgetattr(pty.master.as_fd()).expect("tcgetattr");
         let slave: OwnedFd = pty.slave;
         let dup = || Stdio::from(slave.try_clone().expect("dup slave"));
         let child = cmd
@@ -90,6 +93,7 @@ impl Pty {
         });
         Self {
             master: Some(master),
+            initial,
             hung_up,
             child,
             output,
@@ -99,6 +103,11 @@ impl Pty {
 
     fn master(&self) -> &std::fs::File {
         self.master.as_ref().expect("the terminal was hung up")
+    }
+
+    /// The attributes the terminal had before the program started.
+    pub fn initial_attrs(&self) -> Termios {
+        self.initial.clone()
     }
 
     pub fn attrs(&self) -> Termios {

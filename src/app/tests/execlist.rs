@@ -124,7 +124,7 @@ fn the_sort_key_cycles_start_time_state_and_exit_code() {
 #[test]
 fn the_exec_filter_matches_id_command_state_and_signal_and_esc_clears_it() {
     let mut app = populated();
-    app.update(key(KeyCode::Char('f')));
+    app.update(key(KeyCode::Char('F')));
     assert!(matches!(app.mode, Mode::ExecFilter));
     assert_eq!(app.focus, Pane::Execs);
     for c in "SIGK".chars() {
@@ -142,7 +142,7 @@ fn the_exec_filter_matches_id_command_state_and_signal_and_esc_clears_it() {
     app.update(key(KeyCode::Enter));
     assert!(matches!(app.mode, Mode::Navigate));
     assert_eq!(app.execlist.filter, "running", "Enter keeps it");
-    app.update(key(KeyCode::Char('f')));
+    app.update(key(KeyCode::Char('F')));
     app.update(key(KeyCode::Esc));
     assert!(app.execlist.filter.is_empty());
     assert_eq!(ids(&app).len(), 5);

@@ -411,6 +411,7 @@ fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
 
 mod broadcast;
 mod closing;
+mod copy;
 mod display;
 mod events;
 pub(crate) mod execlist;
