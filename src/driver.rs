@@ -16,6 +16,9 @@ use crate::runtime::Runtime;
 
 /// Resizes closer together than this are merged into the last one.
 const RESIZE_DEBOUNCE: Duration = Duration::from_millis(40);
+/// A resize that finds containerd away is tried again this often, this many times.
+const RESIZE_RETRY: Duration = Duration::from_millis(500);
+const RESIZE_RETRIES: u32 = 60;
 /// How long output may drain after an exit, for all streams together (Docker waits 2 s).
 const DRAIN: Duration = Duration::from_secs(2);
 /// Chunks of input queued for an exec that does not read them before more is refused.
@@ -114,7 +117,13 @@ fn spawn_resizer(
     mut sizes: watch::Receiver<Option<ConsoleSize>>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        while sizes.changed().await.is_ok() {
+        // A size that came while a resize was being retried is handled without waiting.
+        let mut newer = false;
+        loop {
+            if !newer && sizes.changed().await.is_err() {
+                return;
+            }
+            newer = false;
             // Merge a burst: wait until no new size came for the debounce interval.
             loop {
                 match tokio::time::timeout(RESIZE_DEBOUNCE, sizes.changed()).await {
@@ -124,10 +133,28 @@ fn spawn_resizer(
                 }
             }
             let size = *sizes.borrow_and_update();
-            if let Some(size) = size {
+            let Some(size) = size else { continue };
+            // While containerd is away the size is sent again until it lands (or a newer
+            // one replaces it): a lost resize would leave the exec at its old size.
+            for attempt in 0..RESIZE_RETRIES {
                 tracing::debug!(exec = %key, rows = size.rows, cols = size.cols, "resize");
-                if let Err(e) = rt.exec_resize(&key, size).await {
-                    tracing::warn!(exec = %key, error = %e, "resize");
+                match rt.exec_resize(&key, size).await {
+                    Ok(()) => break,
+                    Err(e) if e.is_outage() && attempt + 1 < RESIZE_RETRIES => {
+                        tracing::debug!(exec = %key, error = %e, "resize: retrying");
+                        match tokio::time::timeout(RESIZE_RETRY, sizes.changed()).await {
+                            Ok(Ok(())) => {
+                                newer = true;
+                                break;
+                            }
+                            Ok(Err(_)) => return,
+                            Err(_) => {}
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(exec = %key, error = %e, "resize");
+                        break;
+                    }
                 }
             }
         }
