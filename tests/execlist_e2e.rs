@@ -227,7 +227,7 @@ async fn exit_codes_times_gc_sort_filter_node_wide_and_no_color() {
     pty.write(b"A");
     pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));
     pty.wait_screen("Execs · box · 0 · by exit code /far");
-    pty.write(b"f\x1b");
+    pty.write(b"F\x1b");
     pty.wait_screen("Execs · box · 4");
     pty.write(b"q");
     assert_eq!(pty.wait(), Some(0));
