@@ -76,7 +76,7 @@ async fn a_killed_shim_ends_exec_promptly_with_a_clear_error() {
     })
     .await
     .expect("the exec runs");
-    let shim = shim_pid(&ctx.ns.to_string(), c.as_str()).expect("the container's shim");
+    let shim = common::shim_pid(&ctx.ns.to_string(), c.as_str()).expect("the container's shim");
     nix::sys::signal::kill(shim, nix::sys::signal::Signal::SIGKILL).expect("kill the shim");
     let started = Instant::now();
     let out = tokio::task::spawn_blocking(move || child.wait_with_output())
@@ -95,33 +95,4 @@ async fn a_killed_shim_ends_exec_promptly_with_a_clear_error() {
     let dirs = execmux::runtime::stdio::list_dirs(&ctx.fifo_base);
     assert!(dirs.is_empty(), "FIFO directories left: {dirs:?}");
     ctx.leak_check().await;
-}
-
-/// The pid of the runc shim serving `container` in `namespace`.
-fn shim_pid(namespace: &str, container: &str) -> Option<nix::unistd::Pid> {
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let Ok(cmd) = std::fs::read(entry.path().join("cmdline")) else {
-            continue;
-        };
-        let args: Vec<String> = cmd
-            .split(|b| *b == 0)
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
-        let is_shim = args.first().is_some_and(|a| a.contains("containerd-shim"));
-        let arg = |name: &str| {
-            args.iter()
-                .position(|a| a == name)
-                .and_then(|i| args.get(i + 1))
-        };
-        if is_shim
-            && arg("-namespace").is_some_and(|n| n == namespace)
-            && arg("-id").is_some_and(|i| i == container)
-        {
-            return Some(nix::unistd::Pid::from_raw(pid));
-        }
-    }
-    None
 }

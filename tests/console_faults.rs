@@ -206,3 +206,32 @@ async fn a_container_whose_init_dies_ends_its_tab_and_refuses_new_execs() {
     assert_eq!(pty.wait(), Some(0));
     nothing_left(&ctx, &c, &ids).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_shim_ends_its_tab_with_a_message_and_the_tab_closes() {
+    let ctx = common::ctx("fault-shim-tab").await;
+    let c = ctx.sleeper("box").await;
+    let mut pty = Pty::spawn(ctx.execmux(), 30, 140);
+    let ids = open_shells(&ctx, &mut pty, &c, 1).await;
+    let shim = common::shim_pid(ctx.ns.as_str(), c.as_str()).expect("the container's shim");
+    nix::sys::signal::kill(shim, nix::sys::signal::Signal::SIGKILL).expect("kill the shim");
+    // The tab ends (no hang) and says why in the events pane.
+    pty.wait_screen("1:✗ box: /bin/sh");
+    pty.wait_screen("is gone");
+    // It can be dismissed, and the console quits without asking (nothing runs).
+    pty.write(b"x");
+    pty.wait_screen_without("1:✗ box: /bin/sh");
+    pty.write(b"q");
+    assert_eq!(pty.wait(), Some(0));
+    assert!(
+        execmux::runtime::stdio::list_dirs(&ctx.fifo_base).is_empty(),
+        "FIFO directories left"
+    );
+    for id in &ids {
+        let got = ctx
+            .rt
+            .process(&ctx.ns, &c, Some(&ExecId::from(id.as_str())))
+            .await;
+        assert!(got.is_err(), "exec {id} still known: {got:?}");
+    }
+}

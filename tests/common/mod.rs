@@ -226,5 +226,33 @@ pub async fn eventually<T>(secs: u64, mut f: impl AsyncFnMut() -> Option<T>) -> 
     }
 }
 
+/// The pid of the runc shim serving `container` in `namespace`.
+pub fn shim_pid(namespace: &str, container: &str) -> Option<nix::unistd::Pid> {
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(cmd) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<String> = cmd
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        let arg = |name: &str| {
+            args.iter()
+                .position(|a| a == name)
+                .and_then(|i| args.get(i + 1))
+        };
+        if args.first().is_some_and(|a| a.contains("containerd-shim"))
+            && arg("-namespace").is_some_and(|n| n == namespace)
+            && arg("-id").is_some_and(|i| i == container)
+        {
+            return Some(nix::unistd::Pid::from_raw(pid));
+        }
+    }
+    None
+}
+
 pub mod pty;
 pub mod watch;
