@@ -15,7 +15,10 @@ embedded terminal per exec. Press ? in it for the keys.
 Environment:
   CONTAINERD_ADDRESS    socket when -a is not given (default /run/containerd/containerd.sock)
   CONTAINERD_NAMESPACE  namespace when -n is not given (default: default)
-  EXECMUX_RUNTIME_DIR   where exec FIFO directories live (default /run/execmux for root)
+  EXECMUX_RUNTIME_DIR   where exec FIFO directories live (default /run/execmux for root,
+                        else $XDG_RUNTIME_DIR/execmux)
+  EXECMUX_AUDIT_LOG     the audit log (default $XDG_STATE_HOME/execmux/audit.log)
+  NO_COLOR              any value: the console draws no colours
   EXECMUX_LOG           log filter, e.g. debug (log file: $XDG_STATE_HOME/execmux/execmux.log)
 
 Exit status of `execmux exec` and `execmux attach`: the exec's own exit code; 126 when the
