@@ -235,3 +235,44 @@ async fn a_killed_shim_ends_its_tab_with_a_message_and_the_tab_closes() {
         assert!(got.is_err(), "exec {id} still known: {got:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sigkilled_console_s_execs_are_reaped_by_the_next_one() {
+    let ctx = common::ctx("fault-sigkill").await;
+    let c = ctx.sleeper("box").await;
+    let mut pty = Pty::spawn(ctx.execmux(), 30, 140);
+    let ids = open_shells(&ctx, &mut pty, &c, 2).await;
+    nix::sys::signal::kill(pty.pid(), nix::sys::signal::Signal::SIGKILL).expect("SIGKILL");
+    pty.wait();
+    // Nothing could clean up: both shells still run.
+    assert_eq!(ctx.exec_pids(&c).await.len(), 2);
+    let mut next = Pty::spawn(ctx.execmux(), 30, 140);
+    next.wait_screen("connected");
+    next.wait_screen("reaped orphan exec");
+    common::eventually(10, async || {
+        ctx.exec_pids(&c).await.is_empty().then_some(())
+    })
+    .await
+    .expect("the orphans are killed");
+    next.write(b"q");
+    assert_eq!(next.wait(), Some(0));
+    nothing_left(&ctx, &c, &ids).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_closes_every_tab_and_restores_the_terminal() {
+    let ctx = common::ctx("fault-sigterm").await;
+    let c = ctx.sleeper("box").await;
+    let mut pty = Pty::spawn(ctx.execmux(), 30, 140);
+    let before = pty.initial_attrs();
+    let ids = open_shells(&ctx, &mut pty, &c, 2).await;
+    nix::sys::signal::kill(pty.pid(), nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+    pty.wait();
+    let after = pty.attrs();
+    assert_eq!(
+        (after.local_modes, after.input_modes, after.output_modes),
+        (before.local_modes, before.input_modes, before.output_modes),
+        "the terminal is given back as it was"
+    );
+    nothing_left(&ctx, &c, &ids).await;
+}
