@@ -62,14 +62,14 @@ async fn a_closed_terminal_closes_every_tab_and_leaves_nothing() {
     nothing_left(&ctx, &c, &ids).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sighup_closes_every_tab_and_restores_the_terminal() {
-    let ctx = common::ctx("fault-sighup").await;
+/// A signal that ends the console closes every tab, and the terminal is given back.
+async fn a_signal_closes_every_tab(name: &str, signal: nix::sys::signal::Signal) {
+    let ctx = common::ctx(name).await;
     let c = ctx.sleeper("box").await;
     let mut pty = Pty::spawn(ctx.execmux(), 30, 140);
     let before = pty.initial_attrs();
     let ids = open_shells(&ctx, &mut pty, &c, 2).await;
-    nix::sys::signal::kill(pty.pid(), nix::sys::signal::Signal::SIGHUP).expect("SIGHUP");
+    nix::sys::signal::kill(pty.pid(), signal).expect("signal the console");
     pty.wait();
     let after = pty.attrs();
     assert_eq!(
@@ -79,6 +79,11 @@ async fn sighup_closes_every_tab_and_restores_the_terminal() {
     );
     assert!(pty.text().rfind("\x1b[?1049l") > pty.text().find("\x1b[?1049h"));
     nothing_left(&ctx, &c, &ids).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_closes_every_tab_and_restores_the_terminal() {
+    a_signal_closes_every_tab("fault-sighup", nix::sys::signal::Signal::SIGHUP).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -261,18 +266,5 @@ async fn a_sigkilled_console_s_execs_are_reaped_by_the_next_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_closes_every_tab_and_restores_the_terminal() {
-    let ctx = common::ctx("fault-sigterm").await;
-    let c = ctx.sleeper("box").await;
-    let mut pty = Pty::spawn(ctx.execmux(), 30, 140);
-    let before = pty.initial_attrs();
-    let ids = open_shells(&ctx, &mut pty, &c, 2).await;
-    nix::sys::signal::kill(pty.pid(), nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
-    pty.wait();
-    let after = pty.attrs();
-    assert_eq!(
-        (after.local_modes, after.input_modes, after.output_modes),
-        (before.local_modes, before.input_modes, before.output_modes),
-        "the terminal is given back as it was"
-    );
-    nothing_left(&ctx, &c, &ids).await;
+    a_signal_closes_every_tab("fault-sigterm", nix::sys::signal::Signal::SIGTERM).await;
 }
