@@ -2,7 +2,7 @@
 //! tabs open marked), and the mode in which each key and paste goes to every marked tab
 //! whose exec runs, encoded for that tab's own terminal; the detach keys end it.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use std::collections::BTreeSet;
 
@@ -224,18 +224,8 @@ impl App {
 
     /// A key in broadcast mode: to every target, each with its own key modes.
     pub(super) fn broadcast_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        if key.modifiers.contains(KeyModifiers::SHIFT)
-            && matches!(key.code, KeyCode::PageUp | KeyCode::PageDown)
-        {
-            // The shown tab scrolls back, as in terminal mode.
-            let half = usize::from(self.layout.console().0 / 2)
-                .max(1)
-                .cast_signed();
-            self.scroll_active(if key.code == KeyCode::PageUp {
-                half
-            } else {
-                -half
-            });
+        // The shown tab scrolls back, as in terminal mode.
+        if self.scroll_key(&key) {
             return Vec::new();
         }
         // The detach keys are plain bytes whatever the modes: look for them once.

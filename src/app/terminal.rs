@@ -13,18 +13,27 @@ use crate::session::keys::{self, KeyModes};
 const CTRL_D: u8 = 4;
 
 impl App {
-    pub(super) fn terminal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        if key.modifiers.contains(KeyModifiers::SHIFT)
-            && matches!(key.code, KeyCode::PageUp | KeyCode::PageDown)
+    /// Shift-PageUp/Down scroll the focused tab by half its height (true when `key` was
+    /// one of them), in terminal and broadcast mode alike.
+    pub(super) fn scroll_key(&mut self, key: &KeyEvent) -> bool {
+        if !(key.modifiers.contains(KeyModifiers::SHIFT)
+            && matches!(key.code, KeyCode::PageUp | KeyCode::PageDown))
         {
-            let half = usize::from(self.focused_console().0 / 2)
-                .max(1)
-                .cast_signed();
-            self.scroll_active(if key.code == KeyCode::PageUp {
-                half
-            } else {
-                -half
-            });
+            return false;
+        }
+        let half = usize::from(self.focused_console().0 / 2)
+            .max(1)
+            .cast_signed();
+        self.scroll_active(if key.code == KeyCode::PageUp {
+            half
+        } else {
+            -half
+        });
+        true
+    }
+
+    pub(super) fn terminal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if self.scroll_key(&key) {
             return Vec::new();
         }
         let Some(tab) = self.tabs.get_mut(self.active) else {
