@@ -98,6 +98,44 @@ async fn search_far_back_yank_once_and_write_a_transcript() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_scrollback_is_searched_and_shown() {
+    // A shell's first rows (its banner's blank lines) leave the screen before any text
+    // does; the lines after them must be in the scrollback, not blanks.
+    let ctx = common::ctx("scroll-short").await;
+    ctx.sleeper("box").await;
+    let mut cmd = ctx.execmux();
+    cmd.env("TERM", "xterm");
+    let mut pty = Pty::spawn(cmd, 40, 140);
+    pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));
+    pty.write(b"\r");
+    pty.wait_screen("/ #");
+    pty.write(b"printf '\\n\\n\\n'; seq 1 200\r");
+    pty.wait_screen("199");
+    pty.write(CTRL_P);
+    pty.write(b"/");
+    pty.wait_screen("search (regex):");
+    pty.write(b"^20$\r");
+    let screen = pty.wait_screen("match 1/1 for /^20$/");
+    let rows: Vec<&str> = screen.lines().collect();
+    for n in ["20", "21", "22"] {
+        assert!(
+            rows.iter().any(|r| r.contains(&format!("│{n} "))),
+            "line {n} is on the screen:\n{screen}"
+        );
+    }
+    pty.write(b"\x1b");
+    pty.wait_screen("TERMINAL");
+    pty.write(CTRL_P);
+    pty.write(b"\x11");
+    pty.wait_screen_without("TERMINAL");
+    pty.write(b"q");
+    pty.wait_screen("1 exec(s) still run");
+    pty.write(b"y");
+    assert_eq!(pty.wait(), Some(0));
+    ctx.leak_check().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_transcript_holds_the_output_and_the_exit_code() {
     let ctx = common::ctx("scroll-cli").await;
     ctx.sleeper("box").await;

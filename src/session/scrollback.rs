@@ -349,9 +349,12 @@ impl Scrollback {
                 if let Some(full) = self.text_blocks.back_mut() {
                     full.shrink_to_fit();
                 }
+                // The first block is where the front starts: only a later one is marked.
+                if !self.text_blocks.is_empty() {
+                    bits |= NEW_TEXT_BLOCK;
+                }
                 self.text_blocks
                     .push_back(String::with_capacity(BLOCK.max(text.len())));
-                bits |= NEW_TEXT_BLOCK;
             }
             if let Some(block) = self.text_blocks.back_mut() {
                 block.push_str(text);
@@ -367,9 +370,11 @@ impl Scrollback {
                 if let Some(full) = self.style_blocks.back_mut() {
                     full.shrink_to_fit();
                 }
+                if !self.style_blocks.is_empty() {
+                    bits |= NEW_STYLE_BLOCK;
+                }
                 self.style_blocks
                     .push_back(Vec::with_capacity(BLOCK.max(styles.len())));
-                bits |= NEW_STYLE_BLOCK;
             }
             if let Some(block) = self.style_blocks.back_mut() {
                 block.extend_from_slice(styles);

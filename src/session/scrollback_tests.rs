@@ -128,3 +128,32 @@ fn cells_carry_columns_widths_and_styles() {
     ];
     assert_eq!(cells, expect);
 }
+
+#[test]
+fn lines_after_a_first_line_without_text_or_styles_keep_theirs() {
+    // A shell's first rows are often empty and unstyled: no block exists before the
+    // first line that has text (or a style), and that line must still be found.
+    let mut sb = Scrollback::new(3000);
+    push(&mut sb, "", CellStyle::default(), false);
+    push(&mut sb, "", CellStyle::default(), false);
+    for i in 0..5000 {
+        let style = if i % 2 == 0 {
+            RED
+        } else {
+            CellStyle::default()
+        };
+        push(&mut sb, &format!("{i}"), style, false);
+    }
+    for (k, line) in sb.lines().enumerate() {
+        let i = 2000 + k;
+        assert_eq!(line.text(), format!("{i}"));
+        assert_eq!(line.style_at(0) == RED, i % 2 == 0, "{i}");
+    }
+    let mut short = Scrollback::new(100);
+    push(&mut short, "", CellStyle::default(), false);
+    push(&mut short, "plain", CellStyle::default(), false);
+    push(&mut short, "red", RED, false);
+    assert_eq!(texts(&short), ["", "plain", "red"]);
+    assert_eq!(short.line(2).map(|l| l.style_at(0)), Some(RED));
+    assert_eq!(short.line(1).map(|l| l.text()), Some("plain"));
+}
