@@ -23,8 +23,14 @@ pub struct ThemeConfig {
     pub signal: String,
     /// Headers, unfocused frames, collected execs.
     pub dim: String,
-    /// The background of the selected row in the focused pane.
+    /// The background of the selected row in the focused pane, and of a copy selection.
     pub selection: String,
+    /// Broadcasting tabs and marks; the copy mode's badge.
+    pub broadcast: String,
+    /// Search matches.
+    pub search: String,
+    /// The search match the cursor stands on.
+    pub search_current: String,
 }
 
 impl Default for ThemeConfig {
@@ -39,6 +45,9 @@ impl Default for ThemeConfig {
             signal: "magenta".into(),
             dim: "dark-gray".into(),
             selection: "blue".into(),
+            broadcast: "magenta".into(),
+            search: "yellow".into(),
+            search_current: "light-red".into(),
         }
     }
 }
@@ -53,6 +62,9 @@ pub struct Theme {
     pub signal: Color,
     pub dim: Color,
     pub selection: Color,
+    pub broadcast: Color,
+    pub search: Color,
+    pub search_current: Color,
     /// `NO_COLOR` is set: the frame keeps its modifiers and loses every colour.
     pub no_color: bool,
 }
@@ -67,6 +79,9 @@ impl Default for Theme {
             signal: Color::Magenta,
             dim: Color::DarkGray,
             selection: Color::Blue,
+            broadcast: Color::Magenta,
+            search: Color::Yellow,
+            search_current: Color::LightRed,
             no_color: false,
         })
     }
@@ -91,6 +106,9 @@ impl ThemeConfig {
             signal: parse("signal", &self.signal)?,
             dim: parse("dim", &self.dim)?,
             selection: parse("selection", &self.selection)?,
+            broadcast: parse("broadcast", &self.broadcast)?,
+            search: parse("search", &self.search)?,
+            search_current: parse("search_current", &self.search_current)?,
             no_color: false,
         })
     }

@@ -2,22 +2,18 @@
 //! tab in the tab bar, and the note on the tab's frame.
 
 use ratatui::style::{Color, Modifier, Style};
+
+use super::theme;
 use ratatui::text::Span;
 
 use crate::app::{App, Mode};
-
-/// The colour of broadcasting.
-const COLOUR: Color = Color::Magenta;
 
 /// `BROADCAST N` while keys go to N tabs.
 pub fn badge(app: &App) -> Option<Span<'static>> {
     matches!(app.mode, Mode::Broadcast).then(|| {
         Span::styled(
             format!(" BROADCAST {} ", app.broadcast_targets().len()),
-            Style::new()
-                .bg(COLOUR)
-                .fg(Color::Black)
-                .add_modifier(Modifier::BOLD),
+            theme::badge(&app.theme, app.theme.broadcast),
         )
     })
 }
@@ -25,7 +21,7 @@ pub fn badge(app: &App) -> Option<Span<'static>> {
 /// The tab bar style of tab `i` while it takes the broadcast keys.
 pub fn tab_style(app: &App, i: usize) -> Option<Style> {
     app.broadcasting(i).then(|| {
-        let style = Style::new().bg(COLOUR).fg(Color::Black);
+        let style = Style::new().bg(app.theme.broadcast).fg(Color::Black);
         if i == app.active {
             style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
         } else {
@@ -39,10 +35,10 @@ pub fn note(app: &App, i: usize) -> Option<Span<'static>> {
     if app.broadcasting(i) {
         Some(Span::styled(
             " · BROADCAST",
-            Style::new().fg(COLOUR).add_modifier(Modifier::BOLD),
+            theme::fg(app.theme.broadcast).add_modifier(Modifier::BOLD),
         ))
     } else if app.tabs.get(i).is_some_and(|t| app.is_marked(t.id)) {
-        Some(Span::styled(" · marked", Style::new().fg(COLOUR)))
+        Some(Span::styled(" · marked", theme::fg(app.theme.broadcast)))
     } else {
         None
     }
@@ -50,7 +46,7 @@ pub fn note(app: &App, i: usize) -> Option<Span<'static>> {
 
 /// The frame of the tab shown while broadcasting.
 pub fn border(app: &App) -> Option<Style> {
-    matches!(app.mode, Mode::Broadcast).then(|| Style::new().fg(COLOUR))
+    matches!(app.mode, Mode::Broadcast).then(|| theme::fg(app.theme.broadcast))
 }
 
 /// The title of the form that opens one exec in each of several containers.

@@ -11,9 +11,10 @@ use crate::app::search::Abs;
 use crate::app::tab::Tab;
 use crate::session::emulator::Emulator;
 use crate::session::text;
+use crate::theme::Theme;
 
 /// Draws copy mode `c` of `tab` over its screen drawn in `area`.
-pub fn overlay(c: &Copy, tab: &Tab, emu: &Emulator, area: Rect, buf: &mut Buffer) {
+pub fn overlay(theme: &Theme, c: &Copy, tab: &Tab, emu: &Emulator, area: Rect, buf: &mut Buffer) {
     if c.tab != tab.id || area.is_empty() {
         return;
     }
@@ -40,14 +41,14 @@ pub fn overlay(c: &Copy, tab: &Tab, emu: &Emulator, area: Rect, buf: &mut Buffer
             if let Some(i) = visible.iter().position(|(s, e)| *s <= p && p <= *e) {
                 let is_current = current == Some(first + i);
                 let bg = if is_current {
-                    Color::LightRed
+                    theme.search_current
                 } else {
-                    Color::Yellow
+                    theme.search
                 };
                 cell.set_style(Style::new().bg(bg).fg(Color::Black));
             }
             if selection.is_some_and(|(a, b)| a <= p && p <= b) {
-                cell.set_style(Style::new().bg(Color::Blue).fg(Color::White));
+                cell.set_style(Style::new().bg(theme.selection).fg(Color::White));
             }
             if p == cursor {
                 cell.modifier.toggle(Modifier::REVERSED);
@@ -73,10 +74,7 @@ pub fn overlay(c: &Copy, tab: &Tab, emu: &Emulator, area: Rect, buf: &mut Buffer
         }
     };
     let y = area.bottom() - 1;
-    let style = Style::new()
-        .bg(Color::Magenta)
-        .fg(Color::Black)
-        .add_modifier(Modifier::BOLD);
+    let style = super::theme::badge(theme, theme.accent);
     let width = usize::from(area.width);
     let text: String = line.chars().take(width).collect();
     let w = u16::try_from(unicode_width::UnicodeWidthStr::width(text.as_str()))

@@ -2,21 +2,19 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 
 use super::popup::centered;
 use super::safe;
+use super::theme;
 use crate::app::{Field, Form};
+use crate::theme::Theme;
 
-fn field(f: &mut Frame<'_>, area: Rect, label: &str, t: &TextArea<'_>, focused: bool) {
-    let style = if focused {
-        Style::new().fg(Color::Cyan)
-    } else {
-        Style::new().fg(Color::DarkGray)
-    };
+fn field(th: &Theme, f: &mut Frame<'_>, area: Rect, label: &str, t: &TextArea<'_>, focused: bool) {
+    let style = theme::fg(if focused { th.accent } else { th.dim });
     let mut t = t.clone();
     t.set_block(
         Block::bordered()
@@ -29,10 +27,11 @@ fn field(f: &mut Frame<'_>, area: Rect, label: &str, t: &TextArea<'_>, focused: 
         Style::new()
     });
     t.set_cursor_line_style(Style::new());
+    t.set_placeholder_style(theme::fg(th.dim));
     f.render_widget(&t, area);
 }
 
-pub fn render(form: &Form, f: &mut Frame<'_>) {
+pub fn render(form: &Form, th: &Theme, f: &mut Frame<'_>) {
     let area = centered(f.area(), 72, 24);
     f.render_widget(Clear, area);
     let title = if form.targets.is_empty() {
@@ -44,7 +43,7 @@ pub fn render(form: &Form, f: &mut Frame<'_>) {
     } else {
         super::broadcast::form_title(&form.targets)
     };
-    let outer = super::pane_block(title, true);
+    let outer = theme::pane_block(th, title, true);
     let inner = outer.inner(area);
     f.render_widget(outer, area);
     let mut y = inner.y;
@@ -59,14 +58,23 @@ pub fn render(form: &Form, f: &mut Frame<'_>) {
         r
     };
     field(
+        th,
         f,
         next(3),
         "command",
         &form.command,
         form.focus == Field::Command,
     );
-    field(f, next(3), "user", &form.user, form.focus == Field::User);
     field(
+        th,
+        f,
+        next(3),
+        "user",
+        &form.user,
+        form.focus == Field::User,
+    );
+    field(
+        th,
         f,
         next(3),
         "working directory",
@@ -74,6 +82,7 @@ pub fn render(form: &Form, f: &mut Frame<'_>) {
         form.focus == Field::Workdir,
     );
     field(
+        th,
         f,
         next(5),
         "env (NAME=value per line)",
@@ -81,6 +90,7 @@ pub fn render(form: &Form, f: &mut Frame<'_>) {
         form.focus == Field::Env,
     );
     field(
+        th,
         f,
         next(3),
         "detach keys",
@@ -89,7 +99,7 @@ pub fn render(form: &Form, f: &mut Frame<'_>) {
     );
     let check = |on: bool, label: &str, focused: bool| {
         let style = if focused {
-            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+            theme::key(th)
         } else {
             Style::new()
         };
@@ -109,11 +119,7 @@ pub fn render(form: &Form, f: &mut Frame<'_>) {
     ]);
     f.render_widget(toggles, next(2));
     if let Some(e) = &form.error {
-        let style = Style::new().fg(if form.confirming {
-            Color::Yellow
-        } else {
-            Color::Red
-        });
+        let style = theme::fg(if form.confirming { th.warn } else { th.error });
         f.render_widget(
             Paragraph::new(Line::styled(safe(e), style)).wrap(Wrap { trim: true }),
             next(2),

@@ -1,18 +1,18 @@
 //! The help overlay, generated from the keymap.
 
 use ratatui::Frame;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::popup::centered;
+use super::theme;
 use crate::app::App;
 use crate::app::keymap::Action;
 use crate::app::tab::{prefix_label, zoom_chord, zoom_prefix};
 
 /// One line of the overlay: keys right-aligned, then what they do.
-fn row(keys: &str, what: &str) -> Line<'static> {
-    let key_style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
+fn row(key_style: Style, keys: &str, what: &str) -> Line<'static> {
     Line::from(vec![
         Span::styled(format!("{keys:>22}  "), key_style),
         Span::raw(what.to_owned()),
@@ -20,6 +20,7 @@ fn row(keys: &str, what: &str) -> Line<'static> {
 }
 
 pub fn render(app: &App, f: &mut Frame<'_>) {
+    let key = theme::key(&app.theme);
     let mut lines = vec![Line::styled(
         "Navigation mode",
         Style::new().add_modifier(Modifier::BOLD),
@@ -29,17 +30,23 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
             // The four directions take one line.
             Action::PaneLeft => {
                 lines.push(row(
+                    key,
                     &super::status::pane_keys(app),
                     "split: focus the pane that way",
                 ));
             }
             Action::PaneRight | Action::PaneUp | Action::PaneDown => {}
-            _ => lines.push(row(&app.keymap.keys(a).join(" "), a.describe())),
+            _ => lines.push(row(key, &app.keymap.keys(a).join(" "), a.describe())),
         }
     }
-    lines.push(row("alt-1..9", "go to tab N"));
-    lines.push(row("mouse", "click tabs and rows; wheel scrolls a tab"));
+    lines.push(row(key, "alt-1..9", "go to tab N"));
     lines.push(row(
+        key,
+        "mouse",
+        "click tabs and rows; wheel scrolls a tab",
+    ));
+    lines.push(row(
+        key,
         "",
         "(in a tab whose program asks for the mouse: its own)",
     ));
@@ -49,37 +56,42 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
         Style::new().add_modifier(Modifier::BOLD),
     ));
     lines.push(row(
+        key,
         &app.settings.detach_keys,
         "detach: back to navigation, the exec keeps running",
     ));
-    lines.push(row("shift-pageup/down", "scroll back / forward"));
+    lines.push(row(key, "shift-pageup/down", "scroll back / forward"));
     let detach = crate::registry::detach_keys::parse(&app.settings.detach_keys).unwrap_or_default();
     if let Some(prefix) = zoom_prefix(&detach) {
         lines.push(row(
+            key,
             &zoom_chord(prefix),
             "zoom: the tab gets the whole window (and back)",
         ));
         let p = prefix_label(prefix);
         let split = app.keymap.keys(Action::Split).join("/");
         lines.push(row(
+            key,
             &format!("{p} arrows, {p} {split}"),
             "split: focus the pane that way; next arrangement",
         ));
     }
-    lines.extend(copy_help(&detach));
+    lines.extend(copy_help(key, &detach));
     lines.push(row(
+        key,
         "ctrl-d, no tty",
         "end of input: closes the exec's stdin",
     ));
-    lines.push(row("anything else", "goes to the exec"));
+    lines.push(row(key, "anything else", "goes to the exec"));
     lines.push(row(
+        key,
         "broadcast mode",
         "keys, pastes: every marked running tab; detach ends",
     ));
     lines.push(Line::from(""));
     lines.push(Line::styled(
         "Keys are set in the config file: execmux --print-config shows them all.",
-        Style::new().fg(Color::DarkGray),
+        theme::fg(app.theme.dim),
     ));
     let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
     let area = centered(f.area(), 78, total.saturating_add(2));
@@ -99,19 +111,20 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
     f.render_widget(
         Paragraph::new(lines)
             .scroll((scroll, 0))
-            .block(super::pane_block(title, true)),
+            .block(theme::pane_block(&app.theme, title, true)),
         area,
     );
 }
 
 /// The copy-mode lines: its chords from terminal mode and its own keys.
-fn copy_help(detach: &[u8]) -> Vec<Line<'static>> {
+fn copy_help(key_style: Style, detach: &[u8]) -> Vec<Line<'static>> {
     let mut v = Vec::new();
     if let Some(prefix) = zoom_prefix(detach) {
         let chord = zoom_chord(prefix);
-        let key = chord.trim_end_matches('z').trim_end();
+        let prefix = chord.trim_end_matches('z').trim_end();
         v.push(row(
-            &format!("{key} [  {key} /"),
+            key_style,
+            &format!("{prefix} [  {prefix} /"),
             "copy mode / search (hjkl v y s / n N, esc leaves)",
         ));
     }

@@ -13,8 +13,6 @@ mod tabs;
 mod theme;
 
 use ratatui::Frame;
-use ratatui::style::{Color, Modifier, Style};
-use ratatui::widgets::{Block, BorderType};
 
 use crate::app::{App, Mode, Pane};
 
@@ -31,7 +29,7 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
     match &app.mode {
         Mode::Help => help::render(app, f),
         Mode::Confirm(c) => popup::confirm(app, c, f),
-        Mode::Form(form) => form::render(form, f),
+        Mode::Form(form) => form::render(form, &app.theme, f),
         Mode::Navigate
         | Mode::Terminal
         | Mode::Filter
@@ -42,24 +40,6 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
     if app.theme.no_color {
         theme::strip_colours(f.buffer_mut());
     }
-}
-
-/// A pane's frame: highlighted when it has the focus.
-fn pane_block(title: String, focused: bool) -> Block<'static> {
-    let style = if focused {
-        Style::new().fg(Color::Cyan)
-    } else {
-        Style::new().fg(Color::DarkGray)
-    };
-    Block::bordered()
-        .border_type(if focused {
-            BorderType::Thick
-        } else {
-            BorderType::Plain
-        })
-        .border_style(style)
-        .title(title)
-        .title_style(Style::new().add_modifier(Modifier::BOLD))
 }
 
 fn focused(app: &App, pane: Pane) -> bool {

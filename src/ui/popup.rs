@@ -2,7 +2,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
@@ -46,17 +45,18 @@ pub fn confirm(app: &App, c: &Confirm, f: &mut Frame<'_>) {
     let lines = vec![
         Line::from(question),
         Line::from(""),
-        Line::styled(
-            "y: yes    any other key: no",
-            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
-        ),
+        Line::styled("y: yes    any other key: no", super::theme::key(&app.theme)),
     ];
     let area = centered(f.area(), 64, 7);
     f.render_widget(Clear, area);
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })
-            .block(super::pane_block(" Confirm ".into(), true)),
+            .block(super::theme::pane_block(
+                &app.theme,
+                " Confirm ".into(),
+                true,
+            )),
         area,
     );
 }

@@ -7,7 +7,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
-use super::safe;
+use super::{safe, theme};
 use crate::app::keymap::Action;
 use crate::app::layout::tab_spans;
 use crate::app::tab::{Tab, TabState};
@@ -19,22 +19,23 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
     let spans = tab_spans(&titles, bar);
     let panes = app.panes();
     let split = panes.len() > 1;
+    let th = &app.theme;
     let buf = f.buffer_mut();
     for (i, ((x0, x1), title)) in spans.iter().zip(&titles).enumerate() {
         let style = if let Some(s) = super::broadcast::tab_style(app, i) {
             s
         } else if i == app.active {
             Style::new()
-                .bg(Color::Cyan)
+                .bg(th.accent)
                 .fg(Color::Black)
                 .add_modifier(Modifier::BOLD)
         } else if split && panes.shows(i) {
             // In a pane of the split, not focused.
-            Style::new().bg(Color::Blue).fg(Color::White)
+            Style::new().bg(th.selection).fg(Color::White)
         } else if app.tabs.get(i).is_some_and(|t| t.bell) {
-            Style::new().bg(Color::Yellow).fg(Color::Black)
+            Style::new().bg(th.warn).fg(Color::Black)
         } else {
-            Style::new().bg(Color::DarkGray).fg(Color::White)
+            Style::new().bg(th.dim).fg(Color::White)
         };
         let width = usize::from(x1.saturating_sub(*x0));
         buf.set_stringn(*x0, bar.y, format!(" {} ", safe(title)), width, style);
@@ -55,7 +56,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
             Line::from("x closes a tab and kills its exec. ? lists every key."),
         ];
         let block = Block::bordered()
-            .border_style(Style::new().fg(Color::DarkGray))
+            .border_style(theme::fg(app.theme.dim))
             .title(" Terminal ");
         f.render_widget(
             Paragraph::new(help).wrap(Wrap { trim: false }).block(block),
@@ -101,12 +102,12 @@ fn pane(
         let border = if let Some(s) = super::broadcast::border(app) {
             s
         } else if terminal_mode {
-            Style::new().fg(Color::Green)
+            theme::fg(app.theme.ok)
         } else if split_focus {
-            // The current tab of a split; the keys' focus is on the left (cyan).
-            Style::new().fg(Color::Gray)
+            // The current tab of a split; the keys' focus is on the left (the accent).
+            Style::new()
         } else {
-            Style::new().fg(Color::DarkGray)
+            theme::fg(app.theme.dim)
         };
         let block = Block::bordered()
             .border_type(if terminal_mode || split_focus {
@@ -123,7 +124,7 @@ fn pane(
     let emu = tab.terminal.lock();
     f.render_widget(TerminalView::new(&emu).scroll(tab.scroll), inner);
     if let Mode::Copy(c) = &app.mode {
-        super::copy::overlay(c, tab, &emu, inner, f.buffer_mut());
+        super::copy::overlay(&app.theme, c, tab, &emu, inner, f.buffer_mut());
     }
     // The host's own cursor stands where the program's is (and hides when it hides it),
     // while keys go to this tab and it shows its live screen.
@@ -139,7 +140,7 @@ fn pane(
         let text = Paragraph::new(vec![
             Line::styled(
                 format!("failed to start: {} ({code})", safe(message)),
-                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                theme::fg(app.theme.error).add_modifier(Modifier::BOLD),
             ),
             Line::from(""),
             Line::from("x dismisses this tab."),
@@ -152,19 +153,18 @@ fn pane(
 /// What the tab's title says after its name: state, a pending kill, the link to containerd,
 /// closed input, scrollback.
 fn notes(app: &App, tab: &Tab) -> Vec<Span<'static>> {
-    let state_colour = match &tab.state {
-        TabState::Running { .. } | TabState::Starting => Color::Green,
+    let th = &app.theme;
+    let state = match &tab.state {
+        TabState::Running { .. } | TabState::Starting => theme::fg(th.ok),
         TabState::Exited {
             code: Some(0),
             killed: false,
-        } => Color::Gray,
-        _ => Color::Red,
+        } => Style::new(),
+        TabState::Exited { killed: true, .. } => theme::fg(th.signal),
+        _ => theme::fg(th.error),
     };
-    let mut v = vec![
-        Span::raw(" · "),
-        Span::styled(tab.state.label(), Style::new().fg(state_colour)),
-    ];
-    let warn = Style::new().fg(Color::Yellow);
+    let mut v = vec![Span::raw(" · "), Span::styled(tab.state.label(), state)];
+    let warn = theme::fg(th.warn);
     if let (TabState::Closing, Some(why)) = (&tab.state, &tab.pending) {
         v.push(Span::styled(
             format!(" · kill pending ({})", safe(why)),
@@ -175,16 +175,13 @@ fn notes(app: &App, tab: &Tab) -> Vec<Span<'static>> {
         v.push(Span::styled(" · reconnecting", warn));
     }
     if tab.input_closed {
-        v.push(Span::styled(
-            " · stdin closed",
-            Style::new().fg(Color::Yellow),
-        ));
+        v.push(Span::styled(" · stdin closed", warn));
     }
     v.extend(super::broadcast::note(app, app.active));
     if tab.scroll > 0 {
         v.push(Span::styled(
             format!(" · scrolled back {} lines", tab.scroll),
-            Style::new().fg(Color::Yellow),
+            warn,
         ));
     }
     v
@@ -202,7 +199,7 @@ fn zoomed_bar(
     let mut right = notes;
     if let Some(err) = &app.status {
         right.push(Span::raw(" · "));
-        right.push(Span::styled(safe(err), Style::new().fg(Color::Red)));
+        right.push(Span::styled(safe(err), theme::fg(app.theme.error)));
     }
     let back = app
         .keymap
@@ -215,7 +212,7 @@ fn zoomed_bar(
         _ => format!("{back} unzoom"),
     };
     right.push(Span::raw(" · "));
-    right.push(Span::styled(hint, Style::new().fg(Color::Cyan)));
+    right.push(Span::styled(hint, theme::key(&app.theme)));
     right.push(Span::raw(" "));
     let line = Line::from(right);
     let used = spans.last().map_or(bar.x, |(_, end)| *end);

@@ -300,3 +300,97 @@ fn broadcast_to_two_marked_tabs_of_three() {
     assert!(screen.contains("BROADCAST 2"), "{screen}");
     insta::assert_snapshot!(screen);
 }
+
+/// Every colour of a drawn frame but black and white (the text on coloured badges).
+fn colours_drawn(app: &App) -> std::collections::BTreeSet<String> {
+    use ratatui::style::Color;
+    let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    t.draw(|f| super::render(app, f)).expect("draw");
+    t.backend()
+        .buffer()
+        .content
+        .iter()
+        .flat_map(|c| [c.fg, c.bg])
+        .filter(|c| !matches!(c, Color::Reset | Color::Black | Color::White))
+        .map(|c| format!("{c:?}"))
+        .collect()
+}
+
+#[test]
+fn every_part_of_the_console_takes_its_colours_from_the_theme() {
+    use ratatui::style::Color;
+    let mut a = app();
+    let t = &mut a.theme;
+    for (i, c) in [
+        &mut t.accent,
+        &mut t.ok,
+        &mut t.warn,
+        &mut t.error,
+        &mut t.signal,
+        &mut t.dim,
+        &mut t.selection,
+        &mut t.broadcast,
+        &mut t.search,
+        &mut t.search_current,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        *c = Color::Indexed(200 + u8::try_from(i).expect("few"));
+    }
+    let themed = |c: &String| (200..210).any(|i| *c == format!("{:?}", Color::Indexed(i)));
+    let mut seen = std::collections::BTreeSet::new();
+    let mut check = |a: &App, what: &str| {
+        let drawn = colours_drawn(a);
+        let stray: Vec<&String> = drawn.iter().filter(|c| !themed(c)).collect();
+        assert!(
+            stray.is_empty(),
+            "{what}: colours not from the theme: {stray:?}"
+        );
+        seen.extend(drawn);
+    };
+    let tab = open_shell(&mut a, "execmux-0123456789abcdef");
+    feed(&mut a, tab, b"/ # seq 3\r\n1\r\n2\r\n3\r\n/ # ");
+    check(&a, "terminal mode");
+    // Copy mode with a search that matches twice, and a selection.
+    key(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('['), KeyModifiers::NONE);
+    key(&mut a, KeyCode::Char('/'), KeyModifiers::NONE);
+    for c in "[23]".chars() {
+        key(&mut a, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    key(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    key(&mut a, KeyCode::Char('v'), KeyModifiers::NONE);
+    check(&a, "copy mode");
+    key(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    key(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    key(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    check(&a, "navigation");
+    key(&mut a, KeyCode::Char('?'), KeyModifiers::NONE);
+    check(&a, "help");
+    key(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    key(&mut a, KeyCode::Char('x'), KeyModifiers::NONE);
+    check(&a, "confirm");
+    key(&mut a, KeyCode::Char('n'), KeyModifiers::NONE);
+    key(&mut a, KeyCode::Char('m'), KeyModifiers::NONE);
+    check(&a, "marked");
+    key(&mut a, KeyCode::Char('b'), KeyModifiers::NONE);
+    check(&a, "broadcast");
+    key(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    key(&mut a, KeyCode::Char('e'), KeyModifiers::NONE);
+    key(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    check(&a, "form with an error");
+    key(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    let failed = open_shell(&mut a, "execmux-1");
+    a.update(Msg::StartFailed {
+        tab: failed,
+        message: "no such file".into(),
+    });
+    a.update(Msg::Error("resync: deadline exceeded".into()));
+    key(&mut a, KeyCode::Char('z'), KeyModifiers::NONE);
+    check(&a, "a failed tab, zoomed, with an error");
+    // The check saw most meanings at least once.
+    assert!(seen.len() >= 8, "{seen:?}");
+}
