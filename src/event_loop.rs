@@ -13,7 +13,7 @@ use crossterm::event::Event;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::app::msg::{Effect, Msg};
+use crate::app::msg::{Effect, Msg, TabId};
 use crate::app::{App, Mode};
 use crate::effects::Runner;
 use crate::tui::Term;
@@ -96,6 +96,17 @@ struct Dirty {
     input: bool,
     /// Changed by output or the runtime: drawn at once after a quiet spell, else throttled.
     output: bool,
+    /// Something besides tab screens changed: a whole frame, not a partial one.
+    whole: bool,
+    /// Tabs whose screen alone changed (their output), for a partial frame.
+    screens: Vec<TabId>,
+}
+
+/// What a tab's output may change around its screen: the tab bar's bell and title, the
+/// scrolled-back view.
+fn chrome(app: &App, tab: TabId) -> Option<(bool, Option<String>, usize)> {
+    let t = app.tabs.get(app.tab_index(tab)?)?;
+    Some((t.bell, t.program_title.clone(), t.scroll))
 }
 
 /// The view-relevant part of the app that a key typed into an exec may change.
@@ -141,6 +152,10 @@ impl Loop {
         };
         let before = typing_stamp(&self.app);
         let typed = matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Focus(_));
+        let output_of = match &msg {
+            Msg::Changed { tab } => Some((*tab, chrome(&self.app, *tab))),
+            _ => None,
+        };
         let effects = self.app.update(msg);
         let shown = shown || tick && self.app.shows_clock() && self.clock_moved();
         // A key that went to the exec and changed nothing here draws nothing: its echo will.
@@ -154,6 +169,14 @@ impl Loop {
                 self.dirty.input = true;
             } else {
                 self.dirty.output = true;
+            }
+            match output_of {
+                Some((tab, before)) if before.is_some() && before == chrome(&self.app, tab) => {
+                    if !self.dirty.screens.contains(&tab) {
+                        self.dirty.screens.push(tab);
+                    }
+                }
+                _ => self.dirty.whole = true,
             }
         }
         effects.into_iter().all(|e| match e {
@@ -180,13 +203,15 @@ pub async fn run(
         runner,
         dirty: Dirty {
             input: true,
-            output: false,
+            whole: true,
+            ..Dirty::default()
         },
         clock: 0,
         host: Vec::new(),
     };
     let mut last_output_frame: Option<Instant> = None;
     let mut shape_set = None;
+    let mut screen = crate::tui::Screen::default();
     loop {
         if !lp.host.is_empty() && !terminal_gone {
             let bytes = std::mem::take(&mut lp.host);
@@ -208,7 +233,20 @@ pub async fn run(
             // the last one).
             let shape = lp.app.cursor_shape().filter(|s| Some(*s) != shape_set);
             shape_set = shape.or(shape_set);
-            if let Err(e) = crate::tui::draw(term, shape, |f| crate::ui::render(&lp.app, f)) {
+            let partial = if lp.dirty.whole {
+                None
+            } else {
+                crate::ui::partial::cells(&lp.app, &screen.drawn, &lp.dirty.screens)
+            };
+            let drawn = match partial {
+                Some((cells, cursor)) => {
+                    crate::tui::draw_cells(term, shape, &mut screen, &cells, cursor)
+                }
+                None => crate::tui::draw(term, shape, &mut screen, |f| {
+                    crate::ui::render_frame(&lp.app, f)
+                }),
+            };
+            if let Err(e) = drawn {
                 // The terminal is gone (hung up, closed): close every tab, then leave.
                 tracing::warn!(error = %e, "drawing failed; closing every tab");
                 terminal_gone = true;

@@ -2,6 +2,7 @@
 //! and focus reports on entry; all of it undone on leave, on panic (through the hook `main` installs)
 //! and on every exit path.
 
+use std::collections::BTreeMap;
 use std::io::{BufWriter, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -15,9 +16,12 @@ use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::backend::{Backend, CrosstermBackend};
+use ratatui::buffer::Cell;
+use ratatui::layout::Position;
 
 use crate::session::modes::CursorShape;
+use crate::ui::Drawn;
 
 pub type Term = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
 
@@ -67,13 +71,44 @@ pub fn leave() {
     }
 }
 
-/// Draws one frame inside synchronized-update brackets (mode 2026), so the host terminal
-/// shows it whole; terminals without the mode ignore the brackets. `shape`, when given,
-/// is the cursor shape to set with it.
+/// What the host terminal shows beyond ratatui's own record: the last whole frame's
+/// [`Drawn`], and the rows partial frames wrote since (ratatui's previous buffer does not
+/// know them, so the next whole frame writes them again).
+#[derive(Debug, Default)]
+pub struct Screen {
+    pub drawn: Drawn,
+    /// Per row, the columns partial frames wrote: first and one past the last.
+    stale: BTreeMap<u16, (u16, u16)>,
+}
+
+/// Draws a whole frame inside synchronized-update brackets (mode 2026), so the host
+/// terminal shows it whole; terminals without the mode ignore the brackets. `shape`, when
+/// given, is the cursor shape to set with it.
 pub fn draw(
     term: &mut Term,
     shape: Option<CursorShape>,
-    f: impl FnOnce(&mut ratatui::Frame),
+    screen: &mut Screen,
+    f: impl FnOnce(&mut ratatui::Frame) -> Drawn,
+) -> std::io::Result<()> {
+    bracketed(term, shape, |term| full(term, screen, f))
+}
+
+/// Writes the cells of a partial frame (see [`crate::ui::partial`]) and sets the cursor, in
+/// the same brackets.
+pub fn draw_cells(
+    term: &mut Term,
+    shape: Option<CursorShape>,
+    screen: &mut Screen,
+    cells: &[(u16, u16, Cell)],
+    cursor: Option<Position>,
+) -> std::io::Result<()> {
+    bracketed(term, shape, |term| partial(term, screen, cells, cursor))
+}
+
+fn bracketed(
+    term: &mut Term,
+    shape: Option<CursorShape>,
+    draw: impl FnOnce(&mut Term) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     crossterm::queue!(
         term.backend_mut(),
@@ -82,11 +117,70 @@ pub fn draw(
     if let Some(shape) = shape {
         crossterm::queue!(term.backend_mut(), cursor_style(shape))?;
     }
-    term.draw(f)?;
+    draw(term)?;
     crossterm::execute!(
         term.backend_mut(),
         crossterm::terminal::EndSynchronizedUpdate
     )
+}
+
+/// A whole frame through ratatui, then the rows partial frames wrote since the last one
+/// (ratatui compares with its own previous frame, which has not seen them).
+pub fn full<B: Backend>(
+    term: &mut Terminal<B>,
+    screen: &mut Screen,
+    f: impl FnOnce(&mut ratatui::Frame) -> Drawn,
+) -> Result<(), B::Error> {
+    let mut drawn = Drawn::default();
+    let done = term.draw(|frame| drawn = f(frame))?;
+    if !screen.stale.is_empty() {
+        let buf = done.buffer;
+        let area = buf.area;
+        let mut cells = Vec::new();
+        for (&y, &(x0, x1)) in &screen.stale {
+            if y >= area.bottom() {
+                continue;
+            }
+            for x in x0..x1.min(area.right()) {
+                cells.push((x, y, buf[(x, y)].clone()));
+            }
+        }
+        let backend = term.backend_mut();
+        backend.draw(cells.iter().map(|(x, y, c)| (*x, *y, c)))?;
+        if let Some(at) = drawn.cursor {
+            backend.set_cursor_position(at)?;
+        }
+        backend.flush()?;
+        screen.stale.clear();
+    }
+    screen.drawn = drawn;
+    Ok(())
+}
+
+/// Writes `cells` and puts the cursor at `cursor` (hidden when None).
+pub fn partial<B: Backend>(
+    term: &mut Terminal<B>,
+    screen: &mut Screen,
+    cells: &[(u16, u16, Cell)],
+    cursor: Option<Position>,
+) -> Result<(), B::Error> {
+    let backend = term.backend_mut();
+    backend.draw(cells.iter().map(|(x, y, c)| (*x, *y, c)))?;
+    match cursor {
+        Some(at) => {
+            backend.set_cursor_position(at)?;
+            backend.show_cursor()?;
+        }
+        None => backend.hide_cursor()?,
+    }
+    backend.flush()?;
+    for (x, y, _) in cells {
+        let span = screen.stale.entry(*y).or_insert((*x, *x + 1));
+        span.0 = span.0.min(*x);
+        span.1 = span.1.max(*x + 1);
+    }
+    screen.drawn.cursor = cursor;
+    Ok(())
 }
 
 /// The host's cursor style for a program's cursor shape.
@@ -100,3 +194,7 @@ fn cursor_style(shape: CursorShape) -> SetCursorStyle {
         CursorShape::BlinkingBar => SetCursorStyle::BlinkingBar,
     }
 }
+
+#[cfg(test)]
+#[path = "tui_tests.rs"]
+mod tests;

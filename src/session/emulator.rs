@@ -9,7 +9,7 @@ use alacritty_terminal::grid::Dimensions as _;
 use alacritty_terminal::index::{Column, Line};
 use alacritty_terminal::term::cell::Flags;
 use alacritty_terminal::term::test::TermSize;
-use alacritty_terminal::term::{Config, Osc52, TermMode};
+use alacritty_terminal::term::{Config, Osc52, TermDamage, TermMode};
 use alacritty_terminal::vte::ansi::{self, Processor, Timeout};
 
 use crate::session::capture;
@@ -108,6 +108,20 @@ impl Emulator {
             .reset_geometry(usize::from(rows), usize::from(cols));
         self.cap.ring.set_width(cols);
         self.cap.listener.set_size(rows, cols);
+    }
+
+    /// The screen rows changed since the last call, or None when the whole screen may have
+    /// (a scroll, a resize, a screen switch); either way the changes are forgotten. The
+    /// renderer alone calls it, under the same lock as its drawing of the screen.
+    pub fn take_damage(&mut self) -> Option<Vec<u16>> {
+        let rows = match self.term.damage() {
+            TermDamage::Full => None,
+            TermDamage::Partial(lines) => {
+                Some(lines.filter_map(|d| u16::try_from(d.line).ok()).collect())
+            }
+        };
+        self.term.reset_damage();
+        rows
     }
 
     /// (rows, cols).

@@ -90,6 +90,17 @@ impl Widget for TerminalView<'_> {
     }
 }
 
+/// Draws screen row `row` of `emu` into `out` (one buffer line) as the widget draws it on
+/// the live screen.
+pub fn draw_row(emu: &Emulator, row: u16, out: &mut [Cell]) {
+    if row < emu.size().0 {
+        let grid = emu.term().grid();
+        draw_screen_row(&grid[GridLine(i32::from(row))], out, &mut String::new());
+    } else {
+        blank(out);
+    }
+}
+
 /// Draws one engine row into `out`, one buffer line.
 fn draw_screen_row(row: &Row<EngineCell>, out: &mut [Cell], symbol: &mut String) {
     let width = row.len().min(out.len());

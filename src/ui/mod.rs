@@ -1,4 +1,6 @@
-//! Pure rendering of `&App`: one pane or popup per file. Never awaits, locks or sends.
+//! Pure rendering of `&App`: one pane or popup per file. Never awaits or sends; locks a
+//! tab's terminal only to draw it. A frame reports which tab screens it drew uncovered, so
+//! that a change to those alone can be drawn row by row ([`partial`]).
 
 mod broadcast;
 mod containers;
@@ -7,17 +9,34 @@ mod events;
 mod execs;
 mod form;
 mod help;
+pub mod partial;
 mod popup;
 mod status;
 mod tabs;
 mod theme;
 
 use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
 
+use crate::app::msg::TabId;
 use crate::app::{App, Mode, Pane};
+
+/// What a frame left on the screen, for a later partial frame.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Drawn {
+    /// Where the host cursor stands (None: hidden).
+    pub cursor: Option<Position>,
+    /// Tabs whose live screen fills the rect and nothing else draws over it.
+    pub screens: Vec<(TabId, Rect)>,
+}
 
 /// Draws the whole screen.
 pub fn render(app: &App, f: &mut Frame<'_>) {
+    render_frame(app, f);
+}
+
+/// Draws the whole screen and says what a partial frame may redraw.
+pub fn render_frame(app: &App, f: &mut Frame<'_>) -> Drawn {
     let l = app.layout;
     if !l.zoomed {
         containers::render(app, f, l.containers);
@@ -25,7 +44,11 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
         events::render(app, f, l.events);
         status::render(app, f, l.status);
     }
-    tabs::render(app, f, l.tab_bar, l.terminal);
+    let mut drawn = tabs::render(app, f, l.tab_bar, l.terminal);
+    match &app.mode {
+        Mode::Help | Mode::Confirm(_) | Mode::Form(_) => drawn.screens.clear(),
+        _ => {}
+    }
     match &app.mode {
         Mode::Help => help::render(app, f),
         Mode::Confirm(c) => popup::confirm(app, c, f),
@@ -40,6 +63,7 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
     if app.theme.no_color {
         theme::strip_colours(f.buffer_mut());
     }
+    drawn
 }
 
 fn focused(app: &App, pane: Pane) -> bool {

@@ -7,14 +7,15 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
-use super::{safe, theme};
+use super::{Drawn, safe, theme};
 use crate::app::keymap::Action;
 use crate::app::layout::tab_spans;
 use crate::app::tab::{Tab, TabState};
 use crate::app::{App, Mode};
 use crate::session::view::TerminalView;
 
-pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
+pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) -> Drawn {
+    let mut drawn = Drawn::default();
     let titles = app.tab_titles();
     let spans = tab_spans(&titles, bar);
     let panes = app.panes();
@@ -62,7 +63,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
             Paragraph::new(help).wrap(Wrap { trim: false }).block(block),
             area,
         );
-        return;
+        return drawn;
     }
     for (i, area) in panes.iter() {
         pane(
@@ -72,8 +73,10 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) {
             &app.tabs[i],
             area,
             split && i == app.active,
+            &mut drawn,
         );
     }
+    drawn
 }
 
 /// One tab's terminal in its box; `split_focus`: the focused pane of a split, marked even
@@ -85,6 +88,7 @@ fn pane(
     tab: &Tab,
     area: Rect,
     split_focus: bool,
+    drawn: &mut Drawn,
 ) {
     let focused = app.active_tab().is_some_and(|t| t.id == tab.id);
     let terminal_mode = focused && matches!(app.mode, Mode::Terminal);
@@ -121,10 +125,16 @@ fn pane(
         f.render_widget(block, area);
         inner
     };
-    let emu = tab.terminal.lock();
+    let mut emu = tab.terminal.lock();
     f.render_widget(TerminalView::new(&emu).scroll(tab.scroll), inner);
+    let copy = matches!(&app.mode, Mode::Copy(c) if c.tab == tab.id);
     if let Mode::Copy(c) = &app.mode {
         super::copy::overlay(&app.theme, c, tab, &emu, inner, f.buffer_mut());
+    }
+    // Drawn whole now: what changed before is on the screen.
+    let _ = emu.take_damage();
+    if tab.scroll == 0 && !copy && !matches!(tab.state, TabState::Failed { .. }) {
+        drawn.screens.push((tab.id, inner));
     }
     // The host's own cursor stands where the program's is (and hides when it hides it),
     // while keys go to this tab and it shows its live screen.
@@ -134,6 +144,7 @@ fn pane(
             .filter(|(r, c)| *r < inner.height && *c < inner.width)
         {
             f.set_cursor_position((inner.x + col, inner.y + row));
+            drawn.cursor = Some((inner.x + col, inner.y + row).into());
         }
     }
     if let TabState::Failed { message, code } = &tab.state {

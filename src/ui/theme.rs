@@ -67,9 +67,12 @@ pub fn exit(theme: &Theme, class: ExitClass) -> Style {
 
 /// Removes every colour from a drawn frame (`NO_COLOR`); modifiers stay.
 pub fn strip_colours(buf: &mut Buffer) {
-    for cell in &mut buf.content {
-        cell.fg = Color::Reset;
-        cell.bg = Color::Reset;
-        cell.underline_color = Color::Reset;
-    }
+    buf.content.iter_mut().for_each(strip_cell);
+}
+
+/// Removes the colours of one cell; its modifiers stay.
+pub fn strip_cell(cell: &mut ratatui::buffer::Cell) {
+    cell.fg = Color::Reset;
+    cell.bg = Color::Reset;
+    cell.underline_color = Color::Reset;
 }

@@ -1,0 +1,107 @@
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+use super::*;
+use crate::app::App;
+use crate::app::msg::{Msg, TabId};
+use crate::app::tests::{app, open_shell};
+
+fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
+    let i = app.tab_index(tab).expect("tab");
+    app.tabs[i].terminal.lock().feed(bytes);
+    app.tabs[i].terminal.mark_changed();
+    app.update(Msg::Changed { tab });
+}
+
+/// The screen a whole frame of `app` draws from nothing, with its cursor.
+fn reference(app: &App) -> (Buffer, Option<Position>) {
+    let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    let mut drawn = Drawn::default();
+    t.draw(|f| drawn = crate::ui::render_frame(app, f))
+        .expect("draw");
+    (t.backend().buffer().clone(), drawn.cursor)
+}
+
+/// Draws what changed, partially when it can; says whether it did.
+fn frame(t: &mut Terminal<TestBackend>, screen: &mut Screen, app: &App, tab: TabId) -> bool {
+    if let Some((cells, cursor)) = crate::ui::partial::cells(app, &screen.drawn, &[tab]) {
+        partial(t, screen, &cells, cursor).expect("partial");
+        true
+    } else {
+        full(t, screen, |f| crate::ui::render_frame(app, f)).expect("full");
+        false
+    }
+}
+
+#[test]
+fn partial_frames_leave_the_screen_a_whole_frame_would_draw() {
+    let mut a = app();
+    let tab = open_shell(&mut a, "execmux-0123456789abcdef");
+    let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    let mut screen = Screen::default();
+    full(&mut t, &mut screen, |f| crate::ui::render_frame(&a, f)).expect("full");
+    assert!(
+        screen.drawn.screens.iter().any(|(id, _)| *id == tab),
+        "the tab's screen is drawn uncovered"
+    );
+    let steps: &[&[u8]] = &[
+        b"/ # ",
+        b"e",
+        b"c",
+        b"\x1b[1;31mho\x1b[0m",
+        b"\x08 \x08",
+        b"\x08\x08\x08\x1b[K",
+        b"\x1b[5;10Hx\x1b[2;1H",
+        b"\r\n\r\n",
+        "中文 wide".as_bytes(),
+        b"\x1b[?25l",
+        b"\x1b[?25h\x1b[H\x1b[2J/ # ",
+    ];
+    let mut partials = 0;
+    for (n, bytes) in steps.iter().enumerate() {
+        feed(&mut a, tab, bytes);
+        partials += usize::from(frame(&mut t, &mut screen, &a, tab));
+        let (want, cursor) = reference(&a);
+        assert_eq!(t.backend().buffer(), &want, "step {n}: {bytes:?}");
+        if let Some(at) = cursor {
+            assert_eq!(t.backend().cursor_position(), at, "cursor after step {n}");
+        }
+        assert_eq!(
+            screen.drawn.cursor, cursor,
+            "cursor recorded after step {n}"
+        );
+    }
+    assert!(
+        partials >= 6,
+        "echo-like steps are drawn partially: {partials}"
+    );
+    // Echoed partially, then taken back while something else changes too: the whole frame
+    // must write the row again although its own last frame never saw the echo.
+    feed(&mut a, tab, b"~");
+    assert!(frame(&mut t, &mut screen, &a, tab), "the echo is partial");
+    feed(&mut a, tab, b"\x08 \x08");
+    a.update(Msg::Error("something else".into()));
+    full(&mut t, &mut screen, |f| crate::ui::render_frame(&a, f)).expect("full");
+    assert_eq!(t.backend().buffer(), &reference(&a).0);
+    // A popup covers the screen: no partial frame under it.
+    a.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('p'),
+        KeyModifiers::CONTROL,
+    )));
+    a.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('q'),
+        KeyModifiers::CONTROL,
+    )));
+    a.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('?'),
+        KeyModifiers::NONE,
+    )));
+    full(&mut t, &mut screen, |f| crate::ui::render_frame(&a, f)).expect("full");
+    feed(&mut a, tab, b"under the help");
+    assert!(
+        !frame(&mut t, &mut screen, &a, tab),
+        "a whole frame under the help"
+    );
+    assert_eq!(t.backend().buffer(), &reference(&a).0);
+}
