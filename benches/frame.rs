@@ -1,5 +1,6 @@
 //! Frame rendering of the whole console: a node of 1000 containers and a full terminal tab
-//! at 200x50, into ratatui's `TestBackend` (the terminal escape writing is not included).
+//! at 200x50, into ratatui's `TestBackend` (the terminal escape writing is not included);
+//! and an echo's frame, partial (the changed row) against whole.
 
 use std::time::SystemTime;
 
@@ -86,6 +87,42 @@ fn full_frame(bencher: divan::Bencher<'_, '_>, containers: usize) {
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     bencher.bench_local(|| {
         term.draw(|f| execmux::ui::render(&app, f)).expect("draw");
+    });
+}
+
+/// An echo after a whole frame: one typed character (then its erasure) drawn as the
+/// console draws it, a partial frame of the changed row, against the whole frame.
+#[divan::bench(args = ["partial", "whole"])]
+fn echo_frame(bencher: divan::Bencher<'_, '_>, kind: &str) {
+    let mut app = node(10);
+    let tab = app.tabs[0].id;
+    let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
+    let mut screen = execmux::tui::Screen::default();
+    execmux::tui::full(&mut term, &mut screen, |f| {
+        execmux::ui::render_frame(&app, f)
+    })
+    .expect("draw");
+    let mut n = 0u64;
+    bencher.bench_local(|| {
+        n += 1;
+        let bytes: &[u8] = if n.is_multiple_of(2) {
+            b"\x08 \x08"
+        } else {
+            b"~"
+        };
+        feed(&mut app, tab, bytes);
+        let cells = (kind == "partial")
+            .then(|| execmux::ui::partial::cells(&app, &screen.drawn, &[tab]))
+            .flatten();
+        match cells {
+            Some((cells, cursor)) => {
+                execmux::tui::partial(&mut term, &mut screen, &cells, cursor).expect("partial");
+            }
+            None => execmux::tui::full(&mut term, &mut screen, |f| {
+                execmux::ui::render_frame(&app, f)
+            })
+            .expect("draw"),
+        }
     });
 }
 
