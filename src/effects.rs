@@ -19,6 +19,8 @@ use crate::session::shared::SharedTerminal;
 
 /// Largest read from an exec's output at once.
 const CHUNK: usize = 16 * 1024;
+/// Output parsed under one hold of the tab's lock.
+const FEED_SLICE: usize = 4 * 1024;
 
 pub struct Runner {
     rt: Runtime,
@@ -310,11 +312,14 @@ impl Pump {
             } else {
                 &buf[..n]
             };
-            let replies = {
+            // Parsed a slice at a time, so that the renderer and the console (a hidden
+            // tab's bell, its title) never wait long for the lock while this tab floods.
+            let mut replies = Vec::new();
+            for part in bytes.chunks(FEED_SLICE) {
                 let mut emu = self.terminal.lock();
-                emu.feed(bytes);
-                emu.take_replies()
-            };
+                emu.feed(part);
+                replies.extend(emu.take_replies());
+            }
             // Answers to the program's queries go straight to its stdin, in order with
             // what it reads (a full queue drops them, as it drops typed keys).
             if !replies.is_empty() {
