@@ -15,19 +15,27 @@ fn log_path() -> Option<PathBuf> {
     Some(base.join("execmux").join("execmux.log"))
 }
 
-/// Logs go to a file, never to the screen; a log that cannot be opened is no reason to fail.
+/// Logs go to a file (0600, in a directory created 0700), never to the screen; a log that
+/// cannot be opened is no reason to fail.
 fn init_logging() {
+    use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
     let Some(path) = log_path() else { return };
     if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
+        let _ = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir);
     }
     let Ok(file) = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(0o600)
         .open(&path)
     else {
         return;
     };
+    // A log made by an older version may be readable by others: it is not any more.
+    let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
     let filter = tracing_subscriber::EnvFilter::try_from_env("EXECMUX_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
