@@ -139,3 +139,54 @@ async fn exec_gets_its_exit_code_through_an_outage() {
     };
     ctx.assert_no_leaks(&[key]).await;
 }
+
+/// Whether `pid` is stopped (state `T` in `/proc/<pid>/stat`).
+fn stopped(pid: nix::unistd::Pid) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        s.rfind(')')
+            .and_then(|i| s[i + 1..].split_whitespace().next())
+            .is_some_and(|st| st == "T")
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resize_that_comes_with_keys_is_not_lost() {
+    use nix::sys::signal::{Signal, kill};
+    let _one = ONE_AT_A_TIME.lock().await;
+    let ctx = common::ctx("outage-winch").await;
+    ctx.sleeper("box").await;
+    let mut pty = Pty::spawn(ctx.execmux(), 24, 120);
+    pty.wait_screen("connected");
+    pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));
+    let console = pty.pid();
+    for rows in 25..=34 {
+        // A key and a resize reach the console at the same instant: it is stopped while
+        // both come, and sees them together when it goes on.
+        kill(console, Signal::SIGSTOP).expect("SIGSTOP");
+        common::eventually(5, async || stopped(console).then_some(()))
+            .await
+            .expect("the console stops");
+        pty.write(b"j");
+        pty.resize(rows, 120);
+        kill(console, Signal::SIGCONT).expect("SIGCONT");
+        // Drawn at the new size: its last row has text.
+        let last = usize::from(rows - 1);
+        let drawn = common::eventually(5, async || {
+            let screen = pty.screen();
+            screen
+                .lines()
+                .nth(last)
+                .is_some_and(|l| !l.trim().is_empty())
+                .then_some(())
+        })
+        .await;
+        assert!(
+            drawn.is_some(),
+            "the console did not redraw at {rows} rows:\n{}",
+            pty.screen()
+        );
+    }
+    pty.write(b"q");
+    assert_eq!(pty.wait(), Some(0));
+    ctx.assert_no_leaks(&[]).await;
+}
