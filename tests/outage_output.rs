@@ -81,14 +81,14 @@ impl Piped {
                 if n == 0 {
                     break;
                 }
-                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+                sink.lock().expect("output").extend_from_slice(&buf[..n]);
             }
         });
         Self { child, out }
     }
 
     fn text(&self) -> String {
-        String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned()
+        String::from_utf8_lossy(&self.out.lock().expect("output")).into_owned()
     }
 }
 

@@ -434,18 +434,20 @@ async fn a_cancel_whose_kill_fails_sends_it_again_once_containerd_is_back() {
         .expect("launch");
     let pid = launched.pid;
     let mut link = launched.link();
-    let mut cancel = common::daemon_down(Down::Crash, async || {
+    let mut cancel = None;
+    common::daemon_down(Down::Crash, async || {
         link_becomes(&mut link, false, 10).await;
-        let mut cancel = tokio::spawn(launched.cancel());
-        let early = tokio::time::timeout(Duration::from_secs(2), &mut cancel).await;
+        let mut task = tokio::spawn(launched.cancel());
+        let early = tokio::time::timeout(Duration::from_secs(2), &mut task).await;
         assert!(
             early.is_err(),
             "the cancel ended while containerd was away: {early:?}"
         );
         assert!(runs(pid), "no kill reached the exec");
-        cancel
+        cancel = Some(task);
     })
     .await;
+    let mut cancel = cancel.expect("the cancel runs");
     let exit = tokio::time::timeout(Duration::from_secs(30), &mut cancel)
         .await
         .expect("the cancel ends after the restart")

@@ -100,15 +100,14 @@ mod tests {
         }
     }
 
+    type Sent = mpsc::UnboundedReceiver<(Instant, ConsoleSize)>;
+    type Sizes = watch::Sender<Option<ConsoleSize>>;
+
     /// A resizer whose sends are recorded (when, what); `fail` says which attempts find
     /// containerd away.
     fn resizer(
         mut fail: impl FnMut(usize) -> bool + Send + 'static,
-    ) -> (
-        watch::Sender<Option<ConsoleSize>>,
-        mpsc::UnboundedReceiver<(Instant, ConsoleSize)>,
-        tokio::task::JoinHandle<()>,
-    ) {
+    ) -> (Sizes, Sent, tokio::task::JoinHandle<()>) {
         let (tx, rx) = watch::channel(None);
         let (sent_tx, sent) = mpsc::unbounded_channel();
         let mut n = 0;
