@@ -1,7 +1,8 @@
 //! One exec session driven to its end, the same for `execmux exec` and a console tab: stdin
 //! through a writer task of its own (a blocked write never pins the session), resizes
-//! through a debouncing task (latest size wins), the exit, a detach, and a cancel that
-//! kills, waits (saying so while the container is paused), deletes and removes the FIFOs.
+//! through a debouncing task (latest size wins, sent at the latest a bound after the first
+//! of a burst), the exit, a detach, and a cancel that kills, waits (saying so while the
+//! container is paused), deletes and removes the FIFOs.
 
 use std::time::Duration;
 
