@@ -164,6 +164,10 @@ mod tests {
             tx
         });
         let (at, first) = next(&mut sent).await;
+        eprintln!(
+            "first resize of the storm: {:?} after its first request",
+            at - start
+        );
         assert!(
             at - start < LONGEST * 5,
             "the first resize went out {:?} after the first request",
