@@ -138,15 +138,6 @@ async fn exec_gets_its_exit_code_through_an_outage() {
     ctx.assert_no_leaks(&[key]).await;
 }
 
-/// Whether `pid` is stopped (state `T` in `/proc/<pid>/stat`).
-fn stopped(pid: nix::unistd::Pid) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-        s.rfind(')')
-            .and_then(|i| s[i + 1..].split_whitespace().next())
-            .is_some_and(|st| st == "T")
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resize_that_comes_with_keys_is_not_lost() {
     use nix::sys::signal::{Signal, kill};
@@ -157,13 +148,16 @@ async fn a_resize_that_comes_with_keys_is_not_lost() {
     pty.wait_screen("connected");
     pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));
     let console = pty.pid();
+    let pid = console.as_raw().cast_unsigned();
     for rows in 25..=34 {
         // A key and a resize reach the console at the same instant: it is stopped while
         // both come, and sees them together when it goes on.
         kill(console, Signal::SIGSTOP).expect("SIGSTOP");
-        common::eventually(5, async || stopped(console).then_some(()))
-            .await
-            .expect("the console stops");
+        common::eventually(5, async || {
+            (common::proc_state(pid) == Some('T')).then_some(())
+        })
+        .await
+        .expect("the console stops");
         pty.write(b"j");
         pty.resize(rows, 120);
         kill(console, Signal::SIGCONT).expect("SIGCONT");

@@ -341,11 +341,7 @@ fn plan(ctx: &Ctx, c: &ContainerId, args: &[&str]) -> execmux::registry::StartPl
 
 /// Whether a host process runs (and is not a zombie).
 fn runs(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-        s.rfind(')')
-            .and_then(|i| s[i + 1..].split_whitespace().next())
-            .is_some_and(|st| st != "Z" && st != "X")
-    })
+    common::proc_state(pid).is_some_and(|st| st != 'Z' && st != 'X')
 }
 
 /// Waits (10 s at most) for a notice that `f` accepts.
