@@ -1,7 +1,8 @@
 //! One exec session driven to its end, the same for `execmux exec` and a console tab: stdin
 //! through a writer task of its own (a blocked write never pins the session), resizes
-//! through a debouncing task (latest size wins), the exit, a detach, and a cancel that
-//! kills, waits (saying so while the container is paused), deletes and removes the FIFOs.
+//! through a debouncing task (latest size wins, sent at the latest a bound after the first
+//! of a burst), the exit, a detach, and a cancel that kills, waits (saying so while the
+//! container is paused), deletes and removes the FIFOs.
 
 use std::time::Duration;
 
@@ -14,11 +15,10 @@ use crate::domain::{ConsoleSize, ExitInfo, Link, TaskState};
 use crate::launcher::Launched;
 use crate::runtime::Runtime;
 
-/// Resizes closer together than this are merged into the last one.
-const RESIZE_DEBOUNCE: Duration = Duration::from_millis(40);
-/// A resize that finds containerd away is tried again this often, this many times.
-const RESIZE_RETRY: Duration = Duration::from_millis(500);
-const RESIZE_RETRIES: u32 = 60;
+mod resize;
+#[cfg(test)]
+mod tests;
+
 /// How long output may drain after an exit, for all streams together (Docker waits 2 s).
 const DRAIN: Duration = Duration::from_secs(2);
 /// Chunks of input queued for an exec that does not read them before more is refused.
@@ -110,57 +110,6 @@ impl StdinWriter {
     }
 }
 
-/// Sends the latest size after a quiet spell, on a task of its own.
-fn spawn_resizer(
-    rt: Runtime,
-    key: crate::domain::ExecKey,
-    mut sizes: watch::Receiver<Option<ConsoleSize>>,
-) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        // A size that came while a resize was being retried is handled without waiting.
-        let mut newer = false;
-        loop {
-            if !newer && sizes.changed().await.is_err() {
-                return;
-            }
-            newer = false;
-            // Merge a burst: wait until no new size came for the debounce interval.
-            loop {
-                match tokio::time::timeout(RESIZE_DEBOUNCE, sizes.changed()).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(_)) => return,
-                    Err(_) => break,
-                }
-            }
-            let size = *sizes.borrow_and_update();
-            let Some(size) = size else { continue };
-            // While containerd is away the size is sent again until it lands (or a newer
-            // one replaces it): a lost resize would leave the exec at its old size.
-            for attempt in 0..RESIZE_RETRIES {
-                tracing::debug!(exec = %key, rows = size.rows, cols = size.cols, "resize");
-                match rt.exec_resize(&key, size).await {
-                    Ok(()) => break,
-                    Err(e) if e.is_outage() && attempt + 1 < RESIZE_RETRIES => {
-                        tracing::debug!(exec = %key, error = %e, "resize: retrying");
-                        match tokio::time::timeout(RESIZE_RETRY, sizes.changed()).await {
-                            Ok(Ok(())) => {
-                                newer = true;
-                                break;
-                            }
-                            Ok(Err(_)) => return,
-                            Err(_) => {}
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(exec = %key, error = %e, "resize");
-                        break;
-                    }
-                }
-            }
-        }
-    })
-}
-
 /// A started exec and what pumps it.
 pub struct Session {
     launched: Launched,
@@ -197,7 +146,13 @@ impl Session {
     ) -> Outcome {
         let rt = self.launched.runtime().clone();
         let (size_tx, size_rx) = watch::channel(None);
-        let resizer = spawn_resizer(rt.clone(), self.launched.key.clone(), size_rx);
+        let resizer = {
+            let (rt, key) = (rt.clone(), self.launched.key.clone());
+            tokio::spawn(resize::run(key.clone(), size_rx, move |size| {
+                let (rt, key) = (rt.clone(), key.clone());
+                async move { rt.exec_resize(&key, size).await }
+            }))
+        };
         let mut link = self.launched.link();
         let outcome = loop {
             tokio::select! {
@@ -241,7 +196,7 @@ impl Session {
                 Outcome::Killed(r)
             }
             Stop::Exited => {
-                drain(readers).await;
+                drain(readers, DRAIN).await;
                 if let Some(w) = self.stdin.take() {
                     w.task.abort();
                 }
@@ -278,9 +233,9 @@ impl Session {
     }
 }
 
-/// Waits for every reader to finish, all within one bound; aborts the rest.
-async fn drain(mut readers: Vec<JoinHandle<()>>) {
-    let deadline = Instant::now() + DRAIN;
+/// Waits for every reader to finish, all within one `bound` (not one each); aborts the rest.
+async fn drain(mut readers: Vec<JoinHandle<()>>, bound: Duration) {
+    let deadline = Instant::now() + bound;
     for r in &mut readers {
         if tokio::time::timeout_at(deadline, r).await.is_err() {
             break;

@@ -123,6 +123,8 @@ struct Loop {
     clock: u64,
     /// Bytes for the host terminal itself (a clipboard write), written before the next frame.
     host: Vec<u8>,
+    /// The window size the app was last told (None: not since the loop began).
+    size: Option<(u16, u16)>,
 }
 
 impl Loop {
@@ -133,6 +135,12 @@ impl Loop {
 
     /// Applies one message; false when the app asked to exit.
     fn apply(&mut self, msg: Msg, from_user: bool) -> bool {
+        if let Msg::Resize(w, h) = msg {
+            if self.size == Some((w, h)) {
+                return true;
+            }
+            self.size = Some((w, h));
+        }
         let shown = match &msg {
             Msg::Changed { tab } => self.app.shows(*tab),
             Msg::Tick => false,
@@ -208,7 +216,9 @@ pub async fn run(
         },
         clock: 0,
         host: Vec::new(),
+        size: None,
     };
+    let mut winch = window_changes();
     let mut last_output_frame: Option<Instant> = None;
     let mut shape_set = None;
     let mut screen = crate::tui::Screen::default();
@@ -269,6 +279,7 @@ pub async fn run(
                 terminal_gone = true;
                 (Some(Msg::Terminate), false)
             },
+            Some(()) = next_change(&mut winch), if !terminal_gone => (lp.window_resized(), true),
             m = ctl.recv() => (m, false),
             () = sleep_until_opt(deadline) => (None, false),
         };
@@ -296,6 +307,34 @@ pub async fn run(
                 return Ok(());
             }
         }
+    }
+}
+
+/// SIGWINCH, heard beside crossterm's reader: that reader handles one ready source per
+/// poll, so a SIGWINCH that comes in the same instant as input is dropped with no
+/// `Event::Resize` until the next one (the console would stay at its old size).
+fn window_changes() -> Option<tokio::signal::unix::Signal> {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change()) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGWINCH; resizes rely on the reader");
+            None
+        }
+    }
+}
+
+async fn next_change(winch: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
+    match winch {
+        Some(s) => s.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Loop {
+    /// The window's size now, when the app was told another (or nothing yet).
+    fn window_resized(&self) -> Option<Msg> {
+        let (w, h) = crossterm::terminal::size().ok()?;
+        (self.size != Some((w, h))).then_some(Msg::Resize(w, h))
     }
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 use crate::audit::{self, AuditEvent, AuditKind};
 use crate::domain::Link;
@@ -13,10 +14,12 @@ use crate::domain::Link;
 use crate::domain::{ConsoleSize, ExecKey, ExitInfo};
 use crate::registry::StartPlan;
 use crate::runtime::adopt::{self, AttachError};
-use crate::runtime::exec::KILL_TIMEOUT;
 use crate::runtime::spec::ProcessRequest;
 use crate::runtime::stdio::{Opened, StdioSet};
 use crate::runtime::{Runtime, RuntimeError};
+
+/// How often a cancel sends its SIGKILL again while it has not reached the exec.
+const KILL_RETRY: Duration = Duration::from_secs(1);
 
 /// Where a launch failed: before the process existed, or when starting it.
 #[derive(Debug, thiserror::Error)]
@@ -267,19 +270,40 @@ impl Launched {
         result
     }
 
-    /// Cancels: SIGKILL, wait for the exit (bounded), delete, remove the FIFOs. A failed
-    /// kill does not skip the rest.
+    /// Cancels: SIGKILL, wait for the exit (bounded by the runtime's `kill_wait`), delete,
+    /// remove the FIFOs. A failed kill (containerd away) is sent again while the wait lasts
+    /// and never skips the rest; what cannot be deleted is left for the reaper.
     pub async fn cancel(mut self) -> Result<ExitInfo, RuntimeError> {
-        if let Err(e) = self.signal(9).await {
-            tracing::warn!(exec = %self.key, error = %e, "kill");
-        }
-        if tokio::time::timeout(KILL_TIMEOUT, self.exited())
-            .await
-            .is_err()
-        {
-            tracing::warn!(exec = %self.key, "no exit {} s after the kill", KILL_TIMEOUT.as_secs());
+        let bound = self.rt.deadlines().kill_wait;
+        let give_up = Instant::now() + bound;
+        let mut killed = self.kill_for_cancel().await;
+        loop {
+            let next = if killed {
+                give_up
+            } else {
+                (Instant::now() + KILL_RETRY).min(give_up)
+            };
+            if tokio::time::timeout_at(next, self.exited()).await.is_ok() {
+                break;
+            }
+            if Instant::now() >= give_up {
+                tracing::warn!(exec = %self.key, "no exit {} s after the kill", bound.as_secs());
+                break;
+            }
+            killed = self.kill_for_cancel().await;
         }
         self.release().await
+    }
+
+    /// SIGKILL for a cancel; false when it did not reach the exec.
+    async fn kill_for_cancel(&self) -> bool {
+        match self.signal(9).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(exec = %self.key, error = %e, "kill");
+                false
+            }
+        }
     }
 
     /// Leaves the exec running on purpose (detach from the command line): marks its FIFO

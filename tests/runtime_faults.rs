@@ -1,13 +1,17 @@
 //! Faults under running execs, against the private containerd: a hung daemon (SIGSTOP) gives
 //! deadline errors naming each call; a daemon stopped or crashed and restarted does not end
 //! a Wait, loses no exit and leaves Kill and Delete working; a killed shim or container init
-//! ends the wait promptly. These tests stop the shared daemon, so they run one at a time.
+//! ends the wait promptly; a cancel whose kill cannot reach the exec still kills, waits and
+//! deletes once containerd is back, and one that gets no exit leaves the exec to the reaper.
+//! These tests stop the shared daemon, so they run one at a time.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
 use execmux::domain::{ContainerId, ExecKey, ExitInfo, Link};
+use execmux::driver::{Control, Notice, Outcome, Session};
+use execmux::launcher;
 use execmux::runtime::exec::new_exec_id;
 use execmux::runtime::spec::ProcessRequest;
 use execmux::runtime::stdio::{Opened, StdioSet};
@@ -15,7 +19,7 @@ use execmux::runtime::{Deadlines, Result, Runtime, RuntimeError};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use common::{Ctx, Down};
@@ -317,4 +321,172 @@ async fn a_killed_container_init_ends_the_exec_promptly() {
     }
     r.stdio.remove();
     ctx.assert_no_leaks(&[r.key.clone(), k]).await;
+}
+
+/// A plan for a pipe-mode exec of ours without stdin.
+fn plan(ctx: &Ctx, c: &ContainerId, args: &[&str]) -> execmux::registry::StartPlan {
+    let p = process(args);
+    execmux::registry::StartPlan {
+        key: key(ctx, c),
+        args: p.args,
+        env: p.env,
+        cwd: p.cwd,
+        user: None,
+        tty: false,
+        stdin: false,
+        console: None,
+        privileged: false,
+    }
+}
+
+/// Whether a host process runs (and is not a zombie).
+fn runs(pid: u32) -> bool {
+    common::proc_state(pid).is_some_and(|st| st != 'Z' && st != 'X')
+}
+
+/// Waits (10 s at most) for a notice that `f` accepts.
+async fn notice_like(rx: &mut mpsc::UnboundedReceiver<Notice>, f: impl Fn(&Notice) -> bool) {
+    let got = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(n) = rx.recv().await {
+            if f(&n) {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(got.is_ok(), "no such notice within 10 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_cancelled_while_containerd_is_away_is_killed_and_deleted_after() {
+    let _one = SERIAL.lock().await;
+    let ctx = common::ctx("cancel-away").await;
+    let c = ctx.sleeper("box").await;
+    let rt = ctx.rt.clone().with_deadlines(Deadlines {
+        call: Duration::from_secs(2),
+        ..Deadlines::default()
+    });
+    let p = plan(&ctx, &c, &["/bin/sleep", "1000"]);
+    let mut launched = launcher::launch(&rt, &ctx.fifo_base, &p)
+        .await
+        .expect("launch");
+    let pid = launched.pid;
+    let io = launched.io.take().expect("streams");
+    let session = Session::new(launched, io.stdin, false);
+    let mut stdout = io.stdout;
+    let readers = vec![tokio::spawn(async move {
+        let _ = stdout.read_to_end(&mut Vec::new()).await;
+    })];
+    let (controls, mut rx) = mpsc::unbounded_channel();
+    let (notes_tx, mut notes) = mpsc::unbounded_channel();
+    let mut run = tokio::spawn(async move {
+        let mut notice = move |n| {
+            let _ = notes_tx.send(n);
+        };
+        session.run(&mut rx, readers, &mut notice).await
+    });
+    common::daemon_down(Down::Stop, async || {
+        notice_like(
+            &mut notes,
+            |n| matches!(n, Notice::Link(l) if *l != Link::Up),
+        )
+        .await;
+        controls.send(Control::Cancel).expect("cancel");
+        // The kill cannot reach the exec: the cancel says so and waits on, it neither
+        // returns early nor deletes.
+        notice_like(&mut notes, |n| matches!(n, Notice::KillPending(_))).await;
+        let early = tokio::time::timeout(Duration::from_secs(1), &mut run).await;
+        assert!(
+            early.is_err(),
+            "the cancel ended while containerd was away: {early:?}"
+        );
+        assert!(runs(pid), "the exec runs until a kill reaches it");
+    })
+    .await;
+    let outcome = tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .expect("the cancel ends after the restart")
+        .expect("session task");
+    match outcome {
+        Outcome::Killed(Ok(exit)) => assert_eq!(exit.code, 137),
+        other => panic!("expected a kill with its exit: {other:?}"),
+    }
+    assert!(!runs(pid), "the exec is gone");
+    ctx.assert_no_leaks(&[p.key]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_whose_kill_fails_sends_it_again_once_containerd_is_back() {
+    let _one = SERIAL.lock().await;
+    let ctx = common::ctx("cancel-crash").await;
+    let c = ctx.sleeper("box").await;
+    let rt = ctx.rt.clone().with_deadlines(Deadlines {
+        call: Duration::from_secs(2),
+        ..Deadlines::default()
+    });
+    let p = plan(&ctx, &c, &["/bin/sleep", "1000"]);
+    let launched = launcher::launch(&rt, &ctx.fifo_base, &p)
+        .await
+        .expect("launch");
+    let pid = launched.pid;
+    let mut link = launched.link();
+    let mut cancel = None;
+    common::daemon_down(Down::Crash, async || {
+        link_becomes(&mut link, false, 10).await;
+        let mut task = tokio::spawn(launched.cancel());
+        let early = tokio::time::timeout(Duration::from_secs(2), &mut task).await;
+        assert!(
+            early.is_err(),
+            "the cancel ended while containerd was away: {early:?}"
+        );
+        assert!(runs(pid), "no kill reached the exec");
+        cancel = Some(task);
+    })
+    .await;
+    let mut cancel = cancel.expect("the cancel runs");
+    let exit = tokio::time::timeout(Duration::from_secs(30), &mut cancel)
+        .await
+        .expect("the cancel ends after the restart")
+        .expect("cancel task")
+        .expect("killed, waited for and deleted");
+    assert_eq!(exit.code, 137);
+    ctx.assert_no_leaks(&[p.key]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_that_gets_no_exit_leaves_the_exec_and_its_owner_record_to_the_reaper() {
+    let _one = SERIAL.lock().await;
+    let ctx = common::ctx("cancel-paused").await;
+    let c = ctx.sleeper("box").await;
+    let bound = Duration::from_secs(1);
+    let rt = ctx.rt.clone().with_deadlines(Deadlines {
+        kill_wait: bound,
+        ..Deadlines::default()
+    });
+    let p = plan(&ctx, &c, &["/bin/sleep", "1000"]);
+    let launched = launcher::launch(&rt, &ctx.fifo_base, &p)
+        .await
+        .expect("launch");
+    ctx.sandbox.pause(&ctx.ns, &c).await.expect("pause");
+    // The kill is held by the frozen container: no exit within the bound.
+    let got = tokio::time::timeout(bound * 10, launched.cancel())
+        .await
+        .expect("the cancel gives up after its bound");
+    assert!(got.is_err(), "a paused exec cannot be deleted: {got:?}");
+    let dirs = execmux::runtime::stdio::list_dirs(&ctx.fifo_base);
+    assert_eq!(dirs.len(), 1, "its FIFO directory is kept for the reaper");
+    let record = execmux::runtime::owner::FifoDir::read(&dirs[0]).record;
+    assert_eq!(
+        record.owner().map(execmux::runtime::owner::Owner::key),
+        Some(p.key.clone()),
+        "with its owner record"
+    );
+    let known = ctx.rt.process(&ctx.ns, &c, Some(&p.key.exec)).await;
+    assert!(known.is_ok(), "still known to containerd: {known:?}");
+    // Resumed, the held kill lands; then what the reaper would do.
+    ctx.sandbox.resume(&ctx.ns, &c).await.expect("resume");
+    let reaped = ctx.rt.exec_reap(&p.key).await.expect("reap");
+    assert_eq!(reaped.map(|e| e.code), Some(137));
+    std::fs::remove_dir_all(&dirs[0]).expect("remove the FIFO directory");
+    ctx.assert_no_leaks(&[p.key]).await;
 }

@@ -462,6 +462,7 @@ impl Registry {
             return;
         };
         if !rec.is_live() {
+            self.late_exit_code(key, exit, now);
             return;
         }
         let code = exit.map(|e| e.code);
@@ -476,6 +477,30 @@ impl Registry {
         };
         self.unlist(key);
         let kind = if killed {
+            LifecycleKind::Killed { code }
+        } else {
+            LifecycleKind::Exited { code }
+        };
+        self.emit(Some(key.clone()), now, kind);
+    }
+
+    /// The code of an exit already recorded without one (a snapshot found the exec deleted
+    /// before its exit event or its Wait answered): the later report fills it in. A known
+    /// code is never replaced.
+    fn late_exit_code(&mut self, key: &ExecKey, exit: Option<ExitInfo>, now: SystemTime) {
+        let Some(exit) = exit else { return };
+        let Some(rec) = self.execs.get_mut(key) else {
+            return;
+        };
+        if rec.exit_code.is_some() || !matches!(rec.state, ExecState::Exited | ExecState::Killed) {
+            return;
+        }
+        rec.exit_code = Some(exit.code);
+        if let Some(at) = exit.at {
+            rec.finished_at = Some(at);
+        }
+        let code = Some(exit.code);
+        let kind = if rec.state == ExecState::Killed {
             LifecycleKind::Killed { code }
         } else {
             LifecycleKind::Exited { code }

@@ -86,3 +86,6 @@ pub fn apply(registry: &mut Registry, event: &RuntimeEvent, now: SystemTime) {
         RuntimeEvent::ContainerUpdate { .. } | RuntimeEvent::TaskOom { .. } => {}
     }
 }
+
+#[cfg(test)]
+mod tests;

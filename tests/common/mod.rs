@@ -226,6 +226,17 @@ pub async fn eventually<T>(secs: u64, mut f: impl AsyncFnMut() -> Option<T>) -> 
     }
 }
 
+/// The state letter of a host process (`R`, `S`, `T`, `Z`...; field 3 of `/proc/PID/stat`),
+/// None when it is gone.
+pub fn proc_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 1..]
+        .split_whitespace()
+        .next()?
+        .chars()
+        .next()
+}
+
 /// The pid of the runc shim serving `container` in `namespace`.
 pub fn shim_pid(namespace: &str, container: &str) -> Option<nix::unistd::Pid> {
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
