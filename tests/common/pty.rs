@@ -16,6 +16,8 @@ pub struct Pty {
     initial: Termios,
     /// Tells the reader thread to close its end too.
     hung_up: Arc<std::sync::atomic::AtomicBool>,
+    /// Set by the reader thread when it has read the last byte (EOF or EIO).
+    read_all: Arc<std::sync::atomic::AtomicBool>,
     pub child: Child,
     output: Arc<Mutex<Vec<u8>>>,
     /// The screen as a terminal would show it, fed by the reader thread.
@@ -68,6 +70,8 @@ impl Pty {
         let screen_sink = Arc::clone(&screen);
         let hung_up = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let hang = Arc::clone(&hung_up);
+        let read_all = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = Arc::clone(&read_all);
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             loop {
@@ -90,11 +94,13 @@ impl Pty {
                 sink.lock().unwrap().extend_from_slice(&buf[..n]);
                 screen_sink.lock().unwrap().feed(&buf[..n]);
             }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
         });
         Self {
             master: Some(master),
             initial,
             hung_up,
+            read_all,
             child,
             output,
             screen,
@@ -195,11 +201,20 @@ impl Pty {
         nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGWINCH).expect("SIGWINCH");
     }
 
-    /// Waits for the child's exit status (30 s at most: a loaded machine is slow).
+    /// Waits for the child's exit status (30 s at most: a loaded machine is slow), and for
+    /// the reader to have taken everything it wrote before exiting (the terminal's last
+    /// bytes are what tests of the restored terminal read).
     pub fn wait(&mut self) -> Option<i32> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(st) = self.child.try_wait().expect("try_wait") {
+                let drained = Instant::now() + Duration::from_secs(5);
+                while !self.read_all.load(std::sync::atomic::Ordering::SeqCst)
+                    && self.master.is_some()
+                    && Instant::now() < drained
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
                 return st.code();
             }
             assert!(
