@@ -197,6 +197,29 @@ impl Loop {
     }
 }
 
+impl Loop {
+    /// One frame: only the rows that changed when only tab screens drawn uncovered did,
+    /// else the whole screen.
+    fn draw(
+        &self,
+        term: &mut Term,
+        shape: Option<crate::session::modes::CursorShape>,
+        screen: &mut crate::tui::Screen,
+    ) -> std::io::Result<()> {
+        let partial = if self.dirty.whole {
+            None
+        } else {
+            crate::ui::partial::cells(&self.app, &screen.drawn, &self.dirty.screens)
+        };
+        match partial {
+            Some((cells, cursor)) => crate::tui::draw_cells(term, shape, screen, &cells, cursor),
+            None => crate::tui::draw(term, shape, screen, |f| {
+                crate::ui::render_frame(&self.app, f)
+            }),
+        }
+    }
+}
+
 /// Runs until the app asks to exit.
 pub async fn run(
     term: &mut Term,
@@ -243,20 +266,7 @@ pub async fn run(
             // the last one).
             let shape = lp.app.cursor_shape().filter(|s| Some(*s) != shape_set);
             shape_set = shape.or(shape_set);
-            let partial = if lp.dirty.whole {
-                None
-            } else {
-                crate::ui::partial::cells(&lp.app, &screen.drawn, &lp.dirty.screens)
-            };
-            let drawn = match partial {
-                Some((cells, cursor)) => {
-                    crate::tui::draw_cells(term, shape, &mut screen, &cells, cursor)
-                }
-                None => crate::tui::draw(term, shape, &mut screen, |f| {
-                    crate::ui::render_frame(&lp.app, f)
-                }),
-            };
-            if let Err(e) = drawn {
+            if let Err(e) = lp.draw(term, shape, &mut screen) {
                 // The terminal is gone (hung up, closed): close every tab, then leave.
                 tracing::warn!(error = %e, "drawing failed; closing every tab");
                 terminal_gone = true;
