@@ -254,5 +254,6 @@ pub fn shim_pid(namespace: &str, container: &str) -> Option<nix::unistd::Pid> {
     None
 }
 
+pub mod hostprog;
 pub mod pty;
 pub mod watch;

@@ -158,6 +158,11 @@ impl Pty {
         self.screen.lock().unwrap().screen_text()
     }
 
+    /// The screen's cursor as (row, column), or None while it is hidden.
+    pub fn cursor(&self) -> Option<(u16, u16)> {
+        self.screen.lock().unwrap().cursor()
+    }
+
     /// Waits until the screen shows `needle` (20 s at most); returns the screen.
     pub fn wait_screen(&self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
