@@ -24,6 +24,8 @@ enum Key {
     Esc,
     Ctrl(char),
     F(u8),
+    Down,
+    Right,
 }
 
 impl Key {
@@ -32,6 +34,8 @@ impl Key {
             Key::Text(t) => t.as_bytes().to_vec(),
             Key::Enter => b"\r".to_vec(),
             Key::Esc => b"\x1b".to_vec(),
+            Key::Down => b"\x1b[B".to_vec(),
+            Key::Right => b"\x1b[C".to_vec(),
             Key::Ctrl(c) => vec![(c as u8) & 0x1f],
             Key::F(n) => match n {
                 1..=4 => vec![0x1b, b'O', b'P' + n - 1],
@@ -49,6 +53,8 @@ impl Key {
             Key::Text(t) => vec!["-l".into(), t.into()],
             Key::Enter => vec!["Enter".into()],
             Key::Esc => vec!["Escape".into()],
+            Key::Down => vec!["Down".into()],
+            Key::Right => vec!["Right".into()],
             Key::Ctrl(c) => vec![format!("C-{c}")],
             Key::F(n) => vec![format!("F{n}")],
         }
@@ -381,9 +387,11 @@ fn render(ours: &Screen, theirs: Option<&Screen>) -> String {
 }
 
 /// The container's init writes the files the programs open, then sleeps.
-const FILES: &str = "seq 1 200 | sed 's/^/line /' > /tmp/edit.txt; \
+const FILES: &str = "awk 'BEGIN { for (i = 1; i <= 200; i++) \
+    print (i == 3 ? \"line 3 wide 漢字テキスト café\" : \"line \" i) }' > /tmp/edit.txt; \
     awk 'BEGIN { for (i = 1; i <= 1000; i++) { s = sprintf(\"row %04d\\tcell\\tend\", i); \
-    if (i % 37 == 0) for (j = 0; j < 14; j++) s = s \" wrap-\" j; print s } }' > /tmp/long.txt; \
+    if (i % 37 == 0) for (j = 0; j < 14; j++) s = s \" wrap-\" j; \
+    if (i % 41 == 0) s = s \" 漢字テキスト-\" i \" naïve\"; print s } }' > /tmp/long.txt; \
     exec sleep 100000";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -542,6 +550,9 @@ fn labels(rows: &[String], words: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// The last line of htop's help screen that fits in the tab.
+const HTOP_HELP: &str = "F6 > .: select sort column";
+
 /// htop's main screen without its numbers: header labels, the column titles, the
 /// function-key bar.
 fn htop_static(rows: &[String]) -> Vec<String> {
@@ -563,13 +574,7 @@ async fn htop_help_and_main_screen_as_in_tmux() {
     ctx.hostprog("box", FILES).await;
     let mut p = Pair::start(&ctx, "box", "htop", "/usr/bin/htop").await;
     p.step("main", &[], Marker::Shows("F10Quit"), htop_static, false);
-    p.step(
-        "help",
-        &[Key::F(1)],
-        Marker::Shows("Press any key"),
-        whole,
-        true,
-    );
+    p.step("help", &[Key::F(1)], Marker::Shows(HTOP_HELP), whole, true);
     p.step(
         "back",
         &[Key::Text("x")],
@@ -580,7 +585,7 @@ async fn htop_help_and_main_screen_as_in_tmux() {
     p.step(
         "help by h",
         &[Key::Text("h")],
-        Marker::Shows("Press any key"),
+        Marker::Shows(HTOP_HELP),
         whole,
         true,
     );
@@ -591,7 +596,45 @@ async fn htop_help_and_main_screen_as_in_tmux() {
         htop_static,
         false,
     );
+    p.step(
+        "setup",
+        &[Key::F(2)],
+        Marker::Shows("Display options"),
+        below_meters,
+        false,
+    );
+    p.step(
+        "setup option",
+        &[
+            Key::Right,
+            Key::Down,
+            Key::Down,
+            Key::Down,
+            Key::Down,
+            Key::Down,
+            Key::Down,
+            Key::Text(" "),
+        ],
+        Marker::Shows("[x]    Shadow other users"),
+        below_meters,
+        false,
+    );
+    p.step(
+        "setup done",
+        &[Key::F(10)],
+        Marker::Shows("F10Quit"),
+        htop_static,
+        false,
+    );
     p.finish(&[Key::F(10)], &ctx).await;
+}
+
+/// htop's setup screen without the meters above it.
+fn below_meters(rows: &[String]) -> Vec<String> {
+    rows.iter()
+        .skip_while(|r| !r.contains("[Setup]"))
+        .cloned()
+        .collect()
 }
 
 /// busybox top without its numbers: the header labels and the column titles.
