@@ -9,6 +9,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::pty::Pty;
+use execmux::session::emulator::Emulator;
+use execmux::session::scrollback::CellStyle;
+use execmux::session::text;
+use unicode_width::UnicodeWidthStr;
 
 /// The console's size; zoomed, the tab gets all of it but the tab bar's line.
 const CONSOLE_ROWS: u16 = 31;
@@ -86,20 +90,59 @@ fn whole(rows: &[String]) -> Vec<String> {
     rows.to_vec()
 }
 
-/// One screen as both sides see it: text rows (trailing blanks trimmed) and the cursor.
+/// One screen as both sides see it: text rows (trailing blanks trimmed), the styled cells
+/// of each row up to its last character (column and style), and the cursor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Screen {
     rows: Vec<String>,
+    styles: Vec<Vec<(u16, CellStyle)>>,
     cursor: Option<(u16, u16)>,
 }
 
 impl Screen {
-    fn masked(&self, mask: Mask, cursor: bool) -> Screen {
+    /// What a step compares: through `mask` only, or (`exact`) everything.
+    fn masked(&self, mask: Mask, exact: bool) -> Screen {
         Screen {
             rows: mask(&self.rows),
-            cursor: if cursor { self.cursor } else { None },
+            styles: if exact {
+                self.styles.clone()
+            } else {
+                Vec::new()
+            },
+            cursor: if exact { self.cursor } else { None },
         }
     }
+}
+
+/// The styled cells of `rows` between columns `left` and `left + cols`, up to each row's
+/// last character (tmux's capture drops trailing blanks whatever their colour), with
+/// columns counted from `left`.
+fn styles(
+    emu: &Emulator,
+    top: usize,
+    rows: u16,
+    left: u16,
+    cols: u16,
+) -> Vec<Vec<(u16, CellStyle)>> {
+    let first = emu.scrollback().len() + top;
+    text::doc_rows(emu, first, usize::from(rows))
+        .into_iter()
+        .map(|row| {
+            let inside = |c: u16| c >= left && c < left + cols;
+            let end = row
+                .cells
+                .iter()
+                .filter(|(c, sym, _)| inside(*c) && !sym.trim().is_empty())
+                .map(|(c, sym, _)| c + u16::try_from(sym.width()).unwrap_or(1).max(1))
+                .max()
+                .unwrap_or(0);
+            row.cells
+                .iter()
+                .filter(|(c, _, st)| inside(*c) && *c < end && !st.is_default())
+                .map(|(c, _, st)| (c - left, *st))
+                .collect()
+        })
+        .collect()
 }
 
 /// A tmux server of our own (private socket, no config) running one program in one pane.
@@ -149,10 +192,19 @@ impl Tmux {
         self.query(&["has-session", "-t", "fid"]).is_some()
     }
 
-    fn screen(&self, rows: u16) -> Option<Screen> {
+    fn screen(&self, rows: u16, cols: u16) -> Option<Screen> {
         let text = self.query(&["capture-pane", "-p", "-t", "fid"])?;
         let mut lines: Vec<String> = text.lines().map(|l| l.trim_end().to_owned()).collect();
         lines.resize(usize::from(rows), String::new());
+        // The same rows with their attributes, read back through an emulator.
+        let styled = self.query(&["capture-pane", "-p", "-e", "-t", "fid"])?;
+        let mut emu = Emulator::new(rows, cols, 0);
+        emu.feed(
+            styled
+                .trim_end_matches('\n')
+                .replace('\n', "\r\n")
+                .as_bytes(),
+        );
         let info = self.query(&[
             "display",
             "-p",
@@ -164,6 +216,7 @@ impl Tmux {
         let (flag, y, x) = (f.next()?.ok()?, f.next()?.ok()?, f.next()?.ok()?);
         Some(Screen {
             rows: lines,
+            styles: styles(&emu, 0, rows, 0, cols),
             cursor: (flag == 1).then_some((y, x)),
         })
     }
@@ -249,12 +302,20 @@ impl Tab {
                 })
             })
             .collect();
-        let cursor = self.pty.cursor().and_then(|(r, c)| {
-            let r = usize::from(r).checked_sub(self.top)?;
-            let c = usize::from(c).checked_sub(self.left)?;
-            Some((u16::try_from(r).ok()?, u16::try_from(c).ok()?))
+        let (cursor, styles) = self.pty.with_screen(|emu| {
+            let cursor = emu.cursor().and_then(|(r, c)| {
+                let r = usize::from(r).checked_sub(self.top)?;
+                let c = usize::from(c).checked_sub(self.left)?;
+                Some((u16::try_from(r).ok()?, u16::try_from(c).ok()?))
+            });
+            let left = u16::try_from(self.left).unwrap_or(u16::MAX);
+            (cursor, styles(emu, self.top, self.rows, left, self.cols))
         });
-        Screen { rows, cursor }
+        Screen {
+            rows,
+            styles,
+            cursor,
+        }
     }
 }
 
@@ -289,16 +350,29 @@ impl Pair {
             name,
             diffs: Vec::new(),
         };
-        pair.tab
-            .pty
-            .write(format!("env TERM={TERM} {program}\r").as_bytes());
-        pair.diffs.clear();
+        // The whole line must reach the shell: its line editor drops what is typed while
+        // it sets up after `clear`, so type it again until it shows in full.
+        let line = format!("env TERM={TERM} {program}");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            pair.tab.pty.write(b"\x15");
+            pair.tab.pty.write(line.as_bytes());
+            let shown = Instant::now() + Duration::from_secs(2);
+            while Instant::now() < shown && !pair.tab.pty.screen().contains(&line) {
+                std::thread::sleep(Duration::from_millis(30));
+            }
+            if pair.tab.pty.screen().contains(&line) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the shell never showed {line:?}");
+        }
+        pair.tab.pty.write(b"\r");
         pair
     }
 
     /// Sends `keys` to both, waits until both meet `marker`, then until their screens
     /// agree (through `mask`); a disagreement is recorded with both screens.
-    fn step(&mut self, label: &str, keys: &[Key], marker: Marker, mask: Mask, cursor: bool) {
+    fn step(&mut self, label: &str, keys: &[Key], marker: Marker, mask: Mask, exact: bool) {
         for key in keys {
             self.tab.pty.write(&key.xterm());
             self.tmux.send(*key);
@@ -307,7 +381,7 @@ impl Pair {
         let (mut ours, mut theirs);
         loop {
             ours = self.tab.screen();
-            theirs = self.tmux.screen(self.tab.rows);
+            theirs = self.tmux.screen(self.tab.rows, self.tab.cols);
             if marker.met(&ours.rows) && theirs.as_ref().is_some_and(|t| marker.met(&t.rows)) {
                 break;
             }
@@ -325,8 +399,8 @@ impl Pair {
         let settle = Instant::now() + Duration::from_secs(3);
         loop {
             let (a, b) = (
-                ours.masked(mask, cursor),
-                theirs.as_ref().map(|t| t.masked(mask, cursor)),
+                ours.masked(mask, exact),
+                theirs.as_ref().map(|t| t.masked(mask, exact)),
             );
             if b.as_ref() == Some(&a) {
                 return;
@@ -341,7 +415,7 @@ impl Pair {
             }
             std::thread::sleep(Duration::from_millis(50));
             ours = self.tab.screen();
-            theirs = self.tmux.screen(self.tab.rows);
+            theirs = self.tmux.screen(self.tab.rows, self.tab.cols);
         }
     }
 
@@ -382,12 +456,29 @@ fn render(ours: &Screen, theirs: Option<&Screen>) -> String {
     for (i, (a, b)) in ours.rows.iter().zip(&theirs.rows).enumerate() {
         let mark = if a == b { ' ' } else { '!' };
         out.push_str(&format!("{mark}{i:2} ours |{a}\n{mark}{i:2} tmux |{b}\n"));
+        let (sa, sb) = (ours.styles.get(i), theirs.styles.get(i));
+        if sa != sb {
+            let (sa, sb) = (
+                sa.map_or(&[][..], Vec::as_slice),
+                sb.map_or(&[][..], Vec::as_slice),
+            );
+            let at = sa
+                .iter()
+                .zip(sb)
+                .position(|(x, y)| x != y)
+                .unwrap_or(sa.len().min(sb.len()));
+            out.push_str(&format!(
+                "*{i:2} styles differ from cell {at}: ours {:?}, tmux {:?}\n",
+                sa.get(at..(at + 2).min(sa.len())),
+                sb.get(at..(at + 2).min(sb.len()))
+            ));
+        }
     }
     out
 }
 
 /// The container's init writes the files the programs open, then sleeps.
-const FILES: &str = "awk 'BEGIN { for (i = 1; i <= 200; i++) \
+const FILES: &str = "printf 'set nocompatible\\nset background=dark\\n' > /tmp/vimrc; awk 'BEGIN { for (i = 1; i <= 200; i++) \
     print (i == 3 ? \"line 3 wide 漢字テキスト café\" : \"line \" i) }' > /tmp/edit.txt; \
     awk 'BEGIN { for (i = 1; i <= 1000; i++) { s = sprintf(\"row %04d\\tcell\\tend\", i); \
     if (i % 37 == 0) for (j = 0; j < 14; j++) s = s \" wrap-\" j; \
@@ -402,7 +493,7 @@ async fn vim_edits_splits_numbers_and_pages_as_in_tmux() {
         &ctx,
         "box",
         "vim",
-        "/usr/bin/vim.tiny -N -u NONE -i NONE -n /tmp/edit.txt",
+        "/usr/bin/vim.tiny -u /tmp/vimrc -i NONE -n /tmp/edit.txt",
     )
     .await;
     p.step("open", &[], Marker::Shows("200L"), whole, true);

@@ -158,9 +158,9 @@ impl Pty {
         self.screen.lock().unwrap().screen_text()
     }
 
-    /// The screen's cursor as (row, column), or None while it is hidden.
-    pub fn cursor(&self) -> Option<(u16, u16)> {
-        self.screen.lock().unwrap().cursor()
+    /// Reads the screen's emulator (cells, styles, cursor) under its lock.
+    pub fn with_screen<R>(&self, f: impl FnOnce(&Emulator) -> R) -> R {
+        f(&self.screen.lock().unwrap())
     }
 
     /// Waits until the screen shows `needle` (20 s at most); returns the screen.
