@@ -17,7 +17,8 @@ use unicode_width::UnicodeWidthStr;
 /// The console's size; zoomed, the tab gets all of it but the tab bar's line.
 const CONSOLE_ROWS: u16 = 31;
 const CONSOLE_COLS: u16 = 90;
-const TERM: &str = "xterm-256color";
+/// The host terminal type the console itself runs under.
+const HOST_TERM: &str = "xterm-256color";
 const CTRL_P: &[u8] = b"\x10";
 
 /// A key, as an xterm sends it to our console and as tmux names it.
@@ -250,7 +251,7 @@ struct Tab {
 impl Tab {
     async fn open(ctx: &common::Ctx) -> Self {
         let mut cmd = ctx.execmux();
-        cmd.env("TERM", TERM);
+        cmd.env("TERM", HOST_TERM);
         let mut pty = Pty::spawn(cmd, CONSOLE_ROWS, CONSOLE_COLS);
         pty.wait_screen("connected");
         pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));
@@ -328,15 +329,21 @@ struct Pair {
 }
 
 impl Pair {
-    /// Starts `program` (a shell command line, without TERM) in both.
-    async fn start(ctx: &common::Ctx, container: &str, name: &'static str, program: &str) -> Self {
+    /// Starts `program` (a shell command line) in both, with `TERM=term`.
+    async fn start(
+        ctx: &common::Ctx,
+        container: &str,
+        name: &'static str,
+        term: &str,
+        program: &str,
+    ) -> Self {
         let tab = Tab::open(ctx).await;
         // `ctr task exec -t` sizes the exec's terminal only once it runs: the program
         // starts once the size is right, as it does in the tab.
         let ctr = format!(
             "/usr/bin/ctr -a {} -n {} task exec -t --exec-id fid-{name} {container} \
              sh -c 'until [ \"$(stty size)\" = \"{} {}\" ]; do sleep 0.05; done; \
-             exec env TERM={TERM} {program}'",
+             exec env TERM={term} {program}'",
             ctx.sandbox.address().display(),
             ctx.ns,
             tab.rows,
@@ -352,7 +359,7 @@ impl Pair {
         };
         // The whole line must reach the shell: its line editor drops what is typed while
         // it sets up after `clear`, so type it again until it shows in full.
-        let line = format!("env TERM={TERM} {program}");
+        let line = format!("env TERM={term} {program}");
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             pair.tab.pty.write(b"\x15");
@@ -493,6 +500,7 @@ async fn vim_edits_splits_numbers_and_pages_as_in_tmux() {
         &ctx,
         "box",
         "vim",
+        "xterm-256color",
         "/usr/bin/vim.tiny -u /tmp/vimrc -i NONE -n /tmp/edit.txt",
     )
     .await;
@@ -581,7 +589,7 @@ async fn vim_edits_splits_numbers_and_pages_as_in_tmux() {
 async fn less_searches_and_jumps_as_in_tmux() {
     let ctx = common::ctx("fid-less").await;
     ctx.hostprog("box", FILES).await;
-    let mut p = Pair::start(&ctx, "box", "less", "/usr/bin/less /tmp/long.txt").await;
+    let mut p = Pair::start(&ctx, "box", "less", "xterm", "/usr/bin/less /tmp/long.txt").await;
     p.step("open", &[], Marker::Shows("/tmp/long.txt"), whole, true);
     p.step(
         "search",
@@ -663,7 +671,7 @@ fn htop_static(rows: &[String]) -> Vec<String> {
 async fn htop_help_and_main_screen_as_in_tmux() {
     let ctx = common::ctx("fid-htop").await;
     ctx.hostprog("box", FILES).await;
-    let mut p = Pair::start(&ctx, "box", "htop", "/usr/bin/htop").await;
+    let mut p = Pair::start(&ctx, "box", "htop", "xterm-256color", "/usr/bin/htop").await;
     p.step("main", &[], Marker::Shows("F10Quit"), htop_static, false);
     p.step("help", &[Key::F(1)], Marker::Shows(HTOP_HELP), whole, true);
     p.step(
@@ -743,7 +751,7 @@ fn top_static(rows: &[String]) -> Vec<String> {
 async fn busybox_top_header_as_in_tmux() {
     let ctx = common::ctx("fid-top").await;
     ctx.hostprog("box", FILES).await;
-    let mut p = Pair::start(&ctx, "box", "top", "top").await;
+    let mut p = Pair::start(&ctx, "box", "top", "xterm", "top").await;
     p.step("header", &[], Marker::Shows("PID  PPID"), top_static, false);
     p.finish(&[Key::Text("q")], &ctx).await;
 }
