@@ -256,4 +256,6 @@ pub fn shim_pid(namespace: &str, container: &str) -> Option<nix::unistd::Pid> {
 
 pub mod hostprog;
 pub mod pty;
+pub mod side;
+pub mod tmux;
 pub mod watch;
