@@ -105,6 +105,15 @@ async fn vim_edits_splits_numbers_and_pages_as_in_tmux() {
         whole,
         true,
     );
+    p.resize(34, 100);
+    p.step("grown", &[], Marker::Wider(90), whole, true);
+    p.step(
+        "page when grown",
+        &[Key::Ctrl('f')],
+        Marker::Shows("49,1"),
+        whole,
+        true,
+    );
     p.finish(&[Key::Text(":qa!"), Key::Enter], &ctx).await;
 }
 
@@ -156,6 +165,8 @@ async fn less_searches_and_jumps_as_in_tmux() {
         whole,
         true,
     );
+    p.resize(34, 100);
+    p.step("grown", &[], Marker::Shows("row 0036"), whole, true);
     p.finish(&[Key::Text("q")], &ctx).await;
 }
 
@@ -248,6 +259,8 @@ async fn htop_help_and_main_screen_as_in_tmux() {
         htop_static,
         false,
     );
+    p.resize(24, 80);
+    p.step("shrunk", &[], Marker::Within(80), htop_static, false);
     p.finish(&[Key::F(10)], &ctx).await;
 }
 

@@ -20,6 +20,10 @@ pub const CTRL_P: &[u8] = b"\x10";
 pub enum Marker {
     Shows(&'static str),
     Lacks(&'static str),
+    /// Some row is wider than this many columns (a redraw at a larger width).
+    Wider(usize),
+    /// Rows are shown and none is wider than this many columns.
+    Within(usize),
 }
 
 impl Marker {
@@ -28,6 +32,10 @@ impl Marker {
         match self {
             Marker::Shows(s) => text.contains(s),
             Marker::Lacks(s) => !text.contains(s),
+            Marker::Wider(n) => rows.iter().any(|r| r.chars().count() > n),
+            Marker::Within(n) => {
+                rows.iter().any(|r| !r.is_empty()) && rows.iter().all(|r| r.chars().count() <= n)
+            }
         }
     }
 }
@@ -217,6 +225,15 @@ impl Pair {
             ours = self.tab.screen();
             theirs = self.tmux.screen(self.tab.rows, self.tab.cols);
         }
+    }
+
+    /// Resizes both: the console (its zoomed tab follows, one row less) and the tmux
+    /// window, to a tab of `rows` x `cols`.
+    pub fn resize(&mut self, rows: u16, cols: u16) {
+        self.tab.pty.resize(rows + 1, cols);
+        self.tab.rows = rows;
+        self.tab.cols = cols;
+        self.tmux.resize(rows, cols);
     }
 
     /// Quits the program in both (`keys`), waits for both to be gone, closes the console.

@@ -194,6 +194,18 @@ impl Tmux {
         })
     }
 
+    pub fn resize(&self, rows: u16, cols: u16) {
+        let out = self
+            .cmd()
+            .args(["resize-window", "-t", "fid", "-x"])
+            .arg(cols.to_string())
+            .arg("-y")
+            .arg(rows.to_string())
+            .output()
+            .expect("tmux resize-window");
+        assert!(out.status.success(), "tmux resize-window: {out:?}");
+    }
+
     pub fn send(&self, key: Key) {
         let out = self
             .cmd()
