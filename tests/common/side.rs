@@ -93,6 +93,14 @@ impl Tab {
         }
     }
 
+    /// Where the tab is, for reports.
+    pub fn place(&self) -> String {
+        format!(
+            "tab {}x{} at row {}, column {} of the console",
+            self.rows, self.cols, self.top, self.left
+        )
+    }
+
     pub fn screen(&self) -> Screen {
         let text = self.pty.screen();
         let lines: Vec<&str> = text.lines().collect();
@@ -150,7 +158,11 @@ impl Pair {
             tab.rows,
             tab.cols
         );
-        let socket = format!("execmux-fid-{}-{name}", std::process::id());
+        let socket = ctx
+            .state_dir
+            .parent()
+            .expect("the state dir lies in the sandbox dir")
+            .join(format!("tmux-{name}.sock"));
         let tmux = Tmux::start(&socket, tab.rows, tab.cols, &ctr);
         let mut pair = Self {
             tab,
@@ -195,8 +207,9 @@ impl Pair {
             }
             if Instant::now() > deadline {
                 self.diffs.push(format!(
-                    "{}/{label}: {marker:?} not met\n{}",
+                    "{}/{label}: {marker:?} not met ({})\n{}",
                     self.name,
+                    self.tab.place(),
                     render(&ours, theirs.as_ref())
                 ));
                 return;
@@ -215,8 +228,9 @@ impl Pair {
             }
             if Instant::now() > settle {
                 self.diffs.push(format!(
-                    "{}/{label}: screens differ\n{}",
+                    "{}/{label}: screens differ ({})\n{}",
                     self.name,
+                    self.tab.place(),
                     render(&ours, theirs.as_ref())
                 ));
                 return;

@@ -118,20 +118,21 @@ pub fn styles(
         .collect()
 }
 
-/// A tmux server of our own (private socket, no config) running one program in one pane.
+/// A tmux server of our own (its socket in the sandbox's directory, no config) running one
+/// program in one pane.
 pub struct Tmux {
-    socket: String,
+    socket: std::path::PathBuf,
 }
 
 impl Tmux {
-    pub fn start(socket: &str, rows: u16, cols: u16, command: &str) -> Self {
+    pub fn start(socket: &std::path::Path, rows: u16, cols: u16, command: &str) -> Self {
         let status = Command::new("tmux").arg("-V").output();
         assert!(
             status.is_ok_and(|o| o.status.success()),
             "tmux is missing: install it with apt-get install -y tmux (as root)"
         );
         let tmux = Self {
-            socket: socket.to_owned(),
+            socket: socket.to_path_buf(),
         };
         let out = tmux
             .cmd()
@@ -150,7 +151,7 @@ impl Tmux {
 
     pub fn cmd(&self) -> Command {
         let mut c = Command::new("tmux");
-        c.arg("-L").arg(&self.socket).env_remove("TMUX");
+        c.arg("-S").arg(&self.socket).env_remove("TMUX");
         c
     }
 
