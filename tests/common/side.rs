@@ -170,8 +170,8 @@ impl Pair {
             name,
             diffs: Vec::new(),
         };
-        // The whole line must reach the shell: its line editor drops what is typed while
-        // it sets up after `clear`, so type it again until it shows in full.
+        // The whole line must reach the shell: busybox sh drops what is typed right after
+        // `clear` (in tmux as in the tab), so type it again until it shows in full.
         let line = format!("env TERM={term} {program}");
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
