@@ -183,6 +183,21 @@ fn labels(rows: &[String], words: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// htop's process list, Command column only (the tree's lines are drawn there).
+fn htop_commands(rows: &[String]) -> Vec<String> {
+    let Some((header, at)) = rows
+        .iter()
+        .enumerate()
+        .find_map(|(i, r)| r.find("Command").map(|at| (i, at)))
+    else {
+        return Vec::new();
+    };
+    rows[header..]
+        .iter()
+        .map(|r| r.chars().skip(at).collect())
+        .collect()
+}
+
 /// The last line of htop's help screen that fits in the tab.
 const HTOP_HELP: &str = "F6 > .: select sort column";
 
@@ -255,6 +270,20 @@ async fn htop_help_and_main_screen_as_in_tmux() {
     p.step(
         "setup done",
         &[Key::F(10)],
+        Marker::Shows("F10Quit"),
+        htop_static,
+        false,
+    );
+    p.step(
+        "tree",
+        &[Key::F(5)],
+        Marker::Shows("htop"),
+        htop_commands,
+        false,
+    );
+    p.step(
+        "list",
+        &[Key::F(5)],
         Marker::Shows("F10Quit"),
         htop_static,
         false,
