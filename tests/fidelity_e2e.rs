@@ -8,7 +8,10 @@ mod common;
 use common::side::{Marker, Pair};
 use common::tmux::{Key, whole};
 
-/// The container's init writes the files the programs open, then sleeps.
+/// The container's init writes the files the programs open, then sleeps. vim's background
+/// is set: left alone, vim asks the terminal for its background colour, which the tab
+/// answers from its palette (black, so "dark") and a tmux without a client leaves
+/// unanswered ("light"), and the two would then pick different colours.
 const FILES: &str = "printf 'set nocompatible\\nset background=dark\\n' > /tmp/vimrc; awk 'BEGIN { for (i = 1; i <= 200; i++) \
     print (i == 3 ? \"line 3 wide 漢字テキスト café\" : \"line \" i) }' > /tmp/edit.txt; \
     awk 'BEGIN { for (i = 1; i <= 1000; i++) { s = sprintf(\"row %04d\\tcell\\tend\", i); \
