@@ -5,7 +5,7 @@
 set -euo pipefail
 
 need=()
-for pkg in protobuf-compiler containerd runc busybox-static; do
+for pkg in protobuf-compiler containerd runc busybox-static tmux vim-tiny htop less ncurses-base ncurses-term; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

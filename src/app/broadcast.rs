@@ -320,5 +320,6 @@ fn key_modes(tab: &Tab) -> KeyModes {
     KeyModes {
         application_cursor: emu.application_cursor(),
         bracketed_paste: emu.bracketed_paste(),
+        application_keypad: emu.modes().application_keypad,
     }
 }

@@ -171,5 +171,6 @@ fn key_modes(terminal: &crate::session::shared::SharedTerminal) -> KeyModes {
     KeyModes {
         application_cursor: emu.application_cursor(),
         bracketed_paste: emu.bracketed_paste(),
+        application_keypad: emu.modes().application_keypad,
     }
 }

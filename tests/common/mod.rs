@@ -265,5 +265,8 @@ pub fn shim_pid(namespace: &str, container: &str) -> Option<nix::unistd::Pid> {
     None
 }
 
+pub mod hostprog;
 pub mod pty;
+pub mod side;
+pub mod tmux;
 pub mod watch;

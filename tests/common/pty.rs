@@ -164,6 +164,11 @@ impl Pty {
         self.screen.lock().unwrap().screen_text()
     }
 
+    /// Reads the screen's emulator (cells, styles, cursor) under its lock.
+    pub fn with_screen<R>(&self, f: impl FnOnce(&Emulator) -> R) -> R {
+        f(&self.screen.lock().unwrap())
+    }
+
     /// Waits until the screen shows `needle` (20 s at most); returns the screen.
     pub fn wait_screen(&self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
