@@ -105,3 +105,27 @@ fn partial_frames_leave_the_screen_a_whole_frame_would_draw() {
     );
     assert_eq!(t.backend().buffer(), &reference(&a).0);
 }
+
+#[test]
+fn a_partial_frame_never_writes_over_the_right_half_of_a_wide_character() {
+    use unicode_width::UnicodeWidthStr as _;
+    let mut a = app();
+    let tab = open_shell(&mut a, "execmux-0123456789abcdef");
+    let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    let mut screen = Screen::default();
+    full(&mut t, &mut screen, |f| crate::ui::render_frame(&a, f)).expect("full");
+    feed(&mut a, tab, "/ # 漢字 café".as_bytes());
+    let (cells, _) = crate::ui::partial::cells(&a, &screen.drawn, &[tab]).expect("a partial frame");
+    let wide: Vec<(u16, u16)> = cells
+        .iter()
+        .filter(|(_, _, c)| c.symbol().width() == 2)
+        .map(|(x, y, _)| (*x, *y))
+        .collect();
+    assert_eq!(wide.len(), 2, "both wide characters are written");
+    for (x, y) in wide {
+        assert!(
+            !cells.iter().any(|(cx, cy, _)| (*cx, *cy) == (x + 1, y)),
+            "the column right of the wide character at {x},{y} is left alone"
+        );
+    }
+}

@@ -4,6 +4,7 @@
 
 use ratatui::buffer::Cell;
 use ratatui::layout::Position;
+use unicode_width::UnicodeWidthStr as _;
 
 use super::Drawn;
 use crate::app::App;
@@ -30,7 +31,15 @@ pub fn cells(app: &App, drawn: &Drawn, tabs: &[TabId]) -> Option<(Cells, Option<
         for r in rows.into_iter().filter(|r| *r < rect.height) {
             row.iter_mut().for_each(Cell::reset);
             view::draw_row(&emu, r, &mut row);
+            // The columns a wide character covers are not written: a host terminal would
+            // take a blank there for the character's right half and erase it.
+            let mut covered = 0;
             for (x, cell) in (rect.x..).zip(&row) {
+                if covered > 0 {
+                    covered -= 1;
+                    continue;
+                }
+                covered = cell.symbol().width().saturating_sub(1);
                 let mut cell = cell.clone();
                 if app.theme.no_color {
                     super::theme::strip_cell(&mut cell);
