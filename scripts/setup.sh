@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what execmux needs to build, test and run its demo on a Debian machine that has
 # only Rust: protoc (containerd-client's build), containerd, runc and busybox-static (the
-# private containerd and its containers), and the rustfmt and clippy components.
+# private containerd and its containers), tmux, vim-tiny, htop, less and the ncurses
+# terminfo entries (the tests compare a tab with tmux running the same full-screen
+# programs), and the rustfmt and clippy components.
 set -euo pipefail
 
 need=()
