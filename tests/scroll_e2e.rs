@@ -12,37 +12,52 @@ use common::pty::Pty;
 
 const CTRL_P: &[u8] = b"\x10";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn search_far_back_yank_once_and_write_a_transcript() {
-    let ctx = common::ctx("scroll").await;
-    ctx.sleeper("box").await;
+/// The console in a 40x140 pty with a shell tab open on `box`.
+fn shell_tab(ctx: &common::Ctx) -> Pty {
     let mut cmd = ctx.execmux();
     cmd.env("TERM", "xterm");
     let mut pty = Pty::spawn(cmd, 40, 140);
     pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));
     pty.write(b"\r");
     pty.wait_screen("/ #");
-    // The ring keeps 10k rows by default: line 1970 is among the oldest it holds, about
-    // 10k rows above the screen once 12000 lines are out.
-    pty.write(b"seq 1 12000\r");
-    pty.wait_screen("11999");
-    // The detach prefix, then `/`: the search prompt.
+    pty
+}
+
+/// Searches the tab for `re` (the detach prefix, then `/`) and waits for its one match.
+fn search_one(pty: &mut Pty, re: &str) -> String {
     pty.write(CTRL_P);
     pty.write(b"/");
     pty.wait_screen("search (regex):");
-    pty.write(b"^1970$\r");
-    let screen = pty.wait_screen("match 1/1 for /^1970$/");
-    assert!(
-        screen.contains("scrolled back 99"),
-        "about 10k rows back:\n{screen}"
-    );
+    pty.write(format!("{re}\r").as_bytes());
+    pty.wait_screen(&format!("match 1/1 for /{re}/"))
+}
+
+/// Lines `ns` are rows of the tab's screen.
+fn shows_lines(screen: &str, ns: &[&str]) {
     let rows: Vec<&str> = screen.lines().collect();
-    for n in ["1970", "1971", "1972"] {
+    for n in ns {
         assert!(
             rows.iter().any(|r| r.contains(&format!("│{n} "))),
             "line {n} is on the screen:\n{screen}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_far_back_yank_once_and_write_a_transcript() {
+    let ctx = common::ctx("scroll").await;
+    ctx.sleeper("box").await;
+    let mut pty = shell_tab(&ctx);
+    // The ring keeps 10k rows by default: line 1970 is among the oldest it holds, about
+    // 10k rows above the screen once 12000 lines are out.
+    pty.write(b"seq 1 12000\r");
+    pty.wait_screen("11999");
+    let screen = search_one(&mut pty, "^1970$");
+    assert!(
+        screen.contains("scrolled back 99"),
+        "about 10k rows back:\n{screen}"
+    );
+    shows_lines(&screen, &["1970", "1971", "1972"]);
     assert!(
         !screen.contains("11999"),
         "the view left the bottom:\n{screen}"
@@ -103,26 +118,11 @@ async fn a_short_scrollback_is_searched_and_shown() {
     // does; the lines after them must be in the scrollback, not blanks.
     let ctx = common::ctx("scroll-short").await;
     ctx.sleeper("box").await;
-    let mut cmd = ctx.execmux();
-    cmd.env("TERM", "xterm");
-    let mut pty = Pty::spawn(cmd, 40, 140);
-    pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));
-    pty.write(b"\r");
-    pty.wait_screen("/ #");
+    let mut pty = shell_tab(&ctx);
     pty.write(b"printf '\\n\\n\\n'; seq 1 200\r");
     pty.wait_screen("199");
-    pty.write(CTRL_P);
-    pty.write(b"/");
-    pty.wait_screen("search (regex):");
-    pty.write(b"^20$\r");
-    let screen = pty.wait_screen("match 1/1 for /^20$/");
-    let rows: Vec<&str> = screen.lines().collect();
-    for n in ["20", "21", "22"] {
-        assert!(
-            rows.iter().any(|r| r.contains(&format!("│{n} "))),
-            "line {n} is on the screen:\n{screen}"
-        );
-    }
+    let screen = search_one(&mut pty, "^20$");
+    shows_lines(&screen, &["20", "21", "22"]);
     pty.write(b"\x1b");
     pty.wait_screen("TERMINAL");
     pty.write(CTRL_P);
