@@ -268,6 +268,22 @@ impl Scrollback {
         p.wide |= width > 1;
     }
 
+    /// The text of the row begun, for a caller that writes cells in bulk: it appends each
+    /// cell's character and zero-width characters here, then states their columns and
+    /// style with [`Self::styled_cells`].
+    pub(crate) fn row_text(&mut self) -> &mut String {
+        &mut self.pending.text
+    }
+
+    /// `n` cells of `width` columns each, in `style`, whose text went to [`Self::row_text`];
+    /// the same as `n` calls of [`Self::cell`].
+    pub(crate) fn styled_cells(&mut self, n: u32, width: u16, style: CellStyle) {
+        let p = &mut self.pending;
+        p.enc.cells(&mut p.styles, p.cols, n, width, style);
+        p.cols += n * u32::from(width);
+        p.wide |= width > 1 && n > 0;
+    }
+
     /// Ends the row begun; `wrapped` says the next row continues the same logical line.
     pub(crate) fn end_row(&mut self, wrapped: bool) {
         let p = &mut self.pending;

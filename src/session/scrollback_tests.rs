@@ -155,5 +155,5 @@ fn lines_after_a_first_line_without_text_or_styles_keep_theirs() {
     push(&mut short, "red", RED, false);
     assert_eq!(texts(&short), ["", "plain", "red"]);
     assert_eq!(short.line(2).map(|l| l.style_at(0)), Some(RED));
-    assert_eq!(short.line(1).map(|l| l.text()), Some("plain"));
+    assert_eq!(short.line(1).map(Line::text), Some("plain"));
 }
