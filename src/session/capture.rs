@@ -56,6 +56,16 @@ fn stored_char(c: char) -> char {
     }
 }
 
+/// A printable ASCII character in the default colours with no marks: stored as it is,
+/// unstyled.
+fn is_plain_ascii(cell: &Cell) -> bool {
+    (' '..='~').contains(&cell.c)
+        && cell.fg == EngineColor::Named(NamedColor::Foreground)
+        && cell.bg == EngineColor::Named(NamedColor::Background)
+        && cell.flags.difference(Flags::WRAPLINE).is_empty()
+        && cell.extra.is_none()
+}
+
 /// A space shows no foreground colour or text attribute unless a flag makes it visible.
 fn blank_style(style: CellStyle) -> CellStyle {
     CellStyle {
@@ -80,6 +90,18 @@ pub(crate) fn capture_row(ring: &mut Scrollback, row: &Row<Cell>, extent: usize,
     // The last cell's engine colours and style flags, and our style for them.
     let mut last: Option<(EngineColor, EngineColor, Flags, CellStyle)> = None;
     for cell in cells {
+        if is_plain_ascii(cell) {
+            ring.row_text().push(cell.c);
+            if n > 0 && group_width == 1 && group_style.is_default() {
+                n += 1;
+                continue;
+            }
+            if n > 0 {
+                ring.styled_cells(n, group_width, group_style);
+            }
+            (n, group_width, group_style) = (1, 1, CellStyle::default());
+            continue;
+        }
         let flags = cell.flags;
         if flags.intersects(Flags::WIDE_CHAR_SPACER | Flags::LEADING_WIDE_CHAR_SPACER) {
             continue;

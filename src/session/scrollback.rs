@@ -333,21 +333,18 @@ impl Scrollback {
         }
     }
 
-    /// Moves the pending line into the arenas.
+    /// Moves the pending line into the arenas; its buffers are kept for the next line.
     fn commit(&mut self) {
-        let mut p = std::mem::take(&mut self.pending);
-        self.store(&mut p);
-        // The buffers are kept for the next line.
+        self.store();
+        let p = &mut self.pending;
         p.text.clear();
         p.styles.clear();
-        self.pending = Pending {
-            text: p.text,
-            styles: p.styles,
-            ..Pending::default()
-        };
+        p.enc.reset();
+        (p.active, p.cols, p.rows, p.wide) = (false, 0, 0, false);
     }
 
-    fn store(&mut self, p: &mut Pending) {
+    fn store(&mut self) {
+        let p = &mut self.pending;
         p.enc.flush(&mut p.styles);
         let mut bits = p.rows & ROWS_MASK;
         let mut cut = p.text.len().min(usize::from(u16::MAX));

@@ -254,6 +254,13 @@ impl RunEncoder {
         }
     }
 
+    /// Forgets the line written so far (keeping the strip's buffer).
+    pub(crate) fn reset(&mut self) {
+        self.end = 0;
+        self.open = None;
+        self.strip.clear();
+    }
+
     /// Writes the open run.
     pub(crate) fn flush(&mut self, out: &mut Vec<u8>) {
         let Some((start, len, style)) = self.open.take() else {
