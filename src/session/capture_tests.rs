@@ -190,3 +190,24 @@ impl From<crate::session::scrollback::LineCell<'_>> for LineCellView {
         }
     }
 }
+
+#[test]
+fn text_before_the_cursor_moves_back_is_kept_when_its_row_scrolls_off() {
+    // Printing grows a row's extent only when the next action comes: each of these moves
+    // the cursor back or away after printing, then the row scrolls off.
+    let cases: [(&[u8], &str); 6] = [
+        (b"hello world\rhi\r\n", "hillo world"),
+        (b"abc\x08\x08X\r\n", "aXc"),
+        (b"left\x1b[1;40Hfar\x1b[1;1H\r\n", "left                                   far"),
+        (b"tab\there\x1b[G\r\n", "tab     here"),
+        (b"saved\x1b7\x1b[2;1Hnext\x1b8\x1b[5;1H\r\n", "saved"),
+        (b"main\x1b[?1049halt\x1b[?1049l\r\n", "main"),
+    ];
+    for (bytes, want) in cases {
+        let mut emu = Emulator::new(5, 60, 100);
+        emu.feed(bytes);
+        emu.feed(b"\x1b[5;1H\r\n\r\n\r\n\r\n\r\n");
+        let first = emu.scrollback().line(0).map(Line::text);
+        assert_eq!(first, Some(want), "{:?}", String::from_utf8_lossy(bytes));
+    }
+}
