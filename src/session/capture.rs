@@ -199,7 +199,10 @@ pub(crate) fn capture_row_per_cell(
     ring.end_row(wrapped);
 }
 
-/// Our style for an engine cell.
+/// Our style for an engine cell. Always inlined: returned through memory, the style is
+/// written a byte at a time and read back whole, which stalls the capture loop.
+#[allow(clippy::inline_always)]
+#[inline(always)]
 pub(crate) fn cell_style(cell: &Cell) -> CellStyle {
     let flags = cell.flags;
     let plain = Flags::WIDE_CHAR | Flags::WRAPLINE;
@@ -247,6 +250,7 @@ fn attrs(flags: Flags) -> Attrs {
 
 /// Our colour for an engine colour: the 16 named ones become palette indexes, the
 /// default, cursor and dim-default ones the host's default.
+#[inline]
 pub(crate) fn color(c: EngineColor) -> Color {
     match c {
         EngineColor::Spec(rgb) => Color::Rgb(rgb.r, rgb.g, rgb.b),

@@ -198,7 +198,10 @@ fn text_before_the_cursor_moves_back_is_kept_when_its_row_scrolls_off() {
     let cases: [(&[u8], &str); 6] = [
         (b"hello world\rhi\r\n", "hillo world"),
         (b"abc\x08\x08X\r\n", "aXc"),
-        (b"left\x1b[1;40Hfar\x1b[1;1H\r\n", "left                                   far"),
+        (
+            b"left\x1b[1;40Hfar\x1b[1;1H\r\n",
+            "left                                   far",
+        ),
         (b"tab\there\x1b[G\r\n", "tab     here"),
         (b"saved\x1b7\x1b[2;1Hnext\x1b8\x1b[5;1H\r\n", "saved"),
         (b"main\x1b[?1049halt\x1b[?1049l\r\n", "main"),
