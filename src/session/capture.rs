@@ -87,7 +87,7 @@ pub(crate) fn capture_row(ring: &mut Scrollback, row: &Row<Cell>, extent: usize,
     let (cells, wrapped) = captured_cells(row, extent, wrapped);
     // The open group: cells, width of each, style.
     let (mut n, mut group_width, mut group_style) = (0_u32, 1_u16, CellStyle::default());
-    // The last cell's engine colours and style flags, and our style for them.
+    // The last styled cell's engine colours and style flags, and our style for them.
     let mut last: Option<(EngineColor, EngineColor, Flags, CellStyle)> = None;
     for cell in cells {
         if is_plain_ascii(cell) {
@@ -120,10 +120,19 @@ pub(crate) fn capture_row(ring: &mut Scrollback, row: &Row<Cell>, extent: usize,
         text.push(c);
         let style_flags = flags.difference(LAYOUT);
         let style = match (&cell.extra, last) {
-            (None, Some((fg, bg, f, style)))
-                if fg == cell.fg && bg == cell.bg && f == style_flags =>
-            {
-                style
+            // Only the foreground differs from the left neighbour's (or nothing does): with
+            // no extra, a cell's style is its colours and its attributes, nothing else.
+            (None, Some((fg, bg, f, style))) if bg == cell.bg && f == style_flags => {
+                if fg == cell.fg {
+                    style
+                } else {
+                    let style = CellStyle {
+                        fg: color(cell.fg),
+                        ..style
+                    };
+                    last = Some((cell.fg, bg, f, style));
+                    style
+                }
             }
             (None, _) => {
                 let style = cell_style(cell);

@@ -271,12 +271,14 @@ impl Scrollback {
     /// The text of the row begun, for a caller that writes cells in bulk: it appends each
     /// cell's character and zero-width characters here, then states their columns and
     /// style with [`Self::styled_cells`].
+    #[inline]
     pub(crate) fn row_text(&mut self) -> &mut String {
         &mut self.pending.text
     }
 
     /// `n` cells of `width` columns each, in `style`, whose text went to [`Self::row_text`];
     /// the same as `n` calls of [`Self::cell`].
+    #[inline]
     pub(crate) fn styled_cells(&mut self, n: u32, width: u16, style: CellStyle) {
         let p = &mut self.pending;
         p.enc.cells(&mut p.styles, p.cols, n, width, style);

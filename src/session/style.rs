@@ -218,6 +218,7 @@ impl RunEncoder {
 
     /// Styles `n` cells of `width` columns each from `col`: the same bytes as `n` calls of
     /// [`Self::cell`], with one step for the cells that only lengthen the open run.
+    #[inline]
     pub(crate) fn cells(
         &mut self,
         out: &mut Vec<u8>,
