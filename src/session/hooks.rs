@@ -114,8 +114,13 @@ impl Hooks<'_> {
         }
     }
 
-    /// The cursor row now holds something up to the cursor.
-    fn grow_cursor_row(&mut self) {
+    /// The cursor row holds something up to the cursor. Printing only moves the cursor
+    /// right, so the extent is brought up to date here, before any other action (one that
+    /// may move the cursor away, swap screens or scroll) rather than for each character.
+    fn fold_cursor(&mut self) {
+        if !self.main() {
+            return;
+        }
         let point = self.term.grid().cursor.point;
         let end = narrow(point.column.0 + 1);
         if let Some(e) = self.cap.extents.get_mut(line_index(point.line)) {
@@ -230,14 +235,17 @@ impl Hooks<'_> {
 
 impl Handler for Hooks<'_> {
     fn set_title(&mut self, title: Option<String>) {
+        self.fold_cursor();
         self.term.set_title(title);
     }
 
     fn set_cursor_style(&mut self, style: Option<CursorStyle>) {
+        self.fold_cursor();
         self.term.set_cursor_style(style);
     }
 
     fn set_cursor_shape(&mut self, shape: CursorShape) {
+        self.fold_cursor();
         self.term.set_cursor_shape(shape);
     }
 
@@ -262,40 +270,48 @@ impl Handler for Hooks<'_> {
                 self.before_linefeed(true);
             }
         }
+        // The cursor row's extent grows lazily: see `fold_cursor`.
         self.term.input(c);
-        self.grow_cursor_row();
     }
 
     fn goto(&mut self, line: i32, col: usize) {
+        self.fold_cursor();
         self.term.goto(line, col);
     }
 
     fn goto_line(&mut self, line: i32) {
+        self.fold_cursor();
         self.term.goto_line(line);
     }
 
     fn goto_col(&mut self, col: usize) {
+        self.fold_cursor();
         self.term.goto_col(col);
     }
 
     fn insert_blank(&mut self, count: usize) {
+        self.fold_cursor();
         self.touch_cursor_row();
         self.term.insert_blank(count);
     }
 
     fn move_up(&mut self, lines: usize) {
+        self.fold_cursor();
         self.term.move_up(lines);
     }
 
     fn move_down(&mut self, lines: usize) {
+        self.fold_cursor();
         self.term.move_down(lines);
     }
 
     fn identify_terminal(&mut self, intermediate: Option<char>) {
+        self.fold_cursor();
         self.term.identify_terminal(intermediate);
     }
 
     fn device_status(&mut self, arg: usize) {
+        self.fold_cursor();
         if arg == 6 {
             self.report_cursor();
         } else {
@@ -304,22 +320,27 @@ impl Handler for Hooks<'_> {
     }
 
     fn move_forward(&mut self, col: usize) {
+        self.fold_cursor();
         self.term.move_forward(col);
     }
 
     fn move_backward(&mut self, col: usize) {
+        self.fold_cursor();
         self.term.move_backward(col);
     }
 
     fn move_down_and_cr(&mut self, row: usize) {
+        self.fold_cursor();
         self.term.move_down_and_cr(row);
     }
 
     fn move_up_and_cr(&mut self, row: usize) {
+        self.fold_cursor();
         self.term.move_up_and_cr(row);
     }
 
     fn put_tab(&mut self, count: u16) {
+        self.fold_cursor();
         if self.main()
             && self.term.grid().cursor.input_needs_wrap
             && self.term.mode().contains(TermMode::LINE_WRAP)
@@ -328,63 +349,72 @@ impl Handler for Hooks<'_> {
             self.before_linefeed(true);
         }
         self.term.put_tab(count);
-        if self.main() {
-            self.grow_cursor_row();
-        }
     }
 
     fn backspace(&mut self) {
+        self.fold_cursor();
         self.term.backspace();
     }
 
     fn carriage_return(&mut self) {
+        self.fold_cursor();
         self.term.carriage_return();
     }
 
     #[inline]
     fn linefeed(&mut self) {
+        self.fold_cursor();
         self.before_linefeed(false);
         self.term.linefeed();
     }
 
     fn bell(&mut self) {
+        self.fold_cursor();
         self.term.bell();
     }
 
     fn substitute(&mut self) {
+        self.fold_cursor();
         self.term.substitute();
     }
 
     fn newline(&mut self) {
+        self.fold_cursor();
         self.before_linefeed(false);
         self.term.newline();
     }
 
     fn set_horizontal_tabstop(&mut self) {
+        self.fold_cursor();
         self.term.set_horizontal_tabstop();
     }
 
     fn scroll_up(&mut self, lines: usize) {
+        self.fold_cursor();
         self.before_scroll_up(lines, false);
         self.term.scroll_up(lines);
     }
 
     fn scroll_down(&mut self, lines: usize) {
+        self.fold_cursor();
         self.touch_all();
         self.term.scroll_down(lines);
     }
 
     fn insert_blank_lines(&mut self, lines: usize) {
+        self.fold_cursor();
         self.touch_all();
         self.term.insert_blank_lines(lines);
     }
 
     fn delete_lines(&mut self, lines: usize) {
+        self.fold_cursor();
         self.touch_all();
         self.term.delete_lines(lines);
     }
 
     fn erase_chars(&mut self, count: usize) {
+        self.fold_cursor();
         if self.blank_extent() != 0 {
             self.touch_cursor_row();
         }
@@ -392,6 +422,7 @@ impl Handler for Hooks<'_> {
     }
 
     fn delete_chars(&mut self, count: usize) {
+        self.fold_cursor();
         if self.blank_extent() != 0 {
             self.touch_cursor_row();
         }
@@ -399,22 +430,27 @@ impl Handler for Hooks<'_> {
     }
 
     fn move_backward_tabs(&mut self, count: u16) {
+        self.fold_cursor();
         self.term.move_backward_tabs(count);
     }
 
     fn move_forward_tabs(&mut self, count: u16) {
+        self.fold_cursor();
         self.term.move_forward_tabs(count);
     }
 
     fn save_cursor_position(&mut self) {
+        self.fold_cursor();
         self.term.save_cursor_position();
     }
 
     fn restore_cursor_position(&mut self) {
+        self.fold_cursor();
         self.term.restore_cursor_position();
     }
 
     fn clear_line(&mut self, mode: LineClearMode) {
+        self.fold_cursor();
         if self.blank_extent() != 0 {
             self.touch_cursor_row();
         }
@@ -422,6 +458,7 @@ impl Handler for Hooks<'_> {
     }
 
     fn clear_screen(&mut self, mode: ClearMode) {
+        self.fold_cursor();
         match mode {
             ClearMode::All if self.main() => {
                 self.before_clear_all();
@@ -443,16 +480,19 @@ impl Handler for Hooks<'_> {
     }
 
     fn clear_tabs(&mut self, mode: TabulationClearMode) {
+        self.fold_cursor();
         self.term.clear_tabs(mode);
     }
 
     fn reset_state(&mut self) {
+        self.fold_cursor();
         self.term.reset_state();
         self.cap.urxvt_mouse = false;
         self.after_screen_reset();
     }
 
     fn reverse_index(&mut self) {
+        self.fold_cursor();
         self.touch_all();
         self.term.reverse_index();
     }
@@ -467,30 +507,36 @@ impl Handler for Hooks<'_> {
     }
 
     fn set_mode(&mut self, mode: ansi::Mode) {
+        self.fold_cursor();
         self.term.set_mode(mode);
     }
 
     fn unset_mode(&mut self, mode: ansi::Mode) {
+        self.fold_cursor();
         self.term.unset_mode(mode);
     }
 
     fn report_mode(&mut self, mode: ansi::Mode) {
+        self.fold_cursor();
         self.term.report_mode(mode);
     }
 
     fn set_private_mode(&mut self, mode: PrivateMode) {
+        self.fold_cursor();
         if !self.private_mode(mode, true) {
             self.term.set_private_mode(mode);
         }
     }
 
     fn unset_private_mode(&mut self, mode: PrivateMode) {
+        self.fold_cursor();
         if !self.private_mode(mode, false) {
             self.term.unset_private_mode(mode);
         }
     }
 
     fn report_private_mode(&mut self, mode: PrivateMode) {
+        self.fold_cursor();
         let state = match mode {
             PrivateMode::Unknown(1015) => Some(if self.cap.urxvt_mouse { 1 } else { 2 }),
             PrivateMode::Unknown(47 | 1047) => Some(if self.main() { 2 } else { 1 }),
@@ -508,35 +554,43 @@ impl Handler for Hooks<'_> {
     }
 
     fn set_scrolling_region(&mut self, top: usize, bottom: Option<usize>) {
+        self.fold_cursor();
         self.set_region(top, bottom);
         self.term.set_scrolling_region(top, bottom);
     }
 
     fn set_keypad_application_mode(&mut self) {
+        self.fold_cursor();
         self.term.set_keypad_application_mode();
     }
 
     fn unset_keypad_application_mode(&mut self) {
+        self.fold_cursor();
         self.term.unset_keypad_application_mode();
     }
 
     fn set_active_charset(&mut self, index: CharsetIndex) {
+        self.fold_cursor();
         self.term.set_active_charset(index);
     }
 
     fn configure_charset(&mut self, index: CharsetIndex, charset: StandardCharset) {
+        self.fold_cursor();
         self.term.configure_charset(index, charset);
     }
 
     fn set_color(&mut self, index: usize, color: Rgb) {
+        self.fold_cursor();
         self.term.set_color(index, color);
     }
 
     fn dynamic_color_sequence(&mut self, prefix: String, index: usize, terminator: &str) {
+        self.fold_cursor();
         self.term.dynamic_color_sequence(prefix, index, terminator);
     }
 
     fn reset_color(&mut self, index: usize) {
+        self.fold_cursor();
         self.term.reset_color(index);
     }
 
@@ -548,39 +602,48 @@ impl Handler for Hooks<'_> {
     fn set_hyperlink(&mut self, _: Option<Hyperlink>) {}
 
     fn decaln(&mut self) {
+        self.fold_cursor();
         self.touch_all();
         self.term.decaln();
     }
 
     fn push_title(&mut self) {
+        self.fold_cursor();
         self.term.push_title();
     }
 
     fn pop_title(&mut self) {
+        self.fold_cursor();
         self.term.pop_title();
     }
 
     fn text_area_size_pixels(&mut self) {
+        self.fold_cursor();
         self.term.text_area_size_pixels();
     }
 
     fn text_area_size_chars(&mut self) {
+        self.fold_cursor();
         self.term.text_area_size_chars();
     }
 
     fn report_keyboard_mode(&mut self) {
+        self.fold_cursor();
         self.term.report_keyboard_mode();
     }
 
     fn push_keyboard_mode(&mut self, mode: KeyboardModes) {
+        self.fold_cursor();
         self.term.push_keyboard_mode(mode);
     }
 
     fn pop_keyboard_modes(&mut self, to_pop: u16) {
+        self.fold_cursor();
         self.term.pop_keyboard_modes(to_pop);
     }
 
     fn set_keyboard_mode(&mut self, mode: KeyboardModes, behavior: KeyboardModesApplyBehavior) {
+        self.fold_cursor();
         Handler::set_keyboard_mode(self.term, mode, behavior);
     }
 }

@@ -53,7 +53,10 @@ impl<'a> Line<'a> {
     /// fit at the end of a row starts the next one.
     pub fn rows(self, width: u16) -> usize {
         let width = usize::from(width.max(2));
-        if !self.wide || usize::from(self.cols) <= width {
+        if usize::from(self.cols) <= width {
+            return 1;
+        }
+        if !self.wide {
             return usize::from(self.cols).div_ceil(width).max(1);
         }
         let (mut rows, mut col) = (1, 0);

@@ -268,6 +268,24 @@ impl Scrollback {
         p.wide |= width > 1;
     }
 
+    /// The text of the row begun, for a caller that writes cells in bulk: it appends each
+    /// cell's character and zero-width characters here, then states their columns and
+    /// style with [`Self::styled_cells`].
+    #[inline]
+    pub(crate) fn row_text(&mut self) -> &mut String {
+        &mut self.pending.text
+    }
+
+    /// `n` cells of `width` columns each, in `style`, whose text went to [`Self::row_text`];
+    /// the same as `n` calls of [`Self::cell`].
+    #[inline]
+    pub(crate) fn styled_cells(&mut self, n: u32, width: u16, style: CellStyle) {
+        let p = &mut self.pending;
+        p.enc.cells(&mut p.styles, p.cols, n, width, style);
+        p.cols += n * u32::from(width);
+        p.wide |= width > 1 && n > 0;
+    }
+
     /// Ends the row begun; `wrapped` says the next row continues the same logical line.
     pub(crate) fn end_row(&mut self, wrapped: bool) {
         let p = &mut self.pending;
@@ -317,21 +335,18 @@ impl Scrollback {
         }
     }
 
-    /// Moves the pending line into the arenas.
+    /// Moves the pending line into the arenas; its buffers are kept for the next line.
     fn commit(&mut self) {
-        let mut p = std::mem::take(&mut self.pending);
-        self.store(&mut p);
-        // The buffers are kept for the next line.
+        self.store();
+        let p = &mut self.pending;
         p.text.clear();
         p.styles.clear();
-        self.pending = Pending {
-            text: p.text,
-            styles: p.styles,
-            ..Pending::default()
-        };
+        p.enc.reset();
+        (p.active, p.cols, p.rows, p.wide) = (false, 0, 0, false);
     }
 
-    fn store(&mut self, p: &mut Pending) {
+    fn store(&mut self) {
+        let p = &mut self.pending;
         p.enc.flush(&mut p.styles);
         let mut bits = p.rows & ROWS_MASK;
         let mut cut = p.text.len().min(usize::from(u16::MAX));

@@ -216,6 +216,52 @@ impl RunEncoder {
         }
     }
 
+    /// Styles `n` cells of `width` columns each from `col`: the same bytes as `n` calls of
+    /// [`Self::cell`], with one step for the cells that only lengthen the open run.
+    #[inline]
+    pub(crate) fn cells(
+        &mut self,
+        out: &mut Vec<u8>,
+        col: u32,
+        n: u32,
+        width: u16,
+        style: CellStyle,
+    ) {
+        if n == 0 {
+            return;
+        }
+        self.cell(out, col, width, style);
+        let mut col = col + u32::from(width);
+        let mut left = n - 1;
+        while left > 0 {
+            if let Some((start, len, open)) = &mut self.open {
+                let grown = u32::from(*len) + left * u32::from(width);
+                // `cell` lengthens a plain run while it is shorter than `u16::MAX - 2`.
+                if self.strip.is_empty()
+                    && *open == style
+                    && *start + u32::from(*len) == col
+                    && grown < u32::from(u16::MAX - 2)
+                {
+                    *len = u16::try_from(grown).unwrap_or(u16::MAX);
+                    return;
+                }
+            } else if style.is_default() {
+                // Default cells are gaps: nothing opens, nothing to write.
+                return;
+            }
+            self.cell(out, col, width, style);
+            col += u32::from(width);
+            left -= 1;
+        }
+    }
+
+    /// Forgets the line written so far (keeping the strip's buffer).
+    pub(crate) fn reset(&mut self) {
+        self.end = 0;
+        self.open = None;
+        self.strip.clear();
+    }
+
     /// Writes the open run.
     pub(crate) fn flush(&mut self, out: &mut Vec<u8>) {
         let Some((start, len, style)) = self.open.take() else {
@@ -374,6 +420,42 @@ mod tests {
                     && r.len == 1
                     && r.style == fg(u8::try_from(r.start).unwrap_or(0)))
         );
+    }
+
+    #[test]
+    fn cells_in_bulk_write_what_cells_one_by_one_write() {
+        let bold = CellStyle {
+            attrs: Attrs::BOLD,
+            ..fg(4)
+        };
+        // (cells, width, style) groups, including strips and runs near the length limit.
+        let groups = [
+            (3, 1, fg(1)),
+            (1, 1, fg(2)),
+            (4, 1, fg(2)),
+            (2, 2, bold),
+            (5, 1, CellStyle::default()),
+            (1, 1, fg(7)),
+            (1, 1, fg(8)),
+            (3, 2, fg(8)),
+            (40_000, 1, bold),
+            (30_000, 1, bold),
+            (2, 1, fg(9)),
+        ];
+        let (mut bulk, mut single) = (Vec::new(), Vec::new());
+        let (mut a, mut b) = (RunEncoder::default(), RunEncoder::default());
+        let mut col = 0_u32;
+        for (n, width, style) in groups {
+            a.cells(&mut bulk, col, n, width, style);
+            for _ in 0..n {
+                b.cell(&mut single, col, width, style);
+                col += u32::from(width);
+            }
+        }
+        a.flush(&mut bulk);
+        b.flush(&mut single);
+        assert_eq!(bulk, single);
+        assert!(Runs::new(&bulk).count() > 5);
     }
 
     #[test]
