@@ -21,8 +21,6 @@ use crate::session::shared::SharedTerminal;
 const CHUNK: usize = 16 * 1024;
 /// Output parsed under one hold of the tab's lock.
 const FEED_SLICE: usize = 4 * 1024;
-/// Chunks read ahead of the parser, per output stream (at most 1 MiB).
-const PIPELINE: usize = 64;
 
 pub struct Runner {
     rt: Runtime,
@@ -300,46 +298,19 @@ struct Pump {
 }
 
 impl Pump {
-    /// Reads on this task and parses on a thread of its own, so that the exec's output keeps
-    /// flowing while a chunk is parsed (at most [`PIPELINE`] chunks wait between the two).
-    /// Ends once everything read has been parsed.
     async fn run(self, mut from: tokio::net::unix::pipe::Receiver) {
-        let (tx, rx) = mpsc::channel::<Vec<u8>>(PIPELINE);
-        let (parsed, all_parsed) = tokio::sync::oneshot::channel::<()>();
-        let parser = std::thread::Builder::new()
-            .name("execmux-parse".into())
-            .spawn(move || {
-                self.parse(rx);
-                let _ = parsed.send(());
-            });
-        if let Err(e) = parser {
-            tracing::warn!(error = %e, "no thread to parse a tab's output");
-            return;
-        }
+        let mut buf = vec![0u8; CHUNK];
+        let mut crlf = Vec::new();
         loop {
-            let mut buf = vec![0u8; CHUNK];
             let n = match from.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
+                Ok(0) | Err(_) => return,
                 Ok(n) => n,
             };
-            buf.truncate(n);
-            if tx.send(buf).await.is_err() {
-                break;
-            }
-        }
-        drop(tx);
-        let _ = all_parsed.await;
-    }
-
-    /// Parses what the reader hands over until it stops (or the console is gone).
-    fn parse(self, mut rx: mpsc::Receiver<Vec<u8>>) {
-        let mut crlf = Vec::new();
-        while let Some(chunk) = rx.blocking_recv() {
             let bytes = if self.newline_is_crlf {
-                lf_to_crlf(&chunk, &mut crlf);
+                lf_to_crlf(&buf[..n], &mut crlf);
                 &crlf[..]
             } else {
-                &chunk[..]
+                &buf[..n]
             };
             // Parsed a slice at a time, so that the renderer and the console (a hidden
             // tab's bell, its title) never wait long for the lock while this tab floods.
@@ -356,12 +327,14 @@ impl Pump {
                     let _ = stdin.send(replies);
                 }
             }
-            self.terminal.count_parsed(chunk.len());
+            self.terminal.count_parsed(n);
             if self.terminal.mark_changed()
                 && self.ctl.send(Msg::Changed { tab: self.tab }).is_err()
             {
                 return;
             }
+            // Let the other tabs' tasks (keys, echoes) run between two chunks of a flood.
+            tokio::task::yield_now().await;
         }
     }
 }
