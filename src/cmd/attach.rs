@@ -2,7 +2,6 @@
 //! and drives it as `execmux exec` does (raw tty, detach keys, resizes, a cancel on
 //! SIGINT/SIGTERM/SIGHUP that kills and deletes it); the exit status is the exec's.
 
-use tokio::sync::mpsc;
 
 use crate::cli::{AttachArgs, Global};
 use crate::domain::{ContainerId, ExecId, ExecKey, Namespace};
@@ -12,7 +11,7 @@ use crate::registry::detach_keys;
 use crate::runtime::Runtime;
 use crate::runtime::adopt::AttachError;
 
-use super::exec::{Signals, copy_out, forward, read_stdin, say};
+use super::exec::{Signals, copiers, read_stdin, run_forwarded};
 use super::{CmdError, rawtty};
 
 pub async fn run(global: &Global, args: AttachArgs) -> Result<i32, CmdError> {
@@ -58,20 +57,9 @@ pub async fn run(global: &Global, args: AttachArgs) -> Result<i32, CmdError> {
         None
     };
     let session = Session::new(launched, io.stdin, tty);
-    let mut readers = vec![tokio::spawn(async move {
-        let _ = copy_out(io.stdout, tokio::io::stdout(), None).await;
-    })];
-    if let Some(e) = io.stderr {
-        readers.push(tokio::spawn(async move {
-            let _ = copy_out(e, tokio::io::stderr(), None).await;
-        }));
-    }
+    let readers = copiers(io.stdout, io.stderr, None);
     let input = interactive.then(|| read_stdin(tty.then_some(detach)));
-    let (controls_tx, mut controls) = mpsc::unbounded_channel();
-    let forwarder = tokio::spawn(forward(input, signals, tty, controls_tx));
-    let mut notice = say;
-    let outcome = session.run(&mut controls, readers, &mut notice).await;
-    forwarder.abort();
+    let outcome = run_forwarded(session, input, signals, tty, readers).await;
     drop(raw);
     let result = match outcome {
         Outcome::Detached => {

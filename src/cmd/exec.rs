@@ -66,7 +66,7 @@ pub(super) fn read_stdin(detach: Option<Vec<u8>>) -> mpsc::Receiver<Input> {
     rx
 }
 
-pub(super) async fn copy_out(
+async fn copy_out(
     mut from: impl AsyncRead + Unpin,
     mut to: impl AsyncWrite + Unpin,
     tee: Option<Tee>,
@@ -89,7 +89,7 @@ pub(super) async fn copy_out(
 }
 
 /// Copies the exec's stdout and stderr to ours (and to the transcript) as they come.
-fn copiers(
+pub(super) fn copiers(
     stdout: tokio::net::unix::pipe::Receiver,
     stderr: Option<tokio::net::unix::pipe::Receiver>,
     tee: Option<&Tee>,
@@ -216,11 +216,7 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
     let input = args
         .interactive
         .then(|| read_stdin(args.tty.then_some(detach)));
-    let (controls_tx, mut controls) = mpsc::unbounded_channel();
-    let forwarder = tokio::spawn(forward(input, signals, args.tty, controls_tx));
-    let mut notice = say;
-    let outcome = session.run(&mut controls, readers, &mut notice).await;
-    forwarder.abort();
+    let outcome = run_forwarded(session, input, signals, args.tty, readers).await;
     drop(raw);
     let result = match outcome {
         Outcome::Detached => {
@@ -246,7 +242,7 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
 }
 
 /// What the session reports, on stderr (raw mode may be on: lines end in CRLF).
-pub(super) fn say(n: Notice) {
+fn say(n: Notice) {
     match n {
         Notice::Link(Link::Reconnecting { error }) => {
             eprint!(
@@ -261,9 +257,25 @@ pub(super) fn say(n: Notice) {
     }
 }
 
+/// Runs `session` to its end with the caller's stdin, signals and resizes forwarded to it.
+pub(super) async fn run_forwarded(
+    session: Session,
+    input: Option<mpsc::Receiver<Input>>,
+    signals: Signals,
+    tty: bool,
+    readers: Vec<tokio::task::JoinHandle<()>>,
+) -> Outcome {
+    let (controls_tx, mut controls) = mpsc::unbounded_channel();
+    let forwarder = tokio::spawn(forward(input, signals, tty, controls_tx));
+    let mut notice = say;
+    let outcome = session.run(&mut controls, readers, &mut notice).await;
+    forwarder.abort();
+    outcome
+}
+
 /// Turns the caller's stdin, its signals and its terminal's resizes into controls of the
 /// session: SIGINT, SIGTERM and SIGHUP cancel (kill and delete the exec).
-pub(super) async fn forward(
+async fn forward(
     mut input: Option<mpsc::Receiver<Input>>,
     mut signals: Signals,
     tty: bool,
