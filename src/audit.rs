@@ -173,11 +173,7 @@ mod tests {
 
     fn plan() -> StartPlan {
         StartPlan {
-            key: ExecKey {
-                namespace: "ns".into(),
-                container: "web".into(),
-                exec: "execmux-00aa".into(),
-            },
+            key: ExecKey::test("web", "execmux-00aa"),
             args: vec!["/bin/sh".into(), "-c".into(), "id".into()],
             env: vec!["API_TOKEN=hunter2-secret".into(), "PATH=/bin".into()],
             cwd: "/".into(),

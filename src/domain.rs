@@ -101,6 +101,18 @@ pub struct ExecKey {
     pub exec: ExecId,
 }
 
+#[cfg(test)]
+impl ExecKey {
+    /// A key in namespace `ns`, for tests.
+    pub(crate) fn test(container: &str, exec: &str) -> Self {
+        Self {
+            namespace: "ns".into(),
+            container: container.into(),
+            exec: exec.into(),
+        }
+    }
+}
+
 impl fmt::Display for ExecKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}/{}", self.namespace, self.container, self.exec)

@@ -286,11 +286,7 @@ mod tests {
     use super::*;
 
     fn key() -> ExecKey {
-        ExecKey {
-            namespace: "ns".into(),
-            container: "c".into(),
-            exec: "execmux-1".into(),
-        }
+        ExecKey::test("c", "execmux-1")
     }
 
     #[test]

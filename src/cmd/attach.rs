@@ -2,7 +2,6 @@
 //! and drives it as `execmux exec` does (raw tty, detach keys, resizes, a cancel on
 //! SIGINT/SIGTERM/SIGHUP that kills and deletes it); the exit status is the exec's.
 
-
 use crate::cli::{AttachArgs, Global};
 use crate::domain::{ContainerId, ExecId, ExecKey, Namespace};
 use crate::driver::{Outcome, Session};

@@ -86,11 +86,7 @@ mod tests {
     use tokio::sync::mpsc;
 
     fn key() -> ExecKey {
-        ExecKey {
-            namespace: "ns".into(),
-            container: "box".into(),
-            exec: "e1".into(),
-        }
+        ExecKey::test("box", "e1")
     }
 
     fn size(i: u16) -> ConsoleSize {

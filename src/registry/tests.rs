@@ -12,11 +12,7 @@ fn ck(c: &str) -> ContainerKey {
     }
 }
 fn key(c: &str, e: &str) -> ExecKey {
-    ExecKey {
-        namespace: "ns".into(),
-        container: c.into(),
-        exec: e.into(),
-    }
+    ExecKey::test(c, e)
 }
 fn t(s: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + s)

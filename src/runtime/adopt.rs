@@ -172,11 +172,7 @@ mod tests {
     use super::*;
 
     fn key() -> ExecKey {
-        ExecKey {
-            namespace: "ns".into(),
-            container: "c".into(),
-            exec: "execmux-adopt1".into(),
-        }
+        ExecKey::test("c", "execmux-adopt1")
     }
 
     fn dir(record: Record, detached: bool) -> FifoDir {

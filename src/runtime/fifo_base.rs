@@ -104,11 +104,7 @@ mod tests {
     use crate::runtime::stdio::StdioSet;
 
     fn key() -> ExecKey {
-        ExecKey {
-            namespace: "ns".into(),
-            container: "c".into(),
-            exec: "execmux-base1".into(),
-        }
+        ExecKey::test("c", "execmux-base1")
     }
 
     fn scratch(name: &str) -> PathBuf {

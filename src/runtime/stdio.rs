@@ -262,11 +262,7 @@ mod tests {
     use super::*;
 
     fn key() -> ExecKey {
-        ExecKey {
-            namespace: "ns".into(),
-            container: "c".into(),
-            exec: "execmux-test1".into(),
-        }
+        ExecKey::test("c", "execmux-test1")
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Copy mode: search older/newer with wrap, keyboard and mouse selection, the yank's one
 //! clipboard effect, saving a selection, transcripts with the record's header.
 
-use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, MouseButton, MouseEventKind};
 
-use super::{app, ctrl, detach, feed, key, open_shell};
+use super::{app, ctrl, detach, feed, key, mouse, open_shell};
 use crate::app::msg::{Effect, Msg};
 use crate::app::{App, Mode};
 use crate::domain::ExitInfo;
@@ -98,15 +98,6 @@ fn a_keyboard_selection_yanks_once_to_the_clipboard() {
     assert!(matches!(a.mode, Mode::Terminal));
     let osc = String::from_utf8(crate::app::copy::osc52("line 98\nline 99")).expect("utf8");
     assert_eq!(osc, "\x1b]52;c;bGluZSA5OApsaW5lIDk5\x07");
-}
-
-fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Msg {
-    Msg::Mouse(MouseEvent {
-        kind,
-        column,
-        row,
-        modifiers: KeyModifiers::NONE,
-    })
 }
 
 #[test]

@@ -7,15 +7,6 @@ use super::super::mouse::{Route, route};
 use super::*;
 use crate::session::modes::{Modes, MouseTracking};
 
-fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Msg {
-    Msg::Mouse(MouseEvent {
-        kind,
-        column,
-        row,
-        modifiers: KeyModifiers::NONE,
-    })
-}
-
 #[test]
 fn the_routing_table() {
     let up = MouseEventKind::ScrollUp;

@@ -15,11 +15,7 @@ fn ck() -> ContainerKey {
 }
 
 fn key(e: &str) -> ExecKey {
-    ExecKey {
-        namespace: "ns".into(),
-        container: "c".into(),
-        exec: e.into(),
-    }
+    ExecKey::test("c", e)
 }
 
 fn t(s: u64) -> SystemTime {
