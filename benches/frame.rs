@@ -133,3 +133,49 @@ fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
     app.tabs[i].terminal.mark_changed();
     app.update(Msg::Changed { tab });
 }
+
+/// A frame during a flood: the tab's screen scrolled by 50 new lines (every cell changed)
+/// and drawn whole through crossterm into a sink, the escapes included; "feed" alone is the
+/// parse, to be subtracted. Lines of an SGR colour per character, or plain text.
+#[divan::bench(args = ["sgr feed", "sgr feed+draw", "plain feed", "plain feed+draw"])]
+fn flood_frame(bencher: divan::Bencher<'_, '_>, kind: &str) {
+    let mut app = node(10);
+    let tab = app.tabs[0].id;
+    let mut chunks = Vec::new();
+    for k in 0..8usize {
+        let mut bytes = Vec::new();
+        for i in 0..50usize {
+            for j in 0..190usize {
+                let c = char::from(b'a' + u8::try_from((i + j + k) % 26).unwrap_or(0));
+                if kind.starts_with("sgr") {
+                    bytes.extend(format!("\x1b[38;5;{}m{c}", (i * 7 + j + k) % 256).as_bytes());
+                } else {
+                    bytes.push(u8::try_from(u32::from(c)).unwrap_or(b'a'));
+                }
+            }
+            bytes.extend_from_slice(b"\x1b[0m\r\n");
+        }
+        chunks.push(bytes);
+    }
+    let draw = kind.ends_with("draw");
+    // A fixed viewport: crossterm asks `tput` for the size when stdout is not a terminal.
+    let mut term = Terminal::with_options(
+        ratatui::backend::CrosstermBackend::new(std::io::sink()),
+        ratatui::TerminalOptions {
+            viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 286, 54)),
+        },
+    )
+    .expect("terminal");
+    let mut screen = execmux::tui::Screen::default();
+    let mut n = 0usize;
+    bencher.bench_local(|| {
+        n += 1;
+        feed(&mut app, tab, &chunks[n % chunks.len()]);
+        if draw {
+            execmux::tui::full(&mut term, &mut screen, |f| {
+                execmux::ui::render_frame(&app, f)
+            })
+            .expect("draw");
+        }
+    });
+}

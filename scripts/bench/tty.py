@@ -6,6 +6,11 @@ the corpus shows in the host terminal) and (c) by tmux + `ctr task exec -t` in a
 window (done when ctr ends). Every time runs from the writer's own start stamp inside the
 container; the writer's time (start to end of its cat) is reported too.
 
+Over the same spans the machine's busy CPU and the console's own CPU are sampled. A second
+table shows how much CPU the console spends per MB and how little it would have to spend
+for 0.9x: the raw run keeps most CPUs busy by itself, and the console's work comes on top
+of that same pipeline (writer, tty, shim).
+
 usage: tty.py SANDBOX_JSON EXECMUX [--rounds N] [--corpora seq,od,sgr,wide] [--scale X]
               [--no-tmux]
 """
@@ -19,6 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import corpora  # noqa: E402
+from cpu import Sampler  # noqa: E402
 from harness import Console, Pty, Sandbox, die, exit_on_signals, fmt, log, median  # noqa: E402
 
 ROWS, COLS = 50, 200
@@ -26,8 +32,9 @@ TIMEOUT = 300
 
 
 class Runner:
-    def __init__(self, sb, tmux):
+    def __init__(self, sb, tmux, cpu):
         self.sb = sb
+        self.cpu = cpu
         self.console = None
         self.tmux = tmux
         self.runs = 0
@@ -50,11 +57,13 @@ class Runner:
             die(f"execmux drain failed ({p.returncode}): {p.stderr.strip()}")
         out = json.loads(lines[-1])
         s, e = self.stamps(tag)
+        busy, _ = self.cpu.span(s, out["eof_unix"])
         return {"writer": e - s, "done": out["eof_unix"] - s, "bytes": out["bytes"],
-                "reads": out["reads"]}
+                "reads": out["reads"], "busy": busy}
 
     def start_console(self):
         self.console = Console(self.sb, ROWS, COLS, tag="tty")
+        self.cpu.watch(self.console.pty.proc.pid)
 
     def in_console(self, name, tag):
         pty = self.console.pty
@@ -75,8 +84,10 @@ class Runner:
         if not m:
             self.console.fail(f"the marker of run {tag} never showed")
         s, e = self.stamps(tag)
+        busy, own = self.cpu.span(s, wall)
         pty.quiet(0.2, 5)
-        return {"writer": e - s, "done": wall - s, "host_bytes": pty.total - sent}
+        return {"writer": e - s, "done": wall - s, "host_bytes": pty.total - sent,
+                "busy": busy, "own": own}
 
     def tmux_cmd(self, *args):
         return subprocess.run(["tmux", "-L", self.tmux_name, "-f", "/dev/null", *args],
@@ -163,6 +174,26 @@ def report(names, sizes, results, rounds, tmux, load):
         row += f"   {fmt(out, '', 3)}"
         print(row)
     print("target: console >= 0.90x of the raw reader on every corpus")
+    cpus = os.cpu_count() or 1
+    print()
+    print(f"CPU over the same spans, medians, on {cpus} CPUs: busy CPUs of the machine during "
+          "the raw and the console runs; the console's own CPU seconds and MB per own CPU "
+          "second; for 0.9x: the console's CPU budget (the CPU seconds the machine has in "
+          "raw time / 0.9, less the raw run's own use) and the MB per CPU second it implies")
+    print(f"{'corpus':<7}{'raw CPUs':>9} {'console CPUs':>13} {'own s':>7} {'MB/own s':>9} "
+          f"{'0.9x: budget s':>15} {'MB/s':>6}")
+    for name in names:
+        res = results[name]
+        raw_cpus = median([r["busy"] / r["done"] for r in res["raw"]])
+        con_cpus = median([r["busy"] / r["done"] for r in res["console"]])
+        own = median([r["own"] for r in res["console"]])
+        budget = median([cpus * r["done"] / 0.9 - r["busy"] for r in res["raw"]])
+        mb = sizes[name] / 1e6
+        per_own = mb / own if own and own > 0 else None
+        needs = mb / budget if budget and budget > 0 else None
+        print(f"{name:<7}{fmt(raw_cpus):>9} {fmt(con_cpus):>13} {fmt(own):>7} "
+              f"{fmt(per_own, '', 0):>9} {fmt(budget):>15} "
+              f"{fmt(needs, '', 0) if budget and budget > 0 else 'none':>6}")
 
 
 def main():
@@ -182,7 +213,8 @@ def main():
     load = [loadavg()]
     sb = Sandbox(a.sandbox, a.execmux)
     sizes = corpora.generate(os.path.join(sb.rootfs, "bench"), names, a.scale)
-    runner = Runner(sb, not a.no_tmux)
+    cpu = Sampler()
+    runner = Runner(sb, not a.no_tmux, cpu)
     results = {n: {"raw": [], "console": [], "tmux": []} for n in names}
     try:
         log("warm-up: one raw drain of each corpus")
@@ -207,6 +239,7 @@ def main():
                         f"  writer {got['writer'] * 1000:8.1f} ms")
     finally:
         runner.close()
+        cpu.close()
     load.append(loadavg())
     report(names, sizes, results, a.rounds, runner.tmux, load)
 
