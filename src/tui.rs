@@ -1,6 +1,6 @@
-//! The host terminal for the console: raw mode, alternate screen, mouse, bracketed paste
-//! and focus reports on entry; all of it undone on leave, on panic (through the hook `main` installs)
-//! and on every exit path.
+//! The host terminal for the console: raw mode, alternate screen, mouse, bracketed paste,
+//! focus reports and the kitty keyboard protocol's first level on entry; all of it undone on
+//! leave, on panic (through the hook `main` installs) and on every exit path.
 
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Stdout, Write};
@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crossterm::cursor::SetCursorStyle;
 use crossterm::event::{
     DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
-    EnableFocusChange, EnableMouseCapture,
+    EnableFocusChange, EnableMouseCapture, KeyboardEnhancementFlags, PopKeyboardEnhancementFlags,
+    PushKeyboardEnhancementFlags,
 };
 use crossterm::execute;
 use crossterm::terminal::{
@@ -40,7 +41,13 @@ pub fn enter() -> std::io::Result<Term> {
         EnterAlternateScreen,
         EnableMouseCapture,
         EnableBracketedPaste,
-        EnableFocusChange
+        EnableFocusChange,
+        // Terminals with the kitty keyboard protocol then report keypad keys apart from
+        // the main keyboard's (for programs in application keypad mode) and Esc, Ctrl and
+        // Alt combinations without ambiguity; the others ignore the request. Pushed on the
+        // alternate screen, whose key mode stack is its own: leaving it restores the
+        // shell's mode even after a kill.
+        PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES)
     ) {
         leave();
         return Err(e);
@@ -59,6 +66,7 @@ pub fn leave() {
         let mut out = std::io::stdout();
         let _ = execute!(
             out,
+            PopKeyboardEnhancementFlags,
             DisableFocusChange,
             DisableBracketedPaste,
             DisableMouseCapture,

@@ -1,6 +1,7 @@
 //! The tab's terminal as programs meet it, through the real console in a pty: a program
 //! that waits for a cursor-position reply gets one (from the terminal's own state), and a
-//! mouse click reaches a program that asked for mouse reports.
+//! mouse click reaches a program that asked for mouse reports, and a keypad key reaches a
+//! program in application keypad mode as the keypad's own sequence.
 
 mod common;
 
@@ -65,5 +66,33 @@ async fn a_click_reaches_a_program_that_asked_for_the_mouse() {
     pty.wait_screen("exited 0");
     pty.write(b"q");
     assert_eq!(pty.wait(), Some(0));
+    ctx.leak_check().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keypad_key_reaches_a_program_in_application_keypad_mode() {
+    let ctx = common::ctx("term-keypad").await;
+    let mut pty = shell(&ctx).await;
+    // The console asks the host for the kitty keyboard protocol's first level, under which
+    // a host tells keypad keys from the main keyboard's.
+    assert!(pty.text().contains("\x1b[>1u"), "no keyboard protocol push");
+    // DECKPAM, then READY: once READY shows, the tab's terminal has the mode.
+    pty.write(
+        b"clear; printf '\\033=RE%sDY\\n' A; stty -echo -icanon min 1; \
+          head -c 6 | od -An -c | tr -s ' ' | sed 's/^/KEYPAD/'; printf '\\033>'; stty sane\r",
+    );
+    pty.wait_screen("READY");
+    // Keypad 0 and keypad Enter as a kitty-protocol host reports them.
+    pty.write(b"\x1b[57399u\x1b[57414u");
+    // Read as the main keyboard's keys they would have been "0" and CR.
+    pty.wait_screen("KEYPAD 033 O p 033 O M");
+    pty.write(b"exit\r");
+    pty.wait_screen("exited 0");
+    pty.write(b"q");
+    assert_eq!(pty.wait(), Some(0));
+    assert!(
+        pty.text().contains("\x1b[<1u"),
+        "the keyboard protocol was not popped"
+    );
     ctx.leak_check().await;
 }

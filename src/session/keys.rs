@@ -15,9 +15,9 @@ pub struct KeyModes {
     /// Mode 2004: pastes are wrapped in `ESC[200~` ... `ESC[201~`.
     pub bracketed_paste: bool,
     /// DECKPAM: unmodified keypad digits, operators and Enter send SS3 sequences (`ESC O p`
-    /// for keypad 0). Only keys the host reports as keypad keys are affected, which
-    /// crossterm does under the kitty keyboard protocol; elsewhere they arrive as the
-    /// main keyboard's keys and are sent as such.
+    /// for keypad 0). Only keys the host reports as keypad keys are affected: a host with
+    /// the kitty keyboard protocol does (the console asks for its first level); elsewhere
+    /// they arrive as the main keyboard's keys and are sent as such.
     pub application_keypad: bool,
 }
 
