@@ -146,12 +146,12 @@ fn flood_frame(bencher: divan::Bencher<'_, '_>, kind: &str) {
         let mut bytes = Vec::new();
         for i in 0..50usize {
             for j in 0..190usize {
-                let c = char::from(b'a' + u8::try_from((i + j + k) % 26).unwrap_or(0));
+                let letter = b'a' + u8::try_from((i + j + k) % 26).unwrap_or(0);
                 if kind.starts_with("sgr") {
-                    bytes.extend(format!("\x1b[38;5;{}m{c}", (i * 7 + j + k) % 256).as_bytes());
-                } else {
-                    bytes.push(u8::try_from(u32::from(c)).unwrap_or(b'a'));
+                    let colour = (i * 7 + j + k) % 256;
+                    bytes.extend(format!("\x1b[38;5;{colour}m").as_bytes());
                 }
+                bytes.push(letter);
             }
             bytes.extend_from_slice(b"\x1b[0m\r\n");
         }
