@@ -272,6 +272,11 @@ impl Registry {
         self.execs.get(key)
     }
 
+    /// Whether GC collected this very exec: the same key that ran as the same pid.
+    pub fn collected(&self, key: &ExecKey, pid: u32) -> bool {
+        !self.execs.contains_key(key) && self.history.iter().any(|r| r.key == *key && r.pid == pid)
+    }
+
     /// Live exec ids of a container (its index).
     pub fn live_execs(&self, c: &ContainerKey) -> impl Iterator<Item = &ExecId> {
         self.live.get(c).into_iter().flatten()

@@ -24,6 +24,10 @@ pub fn apply_snapshot(registry: &mut Registry, snap: &Snapshot, now: SystemTime)
         registry.set_container(c.key(), c.task.map(|t| t.state));
     }
     for (key, pid, cmd) in &snap.running {
+        // Read before the exec ended and GC took it: a stale view, not a new exec.
+        if registry.collected(key, *pid) {
+            continue;
+        }
         registry.observe(key, Some(*pid), now);
         registry.describe(key, cmd.clone(), false);
     }

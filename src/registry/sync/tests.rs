@@ -143,3 +143,27 @@ fn a_killed_exec_keeps_its_code_when_the_snapshot_won_the_race() {
     );
     assert_eq!(state(&r, "e"), Some((ExecState::Killed, Some(137))));
 }
+
+#[test]
+fn a_snapshot_read_before_an_exec_was_collected_does_not_bring_it_back() {
+    let mut r = one_running("e");
+    // Read while the exec ran; applied only after its exit and both GC sweeps (a slow
+    // resync against a short GC interval).
+    let stale = shows_running("e");
+    apply(&mut r, &exit_event("e", 42), t(5));
+    r.gc_sweep(t(10));
+    r.gc_sweep(t(20));
+    assert!(r.get(&key("e")).is_none(), "collected");
+    r.take_log();
+    apply_snapshot(&mut r, &stale, t(21));
+    assert!(r.get(&key("e")).is_none(), "the collected exec came back");
+    assert_eq!(r.live_execs(&ck()).count(), 0);
+    assert!(r.take_log().is_empty(), "the stale snapshot adds nothing");
+    // The same id running under another pid is a new exec (ctr reuses ids it is given).
+    let reused = Snapshot {
+        running: vec![(key("e"), 8, vec!["sh".into()])],
+        ..Snapshot::default()
+    };
+    apply_snapshot(&mut r, &reused, t(22));
+    assert_eq!(state(&r, "e"), Some((ExecState::Running, None)));
+}
