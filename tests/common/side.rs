@@ -164,6 +164,17 @@ impl Pair {
             .expect("the state dir lies in the sandbox dir")
             .join(format!("tmux-{name}.sock"));
         let tmux = Tmux::start(&socket, tab.rows, tab.cols, &ctr);
+        // The tab's program starts once the tmux side's has drawn: started earlier, it
+        // could list the other side still in its wrapper (htop keeps a process's first
+        // name), and the two lists would differ for good.
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !tmux
+            .screen(tab.rows, tab.cols)
+            .is_some_and(|s| s.rows.iter().any(|r| !r.trim().is_empty()))
+        {
+            assert!(Instant::now() < deadline, "the tmux side never drew {name}");
+            std::thread::sleep(Duration::from_millis(30));
+        }
         let mut pair = Self {
             tab,
             tmux,
