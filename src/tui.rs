@@ -20,6 +20,7 @@ use ratatui::Terminal;
 use ratatui::backend::{Backend, CrosstermBackend};
 use ratatui::buffer::Cell;
 use ratatui::layout::Position;
+use unicode_width::UnicodeWidthStr as _;
 
 use crate::session::modes::CursorShape;
 use crate::ui::Drawn;
@@ -149,8 +150,18 @@ pub fn full<B: Backend>(
             if y >= area.bottom() {
                 continue;
             }
+            // The columns a wide character covers are not written (a host would take a
+            // blank there as the next column and shift the rest of the row). Partial frames
+            // write whole rows of a screen, so a span never starts inside one.
+            let mut covered = 0;
             for x in x0..x1.min(area.right()) {
-                cells.push((x, y, buf[(x, y)].clone()));
+                if covered > 0 {
+                    covered -= 1;
+                    continue;
+                }
+                let cell = &buf[(x, y)];
+                covered = cell.symbol().width().saturating_sub(1);
+                cells.push((x, y, cell.clone()));
             }
         }
         let backend = term.backend_mut();

@@ -129,3 +129,49 @@ fn a_partial_frame_never_writes_over_the_right_half_of_a_wide_character() {
         );
     }
 }
+
+#[test]
+fn a_whole_frame_rewriting_a_partial_frames_row_keeps_its_wide_characters_in_place() {
+    // Through crossterm's escapes into an emulator, as a host terminal would see them: a
+    // wide character moves the host's cursor two columns, so writing the column it covers
+    // would shift the rest of the row.
+    let mut a = app();
+    let tab = open_shell(&mut a, "execmux-0123456789abcdef");
+    let written = Shared::default();
+    let backend = ratatui::backend::CrosstermBackend::new(written.clone());
+    let mut t = Terminal::with_options(
+        backend,
+        ratatui::TerminalOptions {
+            viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 120, 40)),
+        },
+    )
+    .expect("terminal");
+    let mut screen = Screen::default();
+    full(&mut t, &mut screen, |f| crate::ui::render_frame(&a, f)).expect("full");
+    feed(&mut a, tab, "/ # 漢字 café".as_bytes());
+    let (cells, cursor) =
+        crate::ui::partial::cells(&a, &screen.drawn, &[tab]).expect("a partial frame");
+    partial(&mut t, &mut screen, &cells, cursor).expect("partial");
+    // Something else changes: the whole frame writes the partial frame's row again.
+    a.update(Msg::Error("something else".into()));
+    full(&mut t, &mut screen, |f| crate::ui::render_frame(&a, f)).expect("full");
+    let mut host = crate::session::emulator::Emulator::new(40, 120, 0);
+    host.feed(&written.0.borrow());
+    let text = host.screen_text();
+    assert!(text.contains("/ # 漢字 café"), "{text}");
+}
+
+/// A writer whose bytes stay readable after it is handed to a backend.
+#[derive(Clone, Default)]
+struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
