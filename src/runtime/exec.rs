@@ -22,9 +22,6 @@ pub fn new_exec_id() -> ExecId {
     ExecId::from(format!("{EXEC_ID_PREFIX}{:016x}", rand::random::<u64>()))
 }
 
-/// How long to wait for an exit after a SIGKILL before giving up on it (Docker's bound).
-pub const KILL_TIMEOUT: Duration = super::deadline::KILL_WAIT;
-
 /// First pause before probing containerd again after an outage; doubles up to `RETRY_MAX`.
 const RETRY_FIRST: Duration = Duration::from_millis(100);
 const RETRY_MAX: Duration = Duration::from_secs(2);
