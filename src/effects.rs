@@ -9,7 +9,8 @@ use tokio::sync::mpsc;
 
 use crate::app::msg::{Effect, Msg, PendingExec, Prepared, TabId};
 use crate::domain::{ConsoleSize, ExecKey};
-use crate::driver::{Control, Outcome, Session, StdinHandle};
+use crate::driver::stdin::ReplySender;
+use crate::driver::{Control, Outcome, Session};
 use crate::launcher::{self, LaunchError, Launched};
 use crate::monitor::{self, Snapshot};
 use crate::registry::StartPlan;
@@ -264,7 +265,7 @@ async fn drive(
         tab,
         terminal,
         // A terminal answers queries on a tty only: without one the stream is data.
-        replies: if tty { session.stdin() } else { None },
+        replies: if tty { session.replies() } else { None },
         ctl: ctl.clone(),
         // Without a tty nothing turns LF into CRLF: the tab does, as a terminal would.
         newline_is_crlf: !tty,
@@ -277,7 +278,11 @@ async fn drive(
     let mut notice = move |notice| {
         let _ = notices.send(Msg::Notice { tab, notice });
     };
-    let exit = match session.run(&mut controls, readers, &mut notice).await {
+    let exit = match session
+        .run(&mut controls, readers, &mut notice)
+        .await
+        .outcome
+    {
         Outcome::Exited(r) | Outcome::Killed(r) => r,
         // A tab never detaches its session: leaving terminal mode keeps it open.
         Outcome::Detached => return,
@@ -292,7 +297,7 @@ async fn drive(
 struct Pump {
     tab: TabId,
     terminal: SharedTerminal,
-    replies: Option<StdinHandle>,
+    replies: Option<ReplySender>,
     ctl: mpsc::UnboundedSender<Msg>,
     newline_is_crlf: bool,
 }

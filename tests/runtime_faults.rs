@@ -407,7 +407,7 @@ async fn a_session_cancelled_while_containerd_is_away_is_killed_and_deleted_afte
         .await
         .expect("the cancel ends after the restart")
         .expect("session task");
-    match outcome {
+    match outcome.outcome {
         Outcome::Killed(Ok(exit)) => assert_eq!(exit.code, 137),
         other => panic!("expected a kill with its exit: {other:?}"),
     }

@@ -10,7 +10,7 @@ use crate::registry::detach_keys;
 use crate::runtime::Runtime;
 use crate::runtime::adopt::AttachError;
 
-use super::exec::{Signals, copiers, read_stdin, run_forwarded};
+use super::exec::{Signals, copiers, input_verdict, read_stdin, run_forwarded};
 use super::{CmdError, rawtty};
 
 pub async fn run(global: &Global, args: AttachArgs) -> Result<i32, CmdError> {
@@ -57,10 +57,13 @@ pub async fn run(global: &Global, args: AttachArgs) -> Result<i32, CmdError> {
     };
     let session = Session::new(launched, io.stdin, tty);
     let readers = copiers(io.stdout, io.stderr, None);
-    let input = interactive.then(|| read_stdin(tty.then_some(detach)));
-    let outcome = run_forwarded(session, input, signals, tty, readers).await;
+    let mut reader = session
+        .stdin()
+        .map(|to| read_stdin(to, tty.then_some(detach)));
+    let ended = run_forwarded(session, reader.as_mut(), signals, tty, readers).await;
     drop(raw);
-    let result = match outcome {
+    let exited = matches!(ended.outcome, Outcome::Exited(_));
+    let result = match ended.outcome {
         Outcome::Detached => {
             eprintln!("\r\nexecmux: detached; exec {} keeps running", key.exec);
             return Ok(0);
@@ -69,7 +72,11 @@ pub async fn run(global: &Global, args: AttachArgs) -> Result<i32, CmdError> {
     };
     let exit = result.map_err(CmdError::Exec)?;
     tracing::info!(exec = %key, code = exit.code, "exec_die");
-    Ok(i32::try_from(exit.code).unwrap_or(255))
+    let code = i32::try_from(exit.code).unwrap_or(255);
+    Ok(match &reader {
+        Some(r) if exited => input_verdict(&ended.input, r, code).await,
+        _ => code,
+    })
 }
 
 /// The container of a running exec in `ns`, found by its id.
