@@ -73,12 +73,13 @@ impl OscCap {
 fn step(state: State, byte: u8) -> (State, bool) {
     let next = match (state, byte) {
         (_, ESC) => State::Escape,
-        // CAN and SUB end any sequence.
-        (_, 0x18 | 0x1a) | (State::Osc(_), 0x07) => State::Other,
-        (State::Other, _) => State::Other,
         (State::Escape, b']') => State::Osc(0),
         (State::Escape, 0x20..=0x2f) => State::EscapeIntermediate,
-        (State::Escape | State::EscapeIntermediate, 0x30..=0x7e) => State::Other,
+        // CAN and SUB end any sequence, BEL an OSC, a final byte an escape sequence.
+        (_, 0x18 | 0x1a)
+        | (State::Osc(_), 0x07)
+        | (State::Other, _)
+        | (State::Escape | State::EscapeIntermediate, 0x30..=0x7e) => State::Other,
         (State::Escape | State::EscapeIntermediate, _) => state,
         // Other C0 controls are ignored inside an OSC; everything else is kept.
         (State::Osc(n), 0x00..=0x1f) => State::Osc(n),
