@@ -8,6 +8,7 @@ pub mod events;
 pub mod exec;
 pub mod fifo_base;
 pub mod owner;
+pub mod proof;
 pub mod sandbox;
 pub mod spec;
 pub mod stdio;
@@ -328,7 +329,9 @@ impl Runtime {
             state,
             pid: p.pid,
             terminal: p.terminal,
+            stdin: p.stdin,
             stdout: p.stdout,
+            stderr: p.stderr,
             exit,
         })
     }
