@@ -1,13 +1,12 @@
 //! The audit log: one JSON line per step of an exec's life (create, start, start failure,
 //! detach, attach, kill, exit) with who asked, where, what ran and how it ended; never environment
 //! values. `$EXECMUX_AUDIT_LOG`, else `$XDG_STATE_HOME/execmux/audit.log`, else
-//! `~/.local/state/execmux/audit.log`; the file is created 0600 in a 0700 directory. A
-//! failed write is logged and never stops the exec.
+//! `~/.local/state/execmux/audit.log`; the file is created 0600 in a 0700 directory, and
+//! only a regular file of ours is ever written or tightened. A failed write is logged and
+//! never stops the exec.
 
 use std::ffi::OsString;
-use std::fs::{DirBuilder, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -135,13 +134,9 @@ pub fn record(event: &AuditEvent) {
 }
 
 /// Appends `event` as one line to the log at `path`, creating it 0600 (and its directory
-/// 0700) when missing.
+/// 0700) when missing; refused (an error) where `path` is a symlink, a device, a FIFO or a
+/// file that is not ours, or lies in a directory another user can change.
 pub fn record_to(path: &Path, event: &AuditEvent) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.exists() {
-            DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
-        }
-    }
     let time = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
@@ -153,16 +148,7 @@ pub fn record_to(path: &Path, event: &AuditEvent) -> std::io::Result<()> {
     };
     let mut bytes = serde_json::to_vec(&line).map_err(std::io::Error::other)?;
     bytes.push(b'\n');
-    let mut file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .custom_flags(nix::libc::O_NOFOLLOW)
-        .open(path)?;
-    let meta = file.metadata()?;
-    if meta.permissions().mode() & 0o077 != 0 {
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
+    let mut file = crate::safe_file::open_append_private(path)?;
     // One write of the whole line: appends from several processes do not interleave.
     file.write_all(&bytes)
 }
@@ -170,6 +156,8 @@ pub fn record_to(path: &Path, event: &AuditEvent) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::DirBuilder;
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
 
     fn plan() -> StartPlan {
         StartPlan {
@@ -270,6 +258,33 @@ mod tests {
         let blocked = dir.join("blocked");
         std::fs::create_dir(&blocked).expect("mkdir");
         assert!(record_to(&blocked, &AuditEvent::for_key(AuditKind::Kill, &plan().key)).is_err());
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn a_device_or_a_file_not_ours_is_neither_written_nor_chmod_ed() {
+        assert!(nix::unistd::geteuid().is_root(), "chown needs root");
+        let dir = std::env::temp_dir().join(format!("execmux-audit3-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        DirBuilder::new().mode(0o700).create(&dir).expect("mkdir");
+        let event = AuditEvent::for_key(AuditKind::Kill, &plan().key);
+        // Another user's file (as EXECMUX_AUDIT_LOG=/dev/null is root's device, not our log).
+        let theirs = dir.join("theirs.log");
+        std::fs::write(&theirs, b"").expect("touch");
+        std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        nix::unistd::chown(&theirs, Some(nix::unistd::Uid::from_raw(65534)), None).expect("chown");
+        let e = record_to(&theirs, &event).expect_err("refused");
+        assert!(e.to_string().contains("belongs to uid 65534"), "{e}");
+        let meta = std::fs::metadata(&theirs).expect("stat");
+        assert_eq!((meta.permissions().mode() & 0o777, meta.len()), (0o644, 0));
+        // A symlink to a file of ours.
+        let ours = dir.join("ours");
+        std::fs::write(&ours, b"").expect("touch");
+        let link = dir.join("link.log");
+        std::os::unix::fs::symlink(&ours, &link).expect("symlink");
+        let e = record_to(&link, &event).expect_err("refused");
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        assert_eq!(std::fs::metadata(&ours).expect("stat").len(), 0);
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 

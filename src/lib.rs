@@ -14,6 +14,7 @@ pub mod monitor;
 pub mod reaper;
 pub mod registry;
 pub mod runtime;
+pub mod safe_file;
 pub mod session;
 pub mod theme;
 pub mod transcript;

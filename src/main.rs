@@ -16,26 +16,17 @@ fn log_path() -> Option<PathBuf> {
 }
 
 /// Logs go to a file (0600, in a directory created 0700), never to the screen; a log that
-/// cannot be opened is no reason to fail.
+/// cannot be opened safely (a symlink, not a regular file of ours, a directory others can
+/// change) is said once on stderr and is no reason to fail.
 fn init_logging() {
-    use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
     let Some(path) = log_path() else { return };
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir);
-    }
-    let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(&path)
-    else {
-        return;
+    let file = match execmux::safe_file::open_append_private(&path) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("execmux: not logging: {e}");
+            return;
+        }
     };
-    // A log made by an older version may be readable by others: it is not any more.
-    let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
     let filter = tracing_subscriber::EnvFilter::try_from_env("EXECMUX_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
@@ -57,8 +48,11 @@ fn parse_cli() -> Cli {
                 .skip(1)
                 .find(|(_, a)| a.to_str().is_none())
                 .unwrap_or_default();
+            // Debug on purpose: it escapes the bytes, so none reaches the terminal raw.
+            #[allow(clippy::unnecessary_debug_formatting)]
+            let arg = format!("{arg:?}");
             eprintln!(
-                "execmux: argument {n} ({arg:?}) is not valid UTF-8: container ids, users, \
+                "execmux: argument {n} ({arg}) is not valid UTF-8: container ids, users, \
                  paths and commands must be UTF-8"
             );
             std::process::exit(EXIT_EXECMUX);

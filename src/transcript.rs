@@ -1,13 +1,13 @@
 //! Transcripts and saved selections: the header of an exec's record (namespace, container,
 //! exec id, command, user, tty, started, ended, exit code), the directory they go to
 //! (`$XDG_STATE_HOME/execmux/transcripts`, else `~/.local/state/...`, else the working
-//! directory) and files made 0600 with `O_EXCL`, so that no file is ever overwritten.
+//! directory, one that no other user can change) and files made 0600 with `O_EXCL`, so
+//! that no file is ever overwritten and no planted symlink followed.
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write as _};
-use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -33,21 +33,16 @@ fn choose_dir(state_home: Option<OsString>, home: Option<OsString>) -> PathBuf {
         )
 }
 
-/// Creates `path` 0600; fails when it exists (never follows or overwrites anything).
+/// Creates `path` 0600; fails when anything has that name (never follows or overwrites
+/// anything, a symlink included).
 pub fn create_exclusive(path: &Path) -> io::Result<File> {
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
+    crate::safe_file::create_new_private(path)
 }
 
-/// A new file `stem.txt` (or `stem-N.txt`) in `dir`, made 0700 when missing.
+/// A new file `stem.txt` (or `stem-N.txt`) in `dir`, made 0700 when missing; refused when
+/// `dir` belongs to another user or others can change what is in it.
 pub fn create_in(dir: &Path, stem: &str) -> io::Result<(File, PathBuf)> {
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)?;
+    let handle = crate::safe_file::checked_dir(dir, true)?;
     let stem: String = stem
         .chars()
         .map(|c| {
@@ -64,9 +59,8 @@ pub fn create_in(dir: &Path, stem: &str) -> io::Result<(File, PathBuf)> {
         } else {
             format!("{stem}-{n}.txt")
         };
-        let path = dir.join(name);
-        match create_exclusive(&path) {
-            Ok(f) => return Ok((f, path)),
+        match crate::safe_file::create_new_at(&handle, &name) {
+            Ok(f) => return Ok((f, dir.join(name))),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(e),
         }
@@ -141,6 +135,7 @@ fn one_line(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::DirBuilderExt as _;
     use std::os::unix::fs::PermissionsExt as _;
 
     #[test]
@@ -169,6 +164,29 @@ mod tests {
         let mode = std::fs::metadata(&b).expect("meta").permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
         assert!(create_exclusive(&a).is_err(), "an existing file is refused");
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[test]
+    fn a_directory_others_can_change_or_a_planted_symlink_is_refused() {
+        let dir = std::env::temp_dir().join(format!("execmux-tr2-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .expect("mkdir");
+        let open = dir.join("open");
+        std::fs::create_dir(&open).expect("mkdir");
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        let e = save(&open, "sel", &["secret"]).expect_err("refused");
+        assert!(e.to_string().contains("writable by other users"), "{e}");
+        assert_eq!(std::fs::read_dir(&open).expect("list").count(), 0);
+        let target = dir.join("target");
+        std::fs::write(&target, b"keep").expect("write");
+        std::os::unix::fs::symlink(&target, dir.join("t.txt")).expect("symlink");
+        let (_, path) = create_in(&dir, "t").expect("the next name");
+        assert_eq!(path, dir.join("t-1.txt"));
+        assert_eq!(std::fs::read(&target).expect("read"), b"keep");
         std::fs::remove_dir_all(&dir).expect("clean up");
     }
 }

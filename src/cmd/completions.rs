@@ -56,9 +56,13 @@ fn write_pages(
     dir: &Path,
     written: &mut Vec<std::path::PathBuf>,
 ) -> Result<(), CmdError> {
-    let path = Man::new(cmd.clone())
-        .generate_to(dir)
-        .map_err(|e| CmdError::Usage(format!("cannot write a page into {}: {e}", dir.display())))?;
+    let man = Man::new(cmd.clone());
+    let mut page = Vec::new();
+    man.render(&mut page)?;
+    // Never through a symlink planted where a page goes, never into a file not ours.
+    let path = dir.join(man.get_filename());
+    crate::safe_file::rewrite(&path, &page)
+        .map_err(|e| CmdError::Usage(format!("cannot write a page: {e}")))?;
     written.push(path);
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         write_pages(sub, dir, written)?;

@@ -175,7 +175,17 @@ pub(crate) fn lock(dir: &Path, key: &ExecKey) -> Result<Flock<File>, AttachError
 fn write_owner(dir: &Path, owner: &Owner) -> Result<(), RuntimeError> {
     let bytes = serde_json::to_vec(owner).map_err(|e| RuntimeError::Invalid(e.to_string()))?;
     let tmp = dir.join(format!("{OWNER_FILE}.new"));
-    std::fs::write(&tmp, bytes).map_err(|e| RuntimeError::io("write owner record", e))?;
+    // A file left by a write that died halfway (or anything else there) goes first: the
+    // new record is a new file, never written through a name that exists.
+    match std::fs::remove_file(&tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(RuntimeError::io("remove a stale owner record", e));
+        }
+        _ => {}
+    }
+    crate::safe_file::create_new_private(&tmp)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, &bytes))
+        .map_err(|e| RuntimeError::io("write owner record", e))?;
     std::fs::rename(&tmp, dir.join(OWNER_FILE))
         .map_err(|e| RuntimeError::io("replace owner record", e))
 }
@@ -297,6 +307,25 @@ mod tests {
             (set.stdin_path(), String::new())
         );
         set.remove();
+        let _ = std::fs::remove_dir(&base);
+    }
+
+    #[test]
+    fn a_symlink_planted_in_the_fifo_dir_is_not_written_through() {
+        let base = std::env::temp_dir().join(format!("execmux-adopt2-{}", std::process::id()));
+        let set = StdioSet::create(&base, &key(), false, true).expect("create");
+        let target = base.join("target");
+        std::fs::write(&target, b"keep").expect("write");
+        let tmp = set.dir().join(format!("{OWNER_FILE}.new"));
+        std::os::unix::fs::symlink(&target, &tmp).expect("symlink");
+        std::os::unix::fs::symlink(&target, set.dir().join(DETACHED_FILE)).expect("symlink");
+        write_owner(set.dir(), &Owner::current(&key())).expect("write");
+        set.mark_detached();
+        assert_eq!(std::fs::read(&target).expect("read"), b"keep");
+        let record = std::fs::symlink_metadata(set.dir().join(OWNER_FILE)).expect("record");
+        assert!(record.file_type().is_file(), "{record:?}");
+        set.remove();
+        let _ = std::fs::remove_file(&target);
         let _ = std::fs::remove_dir(&base);
     }
 }

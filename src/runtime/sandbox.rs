@@ -2,6 +2,7 @@
 //! a temporary directory (CRI disabled), a busybox rootfs from the host's `busybox-static`,
 //! containers made through the API, and a stop by PID that leaves nothing behind.
 
+use std::os::unix::fs::DirBuilderExt as _;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -209,7 +210,12 @@ impl Sandbox {
             std::process::id(),
             rand::random::<u32>()
         ));
-        std::fs::create_dir_all(&dir).map_err(io("create sandbox dir"))?;
+        // A new directory of ours alone (never one that exists): all the sandbox writes
+        // (config, log, pid file, rootfs) go inside it.
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .map_err(io("create sandbox dir"))?;
         let address = dir.join("containerd.sock");
         let rootfs = dir.join("rootfs");
         let mut sandbox = Self {

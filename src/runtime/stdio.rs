@@ -63,7 +63,8 @@ impl StdioSet {
         let made = (|| {
             let owner = serde_json::to_vec(&Owner::current(key))
                 .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
-            std::fs::write(set.dir.join(OWNER_FILE), owner)
+            crate::safe_file::create_new_private(&set.dir.join(OWNER_FILE))
+                .and_then(|mut f| std::io::Write::write_all(&mut f, &owner))
                 .map_err(|e| RuntimeError::io("write owner record", e))?;
             for p in set.paths() {
                 mkfifo(p)?;
@@ -182,8 +183,12 @@ impl StdioSet {
     /// Records that the exec was left running on purpose, so it is not reaped as an orphan
     /// while it runs.
     pub fn mark_detached(&self) {
-        if let Err(e) = std::fs::write(self.dir.join(DETACHED_FILE), b"") {
-            tracing::warn!(dir = %self.dir.display(), error = %e, "cannot mark exec detached");
+        // The mark is its name alone: one that exists already (even a symlink) is the mark.
+        match crate::safe_file::create_new_private(&self.dir.join(DETACHED_FILE)) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                tracing::warn!(dir = %self.dir.display(), error = %e, "cannot mark exec detached");
+            }
+            _ => {}
         }
     }
 
