@@ -2,12 +2,14 @@
 
 pub mod app;
 pub mod audit;
+pub mod backend;
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod domain;
 pub mod driver;
 pub mod effects;
+pub mod ending;
 pub mod event_loop;
 pub mod launcher;
 pub mod monitor;
