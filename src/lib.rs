@@ -16,6 +16,7 @@ pub mod monitor;
 pub mod reaper;
 pub mod registry;
 pub mod runtime;
+pub mod sandbox;
 pub mod session;
 pub mod theme;
 pub mod transcript;

@@ -10,9 +10,9 @@ use execmux::domain::{ConsoleSize, ContainerId, ContainerKey, ExecKey, TaskState
 use execmux::launcher::{self, LaunchError, Launched};
 use execmux::registry::{ExecConfig, ExecState, Registry, RegistryError};
 use execmux::runtime::exec::new_exec_id;
-use execmux::runtime::sandbox::ContainerDef;
 use execmux::runtime::spec;
 use execmux::runtime::stdio::Opened;
+use execmux::sandbox::ContainerDef;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use common::Ctx;

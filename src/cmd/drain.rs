@@ -13,8 +13,8 @@ use crate::domain::{ConsoleSize, ContainerId, ContainerKey, ExecKey, ProcessDefa
 use crate::launcher::{self, LaunchError};
 use crate::registry::{ExecConfig, Registry};
 use crate::runtime::exec::new_exec_id;
-use crate::runtime::sandbox::{ContainerDef, Sandbox};
 use crate::runtime::spec;
+use crate::sandbox::{ContainerDef, Sandbox};
 
 use super::CmdError;
 
