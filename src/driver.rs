@@ -12,9 +12,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::domain::{ConsoleSize, ExitInfo, Link, TaskState};
-use crate::launcher::Launched;
-use crate::runtime::Runtime;
+use crate::backend::{Exec, Input};
+use crate::domain::{ConsoleSize, ExitInfo, Link};
+use crate::ending::{ExitError, Held};
 
 mod resize;
 pub mod stdin;
@@ -28,10 +28,6 @@ pub use stdin::{StdinClosed, StdinHandle, StdinReport};
 const DRAIN: Duration = Duration::from_secs(2);
 /// How long what was typed before a detach or an end of input may take to reach the exec.
 const STDIN_FLUSH: Duration = Duration::from_millis(500);
-/// How often a cancel looks again at an exec that has not exited after its kill.
-const KILL_RECHECK: Duration = Duration::from_secs(2);
-/// How long a cancel waits for the exit of an exec whose container is not paused.
-const KILL_GIVE_UP: Duration = Duration::from_secs(20);
 
 /// What the owner of a session asks of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,10 +62,10 @@ pub enum Notice {
 #[derive(Debug)]
 pub enum Outcome {
     /// The exec exited on its own; it is deleted.
-    Exited(Result<ExitInfo, String>),
+    Exited(Result<ExitInfo, ExitError>),
     /// It was cancelled: killed, waited for and deleted (or left for the reaper, said in the
     /// error).
-    Killed(Result<ExitInfo, String>),
+    Killed(Result<ExitInfo, ExitError>),
     /// It keeps running.
     Detached,
 }
@@ -90,13 +86,11 @@ pub struct Ended {
 
 /// A started exec and what pumps it.
 pub struct Session {
-    launched: Launched,
+    exec: Exec,
     stdin: Option<StdinWriter>,
     tty: bool,
 }
 
-/// User input on its way to the writer: held here (in order, whatever its size) while the
-/// writer's queue is full, so that the session loop never waits on a slow reader.
 /// The input side of a session when its loop stops.
 struct Left {
     pending: Pending,
@@ -104,6 +98,8 @@ struct Left {
     writer: Option<StdinWriter>,
 }
 
+/// User input on its way to the writer: held here (in order, whatever its size) while the
+/// writer's queue is full, so that the session loop never waits on a slow reader.
 #[derive(Default)]
 struct Pending {
     chunks: VecDeque<Vec<u8>>,
@@ -146,16 +142,12 @@ async fn room(
 }
 
 impl Session {
-    /// Takes over a launched exec and its stdin (the caller keeps the output streams).
-    pub fn new(
-        launched: Launched,
-        stdin: Option<tokio::net::unix::pipe::Sender>,
-        tty: bool,
-    ) -> Self {
+    /// Takes over a started exec and its stdin (the caller pumps the output streams).
+    pub fn new(exec: Exec, stdin: Option<Input>) -> Self {
         Self {
-            launched,
+            tty: exec.tty(),
+            exec,
             stdin: stdin.map(StdinWriter::spawn),
-            tty,
         }
     }
 
@@ -178,16 +170,15 @@ impl Session {
         readers: Vec<JoinHandle<()>>,
         notice: &mut (dyn FnMut(Notice) + Send),
     ) -> Ended {
-        let rt = self.launched.runtime().clone();
         let (size_tx, size_rx) = watch::channel(None);
         let resizer = {
-            let (rt, key) = (rt.clone(), self.launched.key.clone());
-            tokio::spawn(resize::run(key.clone(), size_rx, move |size| {
-                let (rt, key) = (rt.clone(), key.clone());
-                async move { rt.exec_resize(&key, size).await }
+            let to = self.exec.resizer();
+            tokio::spawn(resize::run(self.exec.key().clone(), size_rx, move |size| {
+                let to = to.clone();
+                async move { to.resize(size).await }
             }))
         };
-        let mut link = self.launched.link();
+        let mut link = self.exec.link();
         let mut own = self.stdin();
         let mut writer = self.stdin.take();
         let mut pending = Pending::default();
@@ -204,7 +195,7 @@ impl Session {
             }
             let mut gone = false;
             tokio::select! {
-                _ = self.launched.exited() => break Stop::Exited,
+                _ = self.exec.exited() => break Stop::Exited,
                 Ok(()) = link.changed() => notice(Notice::Link(link.borrow_and_update().clone())),
                 Some(r) = room(own.as_ref(), !pending.chunks.is_empty()) => {
                     if let Ok(permit) = r {
@@ -219,7 +210,7 @@ impl Session {
                 }
                 () = ended(writer.as_mut()), if closing => {
                     closing = false;
-                    self.close_stdin(&rt);
+                    self.close_stdin();
                 }
                 c = controls.recv() => match c {
                     Some(Control::Input(bytes)) => {
@@ -281,7 +272,7 @@ impl Session {
                 for r in readers {
                     r.abort();
                 }
-                self.launched.detach();
+                self.exec.detach();
                 Ended {
                     outcome: Outcome::Detached,
                     input: report(writer, !flushed),
@@ -289,7 +280,7 @@ impl Session {
             }
             Stop::Cancel => {
                 let input = report(writer, lost_pending);
-                let r = cancel(self.launched, controls, notice).await;
+                let r = cancel(self.exec, controls, notice).await;
                 for r in readers {
                     r.abort();
                 }
@@ -302,9 +293,7 @@ impl Session {
                 drain(readers, DRAIN).await;
                 let input = report(writer, lost_pending);
                 Ended {
-                    outcome: Outcome::Exited(
-                        self.launched.finish().await.map_err(|e| e.to_string()),
-                    ),
+                    outcome: Outcome::Exited(self.exec.finish().await),
                     input,
                 }
             }
@@ -313,14 +302,14 @@ impl Session {
 
     /// Pipe mode: the shim is told that input is over (the writer has closed our end). A
     /// tty is never closed (`CloseIO` would hang up its terminal), as Docker does.
-    fn close_stdin(&self, rt: &Runtime) {
+    fn close_stdin(&self) {
         if self.tty {
             return;
         }
-        let key = self.launched.key.clone();
-        let rt = rt.clone();
+        let key = self.exec.key().clone();
+        let close = self.exec.close_stdin();
         tokio::spawn(async move {
-            if let Err(e) = rt.exec_close_stdin(&key).await {
+            if let Err(e) = close.await {
                 tracing::warn!(exec = %key, error = %e, "close stdin");
             }
         });
@@ -384,58 +373,23 @@ async fn drain(mut readers: Vec<JoinHandle<()>>, bound: Duration) {
     }
 }
 
-/// SIGKILL, then wait for the exit: a paused container holds the kill until it is resumed
-/// (reported, waited for without limit); otherwise give up after a bound. A failed kill is
-/// retried and never skips the delete; `Force` stops the wait.
+/// The one end path (`ending`) with the watched policy: a paused container is waited on,
+/// said once; `Force` stops the wait, what cannot be deleted is left for the reaper.
 async fn cancel(
-    mut launched: Launched,
+    exec: Exec,
     controls: &mut mpsc::UnboundedReceiver<Control>,
     notice: &mut (dyn FnMut(Notice) + Send),
-) -> Result<ExitInfo, String> {
-    let mut killed = match launched.signal(9).await {
-        Ok(()) => true,
-        Err(e) => {
-            tracing::warn!(exec = %launched.key, error = %e, "kill");
-            false
-        }
-    };
-    let give_up = Instant::now() + KILL_GIVE_UP;
-    let mut pending_said = false;
-    let mut controls_open = true;
-    loop {
-        tokio::select! {
-            _ = launched.exited() => break,
-            c = controls.recv(), if controls_open => match c {
-                Some(Control::Force) => {
-                    tracing::warn!(exec = %launched.key, "cancel forced before the exit");
-                    break;
-                }
+) -> Result<ExitInfo, ExitError> {
+    let policy = exec.watched();
+    let stop = async {
+        loop {
+            match controls.recv().await {
+                Some(Control::Force) => return,
                 Some(_) => {}
-                None => controls_open = false,
-            },
-            () = tokio::time::sleep(KILL_RECHECK) => {
-                if !killed {
-                    killed = launched.signal(9).await.is_ok();
-                }
-                let k = &launched.key;
-                let paused = matches!(
-                    launched.runtime().task(&k.namespace, &k.container).await,
-                    Ok(t) if matches!(t.state, TaskState::Paused | TaskState::Pausing)
-                );
-                if paused {
-                    if !pending_said {
-                        notice(Notice::KillPending("container paused".into()));
-                        pending_said = true;
-                    }
-                } else if Instant::now() >= give_up {
-                    tracing::warn!(exec = %launched.key, "no exit after the kill; giving up");
-                    break;
-                } else if !pending_said {
-                    notice(Notice::KillPending("no exit yet".into()));
-                    pending_said = true;
-                }
+                None => std::future::pending::<()>().await,
             }
         }
-    }
-    launched.release().await.map_err(|e| e.to_string())
+    };
+    let mut held = |h: Held| notice(Notice::KillPending(h.reason().into()));
+    exec.end(policy, stop, &mut held).await
 }

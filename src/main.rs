@@ -48,11 +48,10 @@ fn parse_cli() -> Cli {
                 .skip(1)
                 .find(|(_, a)| a.to_str().is_none())
                 .unwrap_or_default();
-            // Debug on purpose: it escapes the bytes, so none reaches the terminal raw.
-            #[allow(clippy::unnecessary_debug_formatting)]
-            let arg = format!("{arg:?}");
+            // Escaped: the bad bytes and any control character as \xNN.
+            let shown = arg.as_encoded_bytes().escape_ascii();
             eprintln!(
-                "execmux: argument {n} ({arg}) is not valid UTF-8: container ids, users, \
+                "execmux: argument {n} ({shown}) is not valid UTF-8: container ids, users, \
                  paths and commands must be UTF-8"
             );
             std::process::exit(EXIT_EXECMUX);

@@ -282,8 +282,10 @@ async fn judge(
     if now.record != dir.record || now.detached != dir.detached {
         return line(owner, Outcome::Busy);
     }
-    let outcome = match rt.exec_reap(&key).await {
-        Ok(exit) => match proof::remove_dir(base, &dir.dir) {
+    let mut removed = Ok(());
+    let reaped = crate::ending::reap(rt, &key, || removed = proof::remove_dir(base, &dir.dir));
+    let outcome = match reaped.await {
+        Ok(exit) => match removed {
             Ok(()) => Outcome::Reaped { exit },
             Err(e) => Outcome::Failed(format!("cannot remove its FIFO directory: {e}")),
         },

@@ -211,15 +211,16 @@ async fn attach_carries_large_input_whole() {
     let input = data(n, true);
     let want = md5(&input);
     // A detached exec: started with a tty, left with the detach keys.
-    let script = format!("read go; {}", RAW_READER.replace("{N}", &n.to_string()));
+    let script = format!(
+        "echo re''ady; read go; {}",
+        RAW_READER.replace("{N}", &n.to_string())
+    );
     let mut first = ctx.execmux();
     first.args(["exec", "-i", "-t", "box", "--", "/bin/sh", "-c", &script]);
     let mut pty = Pty::spawn(first, 24, 80);
-    common::eventually(10, async || {
-        (!ctx.exec_pids(&c).await.is_empty()).then_some(())
-    })
-    .await
-    .expect("the exec runs");
+    // The exec's own output (not the echo of the command line): the console is attached
+    // and its terminal raw, so the detach keys reach it rather than the line discipline.
+    pty.wait_for("ready");
     pty.write(b"\x10\x11");
     assert_eq!(pty.wait(), Some(0), "detached");
     let exec = ctx.exec_pids(&c).await.remove(0);

@@ -12,12 +12,13 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
+use crate::backend::{Backend, Output};
 use crate::cli::{ExecArgs, Global};
 use crate::domain::{
     ConsoleSize, ContainerId, ContainerKey, ExecKey, ExitInfo, Link, ProcessDefaults,
 };
 use crate::driver::{Control, Ended, Notice, Outcome, Session, StdinHandle, StdinReport};
-use crate::launcher::{self, LaunchError};
+use crate::launcher::LaunchError;
 use crate::registry::detach_keys::{Matcher, Scan};
 use crate::registry::{ExecConfig, Registry};
 use crate::runtime::exec::new_exec_id;
@@ -138,8 +139,8 @@ async fn copy_out(
 
 /// Copies the exec's stdout and stderr to ours (and to the transcript) as they come.
 pub(super) fn copiers(
-    stdout: tokio::net::unix::pipe::Receiver,
-    stderr: Option<tokio::net::unix::pipe::Receiver>,
+    stdout: Output,
+    stderr: Option<Output>,
     tee: Option<&Tee>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let out_tee = tee.cloned();
@@ -235,7 +236,8 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
     let plan = registry.start(&key, None)?;
     let tee = tee::open(args.transcript.as_deref())?;
     tracing::info!(exec = %key, command = ?plan.args, tty = plan.tty, "exec_start");
-    let mut launched = match launcher::launch(&rt, &super::runtime_dir(global), &plan).await {
+    let backend = Backend::containerd(rt, super::runtime_dir(global));
+    let (exec, io) = match backend.launch(&plan).await {
         Ok(l) => l,
         Err(LaunchError::Create(e)) => return Err(e.into()),
         Err(LaunchError::Start(e)) => {
@@ -248,18 +250,14 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
             return Ok(i32::try_from(code).unwrap_or(128));
         }
     };
-    registry.started(&key, launched.pid, SystemTime::now());
+    registry.started(&key, exec.pid(), SystemTime::now());
     tee::header(tee.as_ref(), registry.get(&key));
-    let Some(io) = launched.io.take() else {
-        launched.cancel().await?;
-        return Err(CmdError::Usage("exec streams were not opened".into()));
-    };
     let raw = if args.tty && args.interactive {
         rawtty::RawMode::enable()?
     } else {
         None
     };
-    let session = Session::new(launched, io.stdin, args.tty);
+    let session = Session::new(exec, io.stdin);
     let readers = copiers(io.stdout, io.stderr, tee.as_ref());
     let mut reader = session
         .stdin()
@@ -283,7 +281,7 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
         }
         Outcome::Exited(r) => r,
     };
-    let exit = result.map_err(CmdError::Exec);
+    let exit = result.map_err(CmdError::from);
     tee::end(tee.as_ref(), exit.as_ref().ok().copied());
     let exit = exit?;
     registry.exited(&key, Some(exit), SystemTime::now());

@@ -48,8 +48,8 @@ pub enum CmdError {
     #[error("{0}")]
     Usage(String),
     /// The exec ran but how it ended is not known (its exit status was lost).
-    #[error("{0}")]
-    Exec(String),
+    #[error(transparent)]
+    Exec(#[from] crate::ending::ExitError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }

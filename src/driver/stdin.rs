@@ -114,7 +114,7 @@ pub struct StdinWriter {
 }
 
 impl StdinWriter {
-    pub fn spawn(pipe: tokio::net::unix::pipe::Sender) -> Self {
+    pub fn spawn(pipe: crate::backend::Input) -> Self {
         let (user_tx, user_rx) = mpsc::channel::<Vec<u8>>(USER_QUEUE);
         let (reply_tx, reply_rx) = mpsc::channel::<Vec<u8>>(REPLY_QUEUE);
         let counters = Arc::new(Counters::default());
@@ -191,7 +191,7 @@ impl StdinWriter {
 /// Writes replies first (they answer what the program just asked), then user input, until
 /// the user side closes or a write fails.
 async fn write_loop(
-    mut pipe: tokio::net::unix::pipe::Sender,
+    mut pipe: crate::backend::Input,
     mut user: mpsc::Receiver<Vec<u8>>,
     mut replies: mpsc::Receiver<Vec<u8>>,
     counters: Arc<Counters>,
@@ -270,7 +270,7 @@ mod tests {
     #[tokio::test]
     async fn a_slow_reader_gets_every_byte_in_order() {
         let (w, mut r) = pipe();
-        let mut writer = StdinWriter::spawn(w);
+        let mut writer = StdinWriter::spawn(Box::pin(w));
         let handle = writer.handle().expect("handle");
         // 8 MiB through a 64 KiB pipe whose reader starts late: the sender must wait.
         let data: Vec<u8> = (0..8 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
@@ -302,7 +302,7 @@ mod tests {
     #[tokio::test]
     async fn a_closed_reader_fails_the_sender_and_counts_as_lost() {
         let (w, r) = pipe();
-        let writer = StdinWriter::spawn(w);
+        let writer = StdinWriter::spawn(Box::pin(w));
         let handle = writer.handle().expect("handle");
         drop(r);
         let mut failed = false;
@@ -320,7 +320,7 @@ mod tests {
     #[tokio::test]
     async fn input_still_queued_when_the_session_stops_is_lost() {
         let (w, _r) = pipe();
-        let writer = StdinWriter::spawn(w);
+        let writer = StdinWriter::spawn(Box::pin(w));
         let handle = writer.handle().expect("handle");
         // Nobody reads: the pipe fills, then the writer holds a chunk in flight.
         let filler = tokio::spawn(async move {
@@ -345,7 +345,7 @@ mod tests {
     #[tokio::test]
     async fn replies_beyond_their_queue_are_dropped_not_waited_for() {
         let (w, _r) = pipe();
-        let writer = StdinWriter::spawn(w);
+        let writer = StdinWriter::spawn(Box::pin(w));
         let replies = writer.replies();
         // A pipe nobody reads: once it and the queue are full, replies are refused at once.
         let mut dropped = false;

@@ -136,7 +136,7 @@ mod tests {
     /// whether the chunk detaches (the bytes after the sequence are dropped).
     #[test]
     fn matcher_table_rescans_after_a_partial_match() {
-        type Case<'a> = (&'a [u8], &'a [u8], &'a [u8], bool);
+        type Case = (&'static [u8], &'static [u8], &'static [u8], bool);
         let cases: &[Case] = &[
             (b"aab", b"aaab", b"a", true),
             (b"aab", b"aaaab", b"aa", true),

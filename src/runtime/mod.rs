@@ -2,6 +2,7 @@
 //! tree is the only code that speaks gRPC; tonic and prost types never leave it.
 
 pub mod adopt;
+pub mod containers;
 pub mod deadline;
 pub mod error;
 pub mod events;
@@ -9,7 +10,6 @@ pub mod exec;
 pub mod fifo_base;
 pub mod owner;
 pub mod proof;
-pub mod sandbox;
 pub mod spec;
 pub mod stdio;
 
