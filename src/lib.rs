@@ -13,6 +13,7 @@ pub mod ending;
 pub mod event_loop;
 pub mod launcher;
 pub mod monitor;
+pub mod procfs;
 pub mod reaper;
 pub mod registry;
 pub mod runtime;

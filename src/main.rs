@@ -116,7 +116,7 @@ fn main() {
     let code = match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("execmux: {e}");
+            eprintln!("execmux: {}", cmd::clean::text(&e.to_string()));
             EXIT_EXECMUX
         }
     };

@@ -18,16 +18,10 @@ pub async fn namespaces(rt: &Runtime, scope: &Scope) -> Result<Vec<Namespace>> {
     }
 }
 
-/// The command line of a host process, for execs made by other clients.
+/// The command line of a host process, for execs made by other clients: the process
+/// writes it, so it is read bounded (`procfs::cmdline`).
 pub fn host_cmdline(pid: u32) -> Vec<String> {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|b| {
-            b.split(|c| *c == 0)
-                .filter(|s| !s.is_empty())
-                .map(|s| String::from_utf8_lossy(s).into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::procfs::cmdline(pid)
 }
 
 /// Reads a snapshot of `scope`; `believed` are the execs the caller holds as live, whose
@@ -96,5 +90,44 @@ pub fn started_command(event: &RuntimeEvent) -> Option<(ExecKey, Vec<String>)> {
     match event {
         RuntimeEvent::ExecStarted { exec, pid } => Some((exec.clone(), host_cmdline(*pid))),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A process whose command line is about 1 MB (ten arguments of 100 KiB).
+    fn long_cmdline() -> std::process::Child {
+        let big = "a".repeat(100 * 1024);
+        std::process::Command::new("/bin/sh")
+            .args(["-c", "sleep 30; true", "sh"])
+            .args(std::iter::repeat_n(&big, 10))
+            .spawn()
+            .expect("spawn sh")
+    }
+
+    #[test]
+    fn a_host_command_line_is_read_bounded() {
+        let mut child = long_cmdline();
+        // The fork's own command line shows until the exec is done: wait for the shell's.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let args = loop {
+            let args = host_cmdline(child.id());
+            if args.first().is_some_and(|a| a == "/bin/sh") || std::time::Instant::now() > deadline
+            {
+                break args;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(args.first().map(String::as_str), Some("/bin/sh"));
+        let total: usize = args.iter().map(String::len).sum();
+        assert!(total <= 20 * 1024, "{total} bytes of command line kept");
+        assert!(
+            args.last().is_some_and(|a| a.ends_with('…')),
+            "the cut is marked"
+        );
     }
 }

@@ -117,7 +117,7 @@ pub async fn drain(global: &Global, args: DrainArgs) -> Result<i32, CmdError> {
         Err(LaunchError::Start(e)) => {
             // 126/127 as `execmux exec` gives them (cannot run, not found).
             let message = e.message();
-            eprintln!("execmux: {message}");
+            eprintln!("execmux: {}", super::clean::text(&message));
             let code = registry.start_failed(&key, &message, SystemTime::now());
             return Ok(i32::try_from(code).unwrap_or(128));
         }

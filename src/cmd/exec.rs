@@ -246,7 +246,7 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
             tee::header(tee.as_ref(), registry.get(&key));
             let at = registry.get(&key).and_then(|r| r.finished_at);
             tee::end(tee.as_ref(), Some(ExitInfo { code, at }));
-            eprintln!("execmux: {message}");
+            eprintln!("execmux: {}", super::clean::text(&message));
             return Ok(i32::try_from(code).unwrap_or(128));
         }
     };
@@ -314,11 +314,14 @@ fn say(n: Notice) {
     match n {
         Notice::Link(Link::Reconnecting { error }) => {
             eprint!(
-                "\r\nexecmux: containerd unreachable ({error}); the exec goes on, reconnecting\r\n"
+                "\r\nexecmux: containerd unreachable ({}); the exec goes on, reconnecting\r\n",
+                super::clean::text(&error)
             );
         }
         Notice::Link(Link::Up) => eprint!("\r\nexecmux: containerd answers again\r\n"),
-        Notice::KillPending(why) => eprintln!("\r\nexecmux: kill pending ({why})"),
+        Notice::KillPending(why) => {
+            eprintln!("\r\nexecmux: kill pending ({})", super::clean::text(&why));
+        }
         Notice::InputLost(bytes) => {
             tracing::warn!(bytes, "the exec stopped reading its input");
         }

@@ -1,5 +1,6 @@
 //! `execmux execs`: execs, live or collected, own and foreign; `--watch` streams each
-//! lifecycle change from containerd's events and the registry's GC sweeps.
+//! lifecycle change from containerd's events and the registry's GC sweeps. Ids and command
+//! lines are shown with their control characters escaped.
 
 use std::io::Write;
 use std::time::{Duration, SystemTime};
@@ -14,6 +15,7 @@ use crate::runtime::Runtime;
 use crate::runtime::events::FeedItem;
 
 use super::CmdError;
+use super::clean::text as clean;
 
 /// How many collected execs `--watch` keeps.
 const HISTORY: usize = 1000;
@@ -32,9 +34,9 @@ fn print_table(out: &mut impl Write, rows: &[&ExecRecord]) -> std::io::Result<()
         writeln!(
             out,
             "{:<12} {:<20} {:<26} {:<8} {:<15} {:>7} {:>4}  {:<20}  {}",
-            r.key.namespace,
-            r.key.container,
-            r.key.exec,
+            clean(r.key.namespace.as_str()),
+            clean(r.key.container.as_str()),
+            clean(r.key.exec.as_str()),
             origin,
             r.state.to_string(),
             if r.pid == 0 {
@@ -44,14 +46,14 @@ fn print_table(out: &mut impl Write, rows: &[&ExecRecord]) -> std::io::Result<()
             },
             r.exit_code.map_or_else(|| "-".into(), |c| c.to_string()),
             r.started_at.map_or_else(|| "-".into(), format_time),
-            r.command_line()
+            clean(&r.command_line())
         )?;
     }
     Ok(())
 }
 
 fn print_json(out: &mut impl Write, value: &impl serde::Serialize) -> Result<(), CmdError> {
-    let line = serde_json::to_string(value).map_err(|e| CmdError::Usage(e.to_string()))?;
+    let line = super::clean::json(value).map_err(|e| CmdError::Usage(e.to_string()))?;
     writeln!(out, "{line}")?;
     out.flush()?;
     Ok(())
@@ -64,7 +66,7 @@ fn print_changes(json: bool, log: Vec<Lifecycle>) -> Result<(), CmdError> {
             print_json(&mut out, &l)?;
         } else {
             let at = l.at.map_or_else(|| "-".into(), format_time);
-            writeln!(out, "{at} {l}")?;
+            writeln!(out, "{at} {}", clean(&l.to_string()))?;
         }
     }
     out.flush()?;
@@ -120,7 +122,7 @@ async fn watch_changes(
                 None => return Ok(0),
                 Some(FeedItem::Subscribed) => {
                     if let Err(e) = monitor::resync(&rt, &scope, &mut registry).await {
-                        eprintln!("execmux: resync failed: {e}");
+                        eprintln!("execmux: resync failed: {}", clean(&e.to_string()));
                     }
                 }
                 Some(FeedItem::Event { event, .. }) => {
@@ -129,7 +131,9 @@ async fn watch_changes(
                         registry.describe(&key, command, false);
                     }
                 }
-                Some(FeedItem::Lost(why)) => eprintln!("execmux: {why}; reconnecting"),
+                Some(FeedItem::Lost(why)) => {
+                    eprintln!("execmux: {}; reconnecting", clean(&why));
+                }
             },
             _ = gc.tick() => {
                 registry.gc_sweep(SystemTime::now());

@@ -1,6 +1,7 @@
 //! The subcommands, and what they share: the error type, connecting, the scope.
 
 pub mod attach;
+pub mod clean;
 pub mod completions;
 pub mod console;
 pub mod demo;
@@ -92,12 +93,15 @@ pub async fn reap_orphans(
         Ok(reaped) => {
             for r in reaped {
                 tracing::info!(%r, "orphan");
-                eprintln!("execmux: {r}");
+                eprintln!("execmux: {}", clean::text(&r.to_string()));
             }
         }
         Err(e) => {
             tracing::warn!(error = %e, "orphan reaping failed");
-            eprintln!("execmux: could not reap orphaned execs: {e}");
+            eprintln!(
+                "execmux: could not reap orphaned execs: {}",
+                clean::text(&e.to_string())
+            );
         }
     }
 }

@@ -1,4 +1,5 @@
-//! `execmux ps`: containers with task state, pid and exec counts.
+//! `execmux ps`: containers with task state, pid and exec counts; names, labels and images
+//! shown with their control characters escaped.
 
 use std::io::Write;
 
@@ -7,6 +8,7 @@ use crate::monitor;
 use crate::registry::Registry;
 
 use super::CmdError;
+use super::clean::text as clean;
 
 #[derive(serde::Serialize)]
 struct Row<'a> {
@@ -31,7 +33,7 @@ pub async fn run(global: &Global, json: bool) -> Result<i32, CmdError> {
     for c in &containers {
         let execs = registry.live_execs(&c.key()).count();
         if json {
-            let line = serde_json::to_string(&Row {
+            let line = super::clean::json(&Row {
                 container: c,
                 execs,
             })
@@ -48,7 +50,12 @@ pub async fn run(global: &Global, json: bool) -> Result<i32, CmdError> {
             writeln!(
                 out,
                 "{:<12} {:<24} {:<9} {:>7} {:>5}  {}",
-                c.namespace, name, state, pid, execs, c.image
+                clean(c.namespace.as_str()),
+                clean(&name),
+                state,
+                pid,
+                execs,
+                clean(&c.image)
             )?;
         }
     }

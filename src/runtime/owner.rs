@@ -110,7 +110,7 @@ pub enum Liveness {
 
 /// The kernel's id of the current boot.
 fn boot_id() -> Option<String> {
-    let id = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+    let id = crate::procfs::read_small("/proc/sys/kernel/random/boot_id").ok()?;
     let id = id.trim();
     (!id.is_empty()).then(|| id.to_owned())
 }

@@ -127,7 +127,7 @@ pub fn build(spec: &Spec, req: &ProcessRequest, root: Option<&Path>) -> Result<P
 /// privileged mode takes the current process's set the same way), since asking runc for a
 /// capability the node withholds fails the start with "unable to apply caps".
 pub fn privileged_caps() -> HashSet<Capability> {
-    let bounding = std::fs::read_to_string("/proc/self/status")
+    let bounding = crate::procfs::read_small("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()

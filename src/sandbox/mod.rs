@@ -338,7 +338,7 @@ impl Drop for Sandbox {
 
 /// Whether `pid` still runs (a zombie does not).
 fn running(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+    crate::procfs::read_small(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|s| {
             s.rfind(')')

@@ -1,0 +1,86 @@
+//! Bounded reads of `/proc`: a process writes its own command line (any size up to the
+//! kernel's argument limit, rewritable at will), so no read of a `/proc` file takes more
+//! than a fixed number of bytes.
+
+use std::io::{self, Read as _};
+use std::path::Path;
+
+/// At most this much of a command line is kept (the cut is marked with `…`).
+pub const CMDLINE_MAX: usize = 16 * 1024;
+/// At most this many arguments of a command line are kept.
+pub const ARGS_MAX: usize = 256;
+/// Enough for `stat`, `status` and the small files of `/proc/sys`.
+pub const SMALL_MAX: usize = 64 * 1024;
+
+/// At most `limit` bytes of `path`, and whether there was more.
+pub fn read(path: &Path, limit: usize) -> io::Result<(Vec<u8>, bool)> {
+    let mut bytes = Vec::new();
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    std::fs::File::open(path)?
+        .take(cap)
+        .read_to_end(&mut bytes)?;
+    let more = bytes.len() > limit;
+    bytes.truncate(limit);
+    Ok((bytes, more))
+}
+
+/// At most `SMALL_MAX` bytes of `path` as text (lossy).
+pub fn read_small(path: impl AsRef<Path>) -> io::Result<String> {
+    let (bytes, _) = read(path.as_ref(), SMALL_MAX)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The command line of host process `pid` (empty when unreadable): at most `CMDLINE_MAX`
+/// bytes in at most `ARGS_MAX` arguments, the last one ending in `…` when cut.
+pub fn cmdline(pid: u32) -> Vec<String> {
+    let Ok((bytes, more)) = read(Path::new(&format!("/proc/{pid}/cmdline")), CMDLINE_MAX) else {
+        return Vec::new();
+    };
+    let parts: Vec<&[u8]> = bytes.split(|c| *c == 0).filter(|s| !s.is_empty()).collect();
+    let cut = more || parts.len() > ARGS_MAX;
+    let mut args: Vec<String> = parts
+        .into_iter()
+        .take(ARGS_MAX)
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect();
+    if cut {
+        if let Some(last) = args.last_mut() {
+            last.push('…');
+        }
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_stops_at_its_limit_and_says_so() {
+        let (bytes, more) = read(Path::new("/proc/self/status"), 8).expect("read");
+        assert_eq!((bytes.len(), more), (8, true));
+        let (bytes, more) = read(Path::new("/proc/self/status"), SMALL_MAX).expect("read");
+        assert!(!more && String::from_utf8_lossy(&bytes).contains("CapBnd:"));
+    }
+
+    #[test]
+    fn many_short_arguments_are_cut_to_the_count() {
+        let mut child = std::process::Command::new("/bin/sh")
+            .args(["-c", "sleep 30; true", "sh"])
+            .args(std::iter::repeat_n("x", 2 * ARGS_MAX))
+            .spawn()
+            .expect("spawn sh");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let args = loop {
+            let args = cmdline(child.id());
+            if args.len() > 3 || std::time::Instant::now() > deadline {
+                break args;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(args.len(), ARGS_MAX);
+        assert_eq!(args.last().map(String::as_str), Some("x…"));
+    }
+}
