@@ -23,7 +23,10 @@ Environment:
 
 Exit status of `execmux exec` and `execmux attach`: the exec's own exit code; 126 when the
 command cannot be run, 127 when it is not found, 128 for other start failures; 125 when
-execmux itself fails (bad input, containerd error, an exec that cannot be attached).";
+execmux itself fails (bad input, containerd error, an exec that cannot be attached).
+
+Control characters that containers put in names, labels, images and command lines are
+printed escaped (\\xNN, \\u{NNNN}; in JSON \\uNNNN, C1 and DEL included), never raw.";
 
 #[derive(Debug, Parser)]
 #[command(name = "execmux", version, about = ABOUT, after_help = AFTER)]
