@@ -119,6 +119,23 @@ pub fn path() -> Option<PathBuf> {
     )
 }
 
+/// Why the audit log, as it stands, would be refused: checked once at start so that a
+/// bad `$EXECMUX_AUDIT_LOG` is said where the user sees it (a write refused later is only
+/// logged, as the console may be on the screen). Creates nothing.
+pub fn preflight() -> Option<String> {
+    let path = path()?;
+    let refusal = if std::fs::symlink_metadata(&path).is_ok() {
+        crate::safe_file::open_append_private(&path).err()
+    } else {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty())?;
+        std::fs::symlink_metadata(dir)
+            .is_ok()
+            .then(|| crate::safe_file::checked_dir(dir, false).err())
+            .flatten()
+    };
+    refusal.map(|e| e.to_string())
+}
+
 /// Appends `event` to the audit log. Failures are logged, never returned.
 pub fn record(event: &AuditEvent) {
     let Some(path) = path() else {

@@ -63,6 +63,10 @@ fn parse_cli() -> Cli {
 fn main() {
     let cli = parse_cli();
     init_logging();
+    if let Some(why) = execmux::audit::preflight() {
+        tracing::warn!(%why, "audit log refused");
+        eprintln!("execmux: the audit log will not be written: {why}");
+    }
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         cmd::restore_terminal();

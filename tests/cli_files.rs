@@ -128,3 +128,25 @@ fn man_pages_are_rewritten_in_place() {
     let page = std::fs::read_to_string(dir.join("execmux.1")).expect("read");
     assert!(page.starts_with(".ie") || page.contains(".TH"), "{page}");
 }
+
+#[test]
+fn an_audit_log_that_would_be_refused_is_said_at_start() {
+    let tmp = TempDir::new("auditsym");
+    let target = victim(&tmp.0);
+    let link = tmp.0.join("audit.log");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    let out = Command::new(BIN)
+        .arg("--print-config")
+        .env("XDG_STATE_HOME", tmp.0.join("state"))
+        .env("XDG_CONFIG_HOME", tmp.0.join("config"))
+        .env("EXECMUX_AUDIT_LOG", &link)
+        .output()
+        .expect("run execmux");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_untouched(&target);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("audit log") && stderr.contains("symbolic link"),
+        "no clear error: {stderr}"
+    );
+}
