@@ -173,15 +173,20 @@ async fn prepare(
                 .await
                 .map_err(|e| e.to_string())?;
             let root = PathBuf::from(format!("/proc/{}/root", task.pid));
-            let found = shells.iter().find(|s| spec::executable_in_root(&root, s));
-            // None found (or the root is not visible from here): the last one, whose
-            // failure to start will say why.
-            vec![
+            // File lookups in a root the container controls: off the async workers.
+            let shells = shells.clone();
+            let found = tokio::task::spawn_blocking(move || {
+                let found = shells.iter().find(|s| spec::executable_in_root(&root, s));
+                // None found (or the root is not visible from here): the last one, whose
+                // failure to start will say why.
                 found
                     .or(shells.last())
                     .cloned()
-                    .unwrap_or_else(|| "/bin/sh".into()),
-            ]
+                    .unwrap_or_else(|| "/bin/sh".into())
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            vec![found]
         }
     };
     Ok((spec::defaults(&spec), key, args))

@@ -160,9 +160,10 @@ pub fn resolve_user(spec: &str, root: Option<&Path>) -> Result<User> {
             "invalid user {spec:?}: expected USER[:GROUP]"
         )));
     }
-    let passwd = root
-        .and_then(|r| read_in_root(r, "etc/passwd"))
-        .unwrap_or_default();
+    let passwd = match root {
+        Some(r) => read_in_root(r, "etc/passwd")?.unwrap_or_default(),
+        None => String::new(),
+    };
     let entry = passwd.lines().find_map(|l| {
         let f: Vec<&str> = l.split(':').collect();
         (f.len() >= 4 && (f[0] == user || f[2] == user)).then(|| {
@@ -182,9 +183,10 @@ pub fn resolve_user(spec: &str, root: Option<&Path>) -> Result<User> {
             )));
         }
     };
-    let groups = root
-        .and_then(|r| read_in_root(r, "etc/group"))
-        .unwrap_or_default();
+    let groups = match root {
+        Some(r) => read_in_root(r, "etc/group")?.unwrap_or_default(),
+        None => String::new(),
+    };
     if let Some(g) = group {
         gid = match g.parse::<u32>() {
             Ok(n) => n,
@@ -246,27 +248,78 @@ pub fn executable_in_root(root: &Path, path: &str) -> bool {
         .is_ok_and(|st| st.st_mode & 0o170_000 == 0o100_000 && st.st_mode & 0o111 != 0)
 }
 
-/// Reads a small file inside a container root without following links out of it
-/// (`openat2` with `RESOLVE_IN_ROOT`), at most 1 MiB.
-fn read_in_root(root: &Path, rel: &str) -> Option<String> {
+/// What a non-regular file is, for the error that refuses it.
+fn kind_of(mode: u32) -> &'static str {
+    match mode & 0o170_000 {
+        0o010_000 => "FIFO",
+        0o020_000 => "character device",
+        0o040_000 => "directory",
+        0o060_000 => "block device",
+        0o140_000 => "socket",
+        _ => "special file",
+    }
+}
+
+/// Reads a small file inside a container root (the container controls it): resolved with
+/// `RESOLVE_IN_ROOT` so links cannot lead out of it, opened non-blocking so a FIFO or a
+/// device cannot hold the open, refused unless it is a regular file, at most 1 MiB.
+/// `Ok(None)` when the root is not visible from here or the file does not exist.
+fn read_in_root(root: &Path, rel: &str) -> Result<Option<String>> {
+    use nix::errno::Errno;
     use nix::fcntl::{OFlag, OpenHow, ResolveFlag, open, openat2};
     use nix::sys::stat::Mode;
-    let dir = open(
+    let Ok(dir) = open(
         root,
         OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
         Mode::empty(),
-    )
-    .ok()?;
+    ) else {
+        return Ok(None);
+    };
     let how = OpenHow::new()
-        .flags(OFlag::O_RDONLY | OFlag::O_CLOEXEC)
+        .flags(OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)
         .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-    let fd = openat2(dir.as_fd(), rel, how).ok()?;
-    let mut s = String::new();
+    let shown = format!("/{rel}");
+    let fd = match openat2(dir.as_fd(), rel, how) {
+        Ok(fd) => fd,
+        Err(Errno::ENOENT) => return Ok(None),
+        Err(e) => {
+            return Err(RuntimeError::Invalid(format!(
+                "cannot read the container's {shown}: {}",
+                e.desc()
+            )));
+        }
+    };
+    let st = nix::sys::stat::fstat(&fd).map_err(|e| {
+        RuntimeError::Invalid(format!("cannot read the container's {shown}: {}", e.desc()))
+    })?;
+    if st.st_mode & 0o170_000 != 0o100_000 {
+        return Err(RuntimeError::Invalid(format!(
+            "the container's {shown} is a {}, not a regular file",
+            kind_of(st.st_mode)
+        )));
+    }
+    let too_big = || {
+        RuntimeError::Invalid(format!(
+            "the container's {shown} is larger than {} KiB",
+            MAX_DB >> 10
+        ))
+    };
+    if u64::try_from(st.st_size).unwrap_or(u64::MAX) > MAX_DB {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
     std::fs::File::from(fd)
-        .take(MAX_DB)
-        .read_to_string(&mut s)
-        .ok()?;
-    Some(s)
+        .take(MAX_DB + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| RuntimeError::Io {
+            what: format!("read the container's {shown}"),
+            source: e,
+        })?;
+    // It may have grown since the fstat.
+    if bytes.len() as u64 > MAX_DB {
+        return Err(too_big());
+    }
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 #[cfg(test)]
@@ -371,7 +424,28 @@ mod tests {
         // A link planted in the container's /etc cannot lead to a host file.
         std::fs::remove_file(root.join("etc/passwd")).expect("rm");
         std::os::unix::fs::symlink("/etc/passwd", root.join("etc/passwd")).expect("link");
-        assert!(read_in_root(&root, "etc/passwd").is_none());
+        assert!(read_in_root(&root, "etc/passwd").is_err());
+        assert!(resolve_user("root", Some(&root)).is_err());
+        // A FIFO is refused at once (no writer would ever come), and so is a huge file.
+        std::fs::remove_file(root.join("etc/passwd")).expect("rm");
+        nix::unistd::mkfifo(
+            &root.join("etc/passwd"),
+            nix::sys::stat::Mode::from_bits_truncate(0o644),
+        )
+        .expect("mkfifo");
+        let e = resolve_user("root", Some(&root)).expect_err("a FIFO");
+        assert!(
+            e.to_string().contains("is a FIFO, not a regular file"),
+            "{e}"
+        );
+        std::fs::remove_file(root.join("etc/passwd")).expect("rm");
+        let big = std::fs::File::create(root.join("etc/passwd")).expect("create");
+        big.set_len(MAX_DB + 1).expect("grow");
+        let e = resolve_user("root", Some(&root)).expect_err("a huge file");
+        assert!(e.to_string().contains("larger than 1024 KiB"), "{e}");
+        // No passwd at all: a numeric user still works, a name does not.
+        std::fs::remove_file(root.join("etc/passwd")).expect("rm");
+        assert!(resolve_user("4242", Some(&root)).is_ok());
         assert!(resolve_user("root", Some(&root)).is_err());
         let _ = std::fs::remove_dir_all(&root);
     }
