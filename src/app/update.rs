@@ -64,8 +64,8 @@ impl App {
                 Vec::new()
             }
             Msg::Ended { tab, exit } => self.on_ended(tab, exit),
-            Msg::Described { key, command } => {
-                self.registry.describe(&key, command, false);
+            Msg::Described { key, facts } => {
+                self.registry.describe_with(&key, &facts);
                 Vec::new()
             }
             Msg::KillDone { key, result } => {
