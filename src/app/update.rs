@@ -206,7 +206,7 @@ impl App {
         let (defaults, key, args) = match result {
             Ok(r) => r,
             Err(e) => {
-                self.error(format!("{}: {e}", pending.container.container));
+                self.error(e);
                 return Vec::new();
             }
         };

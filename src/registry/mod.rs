@@ -212,6 +212,11 @@ pub enum RegistryError {
     NoSuchContainer(ContainerKey),
     #[error("container {0} is not running")]
     NotRunning(String),
+    #[error(
+        "{0} has no running task (created, not started): start it (ctr task start {0}, \
+         nerdctl start {0}), then try again"
+    )]
+    NoTask(String),
     #[error("container {0} is paused, unpause the container before exec")]
     Paused(String),
     #[error("container {0} is restarting, wait until the container is running")]
