@@ -14,7 +14,7 @@ use crate::driver::stdin::ReplySender;
 use crate::driver::{Control, Outcome, Session};
 use crate::launcher::LaunchError;
 use crate::monitor::{self, Snapshot};
-use crate::registry::StartPlan;
+use crate::registry::{RegistryError, StartPlan};
 use crate::runtime::exec::new_exec_id;
 use crate::runtime::{Runtime, spec};
 use crate::session::shared::SharedTerminal;
@@ -150,16 +150,18 @@ fn save(
     });
 }
 
-/// The container's defaults, a fresh exec id and, for a shell, the first shell that exists.
+/// The container's defaults, a fresh exec id and, for a shell, the first shell that exists;
+/// an error names the container.
 async fn prepare(
     rt: &Runtime,
     p: &PendingExec,
 ) -> Result<(crate::domain::ProcessDefaults, ExecKey, Vec<String>), String> {
     let c = &p.container;
+    let named = |e: &dyn std::fmt::Display| format!("{}: {e}", c.container);
     let spec = rt
         .container_spec(&c.namespace, &c.container)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| named(&e))?;
     let key = ExecKey {
         namespace: c.namespace.clone(),
         container: c.container.clone(),
@@ -168,20 +170,29 @@ async fn prepare(
     let args = match &p.shell {
         None => p.config.args.clone(),
         Some(shells) => {
-            let task = rt
-                .task(&c.namespace, &c.container)
-                .await
-                .map_err(|e| e.to_string())?;
+            let task = match rt.task(&c.namespace, &c.container).await {
+                Ok(t) => t,
+                // A container without a task: the same words as the registry's refusal.
+                Err(e) if e.is_not_found() => {
+                    return Err(RegistryError::NoTask(c.container.to_string()).to_string());
+                }
+                Err(e) => return Err(named(&e)),
+            };
             let root = PathBuf::from(format!("/proc/{}/root", task.pid));
-            let found = shells.iter().find(|s| spec::executable_in_root(&root, s));
-            // None found (or the root is not visible from here): the last one, whose
-            // failure to start will say why.
-            vec![
+            // File lookups in a root the container controls: off the async workers.
+            let shells = shells.clone();
+            let found = tokio::task::spawn_blocking(move || {
+                let found = shells.iter().find(|s| spec::executable_in_root(&root, s));
+                // None found (or the root is not visible from here): the last one, whose
+                // failure to start will say why.
                 found
                     .or(shells.last())
                     .cloned()
-                    .unwrap_or_else(|| "/bin/sh".into()),
-            ]
+                    .unwrap_or_else(|| "/bin/sh".into())
+            })
+            .await
+            .map_err(|e| named(&e))?;
+            vec![found]
         }
     };
     Ok((spec::defaults(&spec), key, args))

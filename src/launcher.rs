@@ -11,6 +11,7 @@ use crate::domain::Link;
 
 use crate::domain::{ConsoleSize, ExecKey, ExitInfo};
 use crate::ending::{self, ExitError, Held, Policy, Target, Waiter};
+use crate::live_execs;
 use crate::registry::StartPlan;
 use crate::runtime::adopt::{self, AttachError};
 use crate::runtime::spec::ProcessRequest;
@@ -43,6 +44,8 @@ pub struct Launched {
     link: watch::Receiver<Link>,
     /// What the audit log says about this exec.
     audit: AuditEvent,
+    /// Its place among the execs a panic ends.
+    live: live_execs::Token,
 }
 
 fn process_request(plan: &StartPlan) -> ProcessRequest {
@@ -103,12 +106,14 @@ pub async fn launch(
             secs: 30,
         }),
     };
+    let live = live_execs::remember(rt, &key, &stdio);
     let launched = Launched {
         key,
         pid,
         tty: plan.tty,
         waiter: wait,
         stdio,
+        live,
         rt: rt.clone(),
         done: false,
         link,
@@ -155,11 +160,13 @@ pub async fn attach(
         let key = key.clone();
         Waiter::spawn(async move { rt.exec_wait_resilient(&key, &link_tx).await })
     };
+    let live = live_execs::remember(rt, key, &claim.stdio);
     let launched = Launched {
         key: key.clone(),
         pid: claim.status.pid,
         tty: claim.status.terminal,
         waiter,
+        live,
         stdio: claim.stdio,
         rt: rt.clone(),
         done: false,
@@ -263,20 +270,25 @@ impl Launched {
 impl Drop for Launched {
     fn drop(&mut self) {
         if self.done {
+            live_execs::forget(&self.live);
             return;
         }
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             tracing::warn!(exec = %self.key, "dropped without a runtime; left for the reaper");
+            live_execs::forget(&self.live);
             return;
         };
         let rt = self.rt.clone();
         let key = self.key.clone();
         let stdio = self.stdio.clone();
+        // Still live (a panic ends it) until the reap is over.
+        let live = self.live.clone();
         handle.spawn(async move {
             if let Err(e) = ending::reap(&rt, &key, || stdio.remove()).await {
                 tracing::warn!(exec = %key, error = %e,
                     "cleanup of a dropped exec failed; left for the reaper");
             }
+            live_execs::forget(&live);
         });
     }
 }

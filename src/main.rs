@@ -1,5 +1,6 @@
-//! The `execmux` binary: parses the command line, logs to a file, restores the terminal on
-//! panic, runs the subcommand and turns its result into an exit status.
+//! The `execmux` binary: parses the command line, logs to a file, installs the panic hook
+//! (terminal restored, every exec of ours ended), runs the subcommand and turns its result
+//! into an exit status.
 
 use std::path::PathBuf;
 
@@ -67,13 +68,7 @@ fn main() {
         tracing::warn!(%why, "audit log refused");
         eprintln!("execmux: the audit log will not be written: {why}");
     }
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        cmd::restore_terminal();
-        tracing::error!(%info, "panic");
-        default_hook(info);
-        std::process::exit(EXIT_EXECMUX);
-    }));
+    cmd::install_panic_hook();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -6,9 +6,11 @@ use std::time::SystemTime;
 
 pub use crate::domain::Scope;
 use crate::domain::{ContainerInfo, ExecKey, Namespace, RuntimeEvent, TaskState};
-use crate::registry::Registry;
 pub use crate::registry::sync::{Snapshot, apply, apply_snapshot, believed_live};
+use crate::registry::{Facts, Registry};
+use crate::runtime::owner::owner_of_fifo;
 use crate::runtime::{Result, Runtime};
+use crate::runtime::{fifo_base, proof};
 
 /// The namespaces of a scope.
 pub async fn namespaces(rt: &Runtime, scope: &Scope) -> Result<Vec<Namespace>> {
@@ -49,7 +51,10 @@ pub async fn snapshot(rt: &Runtime, scope: &Scope, believed: &[ExecKey]) -> Resu
                     container: c.id.clone(),
                     exec,
                 };
-                snap.running.push((key, p.pid, host_cmdline(p.pid)));
+                let facts = facts(rt, &key, p.pid).await;
+                snap.running
+                    .push((key.clone(), p.pid, facts.command.clone()));
+                snap.facts.push((key, facts));
             }
         }
         snap.containers.extend(containers);
@@ -84,13 +89,90 @@ pub async fn resync(
     Ok(snap.containers)
 }
 
-/// The command line of an exec an event reports started (read from `/proc`: I/O, so callers
-/// do it beside `apply`, outside any pure update).
-pub fn started_command(event: &RuntimeEvent) -> Option<(ExecKey, Vec<String>)> {
+/// What can be read about an exec an event reports started (`/proc` and `Tasks.Get`: I/O,
+/// so callers do it beside `apply`, outside any pure update).
+pub async fn started_facts(rt: &Runtime, event: &RuntimeEvent) -> Option<(ExecKey, Facts)> {
     match event {
-        RuntimeEvent::ExecStarted { exec, pid } => Some((exec.clone(), host_cmdline(*pid))),
+        RuntimeEvent::ExecStarted { exec, pid } => {
+            Some((exec.clone(), facts(rt, exec, *pid).await))
+        }
         _ => None,
     }
+}
+
+/// Reads the facts of a running exec: its command line and start time from `/proc`, its
+/// terminal and FIFO paths from `Tasks.Get`; it is an execmux's when its id has our prefix,
+/// its FIFOs lie in a directory of ours right under the runtime dir, and that directory's
+/// owner record names it.
+pub async fn facts(rt: &Runtime, key: &ExecKey, pid: u32) -> Facts {
+    let status = rt
+        .process(&key.namespace, &key.container, Some(&key.exec))
+        .await
+        .ok();
+    let execmux = status.as_ref().is_some_and(|st| {
+        let Ok(base) = fifo_base::base_dir() else {
+            return false;
+        };
+        let dir = std::path::Path::new(&st.stdout)
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        proof::our_dir(&base, &dir, key).is_ok_and(|canon| proof::fifos_in(&canon, st).is_ok())
+            && owner_of_fifo(std::path::Path::new(&st.stdout)).is_some_and(|(o, _)| o.key() == *key)
+    });
+    Facts {
+        command: host_cmdline(pid),
+        tty: status.as_ref().map(|st| st.terminal),
+        started_at: process_start(pid),
+        execmux,
+    }
+}
+
+/// Field 22 of a `/proc/PID/stat` line (the start time in clock ticks after boot), counted
+/// after the last `)`: the name before it is the process's own choice.
+fn start_ticks(stat: &str) -> Option<u64> {
+    // After ") " comes the state, field 3: the start time is the 20th from there.
+    stat[stat.rfind(')')? + 1..]
+        .split_whitespace()
+        .nth(19)?
+        .parse()
+        .ok()
+}
+
+/// When a host process started: its start time in clock ticks after boot (field 22 of
+/// `/proc/PID/stat`, read after the last `)` so that a name holding `) ` cannot shift the
+/// fields) plus the boot time from `/proc/stat`. None when either cannot be read.
+pub fn process_start(pid: u32) -> Option<SystemTime> {
+    use std::io::Read as _;
+    let mut stat = String::new();
+    std::fs::File::open(format!("/proc/{pid}/stat"))
+        .ok()?
+        .take(4096)
+        .read_to_string(&mut stat)
+        .ok()?;
+    let ticks = start_ticks(&stat)?;
+    let mut boot = String::new();
+    std::fs::File::open("/proc/stat")
+        .ok()?
+        .take(1 << 16)
+        .read_to_string(&mut boot)
+        .ok()?;
+    let btime: u64 = boot
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .and_then(|v| u64::try_from(v).ok())
+        .filter(|v| *v > 0)?;
+    let after_boot = std::time::Duration::from_secs(ticks / hz)
+        + std::time::Duration::from_nanos((ticks % hz) * 1_000_000_000 / hz);
+    SystemTime::UNIX_EPOCH
+        .checked_add(std::time::Duration::from_secs(btime))?
+        .checked_add(after_boot)
 }
 
 #[cfg(test)]
@@ -129,5 +211,19 @@ mod tests {
             args.last().is_some_and(|a| a.ends_with('…')),
             "the cut is marked"
         );
+    }
+
+    #[test]
+    fn a_name_holding_parens_and_fields_cannot_shift_the_start_time() {
+        let tail = "S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 4242 0 0";
+        assert_eq!(start_ticks(&format!("77 (sh) {tail}")), Some(4242));
+        assert_eq!(start_ticks(&format!("77 (x) S 1 1 1) {tail}")), Some(4242));
+        assert_eq!(start_ticks("77 (sh"), None);
+    }
+
+    #[test]
+    fn our_own_start_lies_between_boot_and_now() {
+        let started = process_start(std::process::id()).expect("our own stat");
+        assert!(started <= SystemTime::now() + std::time::Duration::from_secs(1));
     }
 }

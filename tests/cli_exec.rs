@@ -246,6 +246,10 @@ async fn bad_input_gets_one_clear_line_and_creates_nothing() {
             "bad ns!",
         ),
         (
+            &["exec", "-u", "", "box", "--", "/bin/true"],
+            "user must not be empty",
+        ),
+        (
             &["exec", "", "--", "/bin/true"],
             "container id must not be empty",
         ),
@@ -266,6 +270,43 @@ async fn bad_input_gets_one_clear_line_and_creates_nothing() {
     }
     assert!(ctx.exec_pids(&c).await.is_empty());
     ctx.sandbox.resume(&ctx.ns, &paused).await.expect("resume");
+    ctx.leak_check().await;
+}
+
+/// A container whose `/etc/passwd` is a FIFO (no writer will ever open it) gets a clear
+/// error for `exec -u NAME` at once; reading it would block forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passwd_that_is_a_fifo_is_refused_not_waited_on() {
+    let ctx = common::ctx("cli-fifo-passwd").await;
+    let c = ctx
+        .altered("box", "exec sleep 100000", |root| {
+            let passwd = root.join("etc/passwd");
+            let _ = std::fs::remove_file(&passwd);
+            nix::unistd::mkfifo(&passwd, nix::sys::stat::Mode::from_bits_truncate(0o644))
+                .expect("mkfifo");
+        })
+        .await;
+    let mut child = ctx
+        .execmux()
+        .args(["exec", "-u", "nobody", "box", "--", "/bin/id"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn execmux");
+    let ended = common::eventually(30, async || child.try_wait().ok().flatten()).await;
+    if ended.is_none() {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().expect("wait execmux");
+    let err = text(&out.stderr);
+    assert!(ended.is_some(), "exec -u blocked on the FIFO: {err}");
+    assert_eq!(out.status.code(), Some(125), "{err}");
+    assert!(
+        err.contains("/etc/passwd is a FIFO, not a regular file"),
+        "{err}"
+    );
+    assert!(ctx.exec_pids(&c).await.is_empty());
     ctx.leak_check().await;
 }
 

@@ -268,3 +268,28 @@ async fn a_sigkilled_console_s_execs_are_reaped_by_the_next_one() {
 async fn sigterm_closes_every_tab_and_restores_the_terminal() {
     a_signal_closes_every_tab("fault-sigterm", nix::sys::signal::Signal::SIGTERM).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shell_on_a_container_without_a_task_says_so_and_what_to_do() {
+    let ctx = common::ctx("fault-notask").await;
+    let c = ContainerId::from("notask");
+    ctx.sandbox
+        .create_container(
+            &ctx.ns,
+            &c,
+            &execmux::sandbox::ContainerDef::sleeper(),
+            false,
+        )
+        .await
+        .expect("create");
+    let mut pty = Pty::spawn(ctx.execmux(), 30, 140);
+    pty.wait_screen("connected");
+    pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));
+    pty.write(b"\r");
+    pty.wait_screen("notask has no running task (created, not started): start it");
+    let screen = pty.screen();
+    assert!(!screen.contains("get process"), "{screen}");
+    pty.write(b"q");
+    assert_eq!(pty.wait(), Some(0));
+    ctx.leak_check().await;
+}

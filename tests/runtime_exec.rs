@@ -339,7 +339,11 @@ async fn stopped_paused_and_missing_containers_are_refused() {
             "paused",
             "container paused is paused, unpause the container before exec",
         ),
-        ("notask", "container notask is not running"),
+        (
+            "notask",
+            "notask has no running task (created, not started): start it (ctr task start \
+             notask, nerdctl start notask), then try again",
+        ),
         ("missing", "no such container: t-states/missing"),
     ] {
         let cid = ContainerId::from(id);

@@ -26,7 +26,9 @@ impl App {
                     return Vec::new();
                 }
                 sync::apply(&mut self.registry, &event, (self.clock)());
-                self.log(describe(&event), false);
+                if let Some(line) = describe(&event) {
+                    self.log(line, false);
+                }
                 // Keep the container list's task column live without a full resync.
                 let task = self.registry.container_task(&c);
                 let mut effects = Vec::new();
@@ -62,11 +64,12 @@ impl App {
     }
 }
 
-/// A runtime event as a line of the events pane.
-fn describe(e: &RuntimeEvent) -> String {
+/// A runtime event as a line of the events pane; None for an exec's create and start,
+/// whose line is the registry's (`exec_create`, `exec_start`): one line per step.
+fn describe(e: &RuntimeEvent) -> Option<String> {
     let c = e.container();
     let who = format!("{}/{}", c.namespace, c.container);
-    match e {
+    Some(match e {
         RuntimeEvent::TaskCreate { pid, .. } => format!("task create {who} pid {pid}"),
         RuntimeEvent::TaskStart { pid, .. } => format!("task start {who} pid {pid}"),
         RuntimeEvent::TaskExit { id, exit, .. } if id.is_empty() || *id == c.container.as_str() => {
@@ -77,12 +80,9 @@ fn describe(e: &RuntimeEvent) -> String {
         RuntimeEvent::TaskPaused { .. } => format!("task paused {who}"),
         RuntimeEvent::TaskResumed { .. } => format!("task resumed {who}"),
         RuntimeEvent::TaskOom { .. } => format!("task oom {who}"),
-        RuntimeEvent::ExecAdded { exec } => format!("exec added {who} {}", exec.exec),
-        RuntimeEvent::ExecStarted { exec, pid } => {
-            format!("exec started {who} {} pid {pid}", exec.exec)
-        }
+        RuntimeEvent::ExecAdded { .. } | RuntimeEvent::ExecStarted { .. } => return None,
         RuntimeEvent::ContainerCreate { image, .. } => format!("container create {who} {image}"),
         RuntimeEvent::ContainerUpdate { .. } => format!("container update {who}"),
         RuntimeEvent::ContainerDelete { .. } => format!("container delete {who}"),
-    }
+    })
 }

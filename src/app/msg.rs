@@ -88,10 +88,10 @@ pub enum Msg {
         tab: TabId,
         exit: Result<ExitInfo, String>,
     },
-    /// The command line of an exec (read from `/proc` for execs of other clients).
+    /// What was read about an exec of another client (command, start time, tty, origin).
     Described {
         key: ExecKey,
-        command: Vec<String>,
+        facts: crate::registry::Facts,
     },
     /// A kill asked with `K` went through or failed.
     KillDone {

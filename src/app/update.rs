@@ -64,8 +64,8 @@ impl App {
                 Vec::new()
             }
             Msg::Ended { tab, exit } => self.on_ended(tab, exit),
-            Msg::Described { key, command } => {
-                self.registry.describe(&key, command, false);
+            Msg::Described { key, facts } => {
+                self.registry.describe_with(&key, &facts);
                 Vec::new()
             }
             Msg::KillDone { key, result } => {
@@ -206,7 +206,7 @@ impl App {
         let (defaults, key, args) = match result {
             Ok(r) => r,
             Err(e) => {
-                self.error(format!("{}: {e}", pending.container.container));
+                self.error(e);
                 return Vec::new();
             }
         };

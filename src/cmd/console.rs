@@ -65,18 +65,22 @@ pub async fn run_on(
         let (feed_tx, mut feed_rx) = mpsc::channel::<FeedItem>(256);
         tokio::spawn(rt.clone().follow_events(None, feed_tx));
         let ctl = ctl_tx.clone();
+        let rt = rt.clone();
         tokio::spawn(async move {
             while let Some(item) = feed_rx.recv().await {
-                // The command of an exec another client started is read here, off the app.
+                // What an exec another client started is (command, start, tty, origin) is
+                // read here, off the app.
                 let described = match &item {
-                    FeedItem::Event { event, .. } => crate::monitor::started_command(event),
+                    FeedItem::Event { event, .. } => {
+                        crate::monitor::started_facts(&rt, event).await
+                    }
                     _ => None,
                 };
                 if ctl.send(Msg::Feed(item)).is_err() {
                     return;
                 }
-                if let Some((key, command)) = described {
-                    let _ = ctl.send(Msg::Described { key, command });
+                if let Some((key, facts)) = described {
+                    let _ = ctl.send(Msg::Described { key, facts });
                 }
             }
         });

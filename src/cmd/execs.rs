@@ -27,10 +27,7 @@ fn print_table(out: &mut impl Write, rows: &[&ExecRecord]) -> std::io::Result<()
         "NAMESPACE", "CONTAINER", "EXEC", "ORIGIN", "STATE", "PID", "EXIT", "STARTED"
     )?;
     for r in rows {
-        let origin = match r.origin {
-            crate::registry::Origin::Own => "own",
-            crate::registry::Origin::Foreign => "foreign",
-        };
+        let origin = r.origin.label();
         writeln!(
             out,
             "{:<12} {:<20} {:<26} {:<8} {:<15} {:>7} {:>4}  {:<20}  {}",
@@ -127,8 +124,8 @@ async fn watch_changes(
                 }
                 Some(FeedItem::Event { event, .. }) => {
                     monitor::apply(&mut registry, &event, SystemTime::now());
-                    if let Some((key, command)) = monitor::started_command(&event) {
-                        registry.describe(&key, command, false);
+                    if let Some((key, facts)) = monitor::started_facts(&rt, &event).await {
+                        registry.describe_with(&key, &facts);
                     }
                 }
                 Some(FeedItem::Lost(why)) => {

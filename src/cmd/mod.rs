@@ -30,6 +30,22 @@ use crate::runtime::{Runtime, RuntimeError};
 /// Exit status when execmux itself fails (as `docker run` and `podman exec` use it).
 pub const EXIT_EXECMUX: i32 = 125;
 
+/// Installs the panic hook: the terminal is given back, the panic logged and printed,
+/// every exec of ours ended (bounded by `END_AFTER_PANIC`), then the process exits 125.
+pub fn install_panic_hook() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        tracing::error!(%info, "panic");
+        default_hook(info);
+        crate::live_execs::end_all(END_AFTER_PANIC);
+        std::process::exit(EXIT_EXECMUX);
+    }));
+}
+
+/// How long a panic waits for the execs of ours to end before the process exits.
+pub const END_AFTER_PANIC: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The instant `d` from now, or tokio's far future when that lies past the clock's range
 /// (a user-given interval never overflows into a panic).
 pub fn after(d: std::time::Duration) -> tokio::time::Instant {

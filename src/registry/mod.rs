@@ -3,6 +3,7 @@
 //! two-phase garbage collection into a bounded history. Pure state: no I/O, no clock.
 
 pub mod detach_keys;
+mod facts;
 mod gc;
 pub mod rules;
 pub mod sync;
@@ -11,6 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::SystemTime;
 
 use serde::Serialize;
+
+pub use facts::Facts;
 
 use crate::domain::{
     ConsoleSize, ContainerKey, ExecId, ExecKey, ExitInfo, ProcessDefaults, TaskState, ser_time_opt,
@@ -22,8 +25,21 @@ use crate::domain::{
 pub enum Origin {
     /// Created through this registry.
     Own,
-    /// Made by another client (ctr, nerdctl, Docker, kubelet, another execmux).
+    /// Made by another execmux (proven by our id prefix and its owner record).
+    Execmux,
+    /// Made by another client (ctr, nerdctl, Docker, kubelet).
     Foreign,
+}
+
+impl Origin {
+    /// The word lists and tables show.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Own => "own",
+            Self::Execmux => "execmux",
+            Self::Foreign => "foreign",
+        }
+    }
 }
 
 /// Where an exec is in its life.
@@ -196,6 +212,11 @@ pub enum RegistryError {
     NoSuchContainer(ContainerKey),
     #[error("container {0} is not running")]
     NotRunning(String),
+    #[error(
+        "{0} has no running task (created, not started): start it (ctr task start {0}, \
+         nerdctl start {0}), then try again"
+    )]
+    NoTask(String),
     #[error("container {0} is paused, unpause the container before exec")]
     Paused(String),
     #[error("container {0} is restarting, wait until the container is running")]
@@ -539,7 +560,7 @@ impl Registry {
             );
         }
         if let (Some(pid), Some(rec)) = (pid, self.execs.get(key)) {
-            if rec.state == ExecState::Created && rec.origin == Origin::Foreign {
+            if rec.state == ExecState::Created && rec.origin != Origin::Own {
                 self.started(key, pid, now);
             }
         }

@@ -14,7 +14,8 @@ pub fn check_container(
     let id = &key.container;
     match task {
         None => Err(RegistryError::NoSuchContainer(key.clone())),
-        Some(None | Some(TaskState::Stopped)) => Err(RegistryError::NotRunning(id.to_string())),
+        Some(None) => Err(RegistryError::NoTask(id.to_string())),
+        Some(Some(TaskState::Stopped)) => Err(RegistryError::NotRunning(id.to_string())),
         Some(Some(TaskState::Paused | TaskState::Pausing)) => {
             Err(RegistryError::Paused(id.to_string()))
         }
@@ -83,7 +84,10 @@ mod tests {
         };
         let msg = |t| check_container(&k, t).map_err(|e| e.to_string());
         assert_eq!(msg(None), Err("no such container: n/c".into()));
-        assert_eq!(msg(Some(None)), Err("container c is not running".into()));
+        assert!(
+            msg(Some(None))
+                .is_err_and(|e| e.starts_with("c has no running task (created, not started)"))
+        );
         assert_eq!(
             msg(Some(Some(TaskState::Stopped))),
             Err("container c is not running".into())

@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use super::Registry;
+use super::{Facts, Registry};
 use crate::domain::{ContainerInfo, ExecKey, ExitInfo, RuntimeEvent, TaskState};
 
 /// What containerd says about a scope at one moment.
@@ -14,6 +14,8 @@ pub struct Snapshot {
     pub running: Vec<(ExecKey, u32, Vec<String>)>,
     /// Execs believed live that are not running: how they ended (None: deleted, unknown).
     pub ended: Vec<(ExecKey, Option<ExitInfo>)>,
+    /// What was read about each running exec (start time, tty, origin).
+    pub facts: Vec<(ExecKey, Facts)>,
     /// Which resync of its reader this answers (0 when nobody counts).
     pub generation: u64,
 }
@@ -30,6 +32,9 @@ pub fn apply_snapshot(registry: &mut Registry, snap: &Snapshot, now: SystemTime)
         }
         registry.observe(key, Some(*pid), now);
         registry.describe(key, cmd.clone(), false);
+    }
+    for (key, facts) in &snap.facts {
+        registry.describe_with(key, facts);
     }
     for (key, exit) in &snap.ended {
         registry.exited(key, *exit, now);

@@ -118,6 +118,15 @@ fn create_checks_container_state() {
     };
     assert_eq!(err(&mut r), Err("no such container: ns/c".into()));
     r.set_container(ck("c"), None);
+    assert_eq!(
+        err(&mut r),
+        Err(
+            "c has no running task (created, not started): start it (ctr task start c, \
+             nerdctl start c), then try again"
+                .into()
+        )
+    );
+    r.set_container(ck("c"), Some(TaskState::Stopped));
     assert_eq!(err(&mut r), Err("container c is not running".into()));
     r.set_container(ck("c"), Some(TaskState::Paused));
     assert_eq!(

@@ -72,7 +72,14 @@ impl Runtime {
         } else {
             None
         };
-        let process = spec::build(&base, req, root.as_deref())?;
+        // Reading the container's passwd and group files is file I/O on a root the
+        // container controls: off the async workers.
+        let process = {
+            let req = req.clone();
+            tokio::task::spawn_blocking(move || spec::build(&base, &req, root.as_deref()))
+                .await
+                .map_err(|e| RuntimeError::Invalid(format!("the user lookup ended: {e}")))??
+        };
         let json = spec::to_json(&process)?;
         if json.len() >= 4 << 20 {
             return Err(RuntimeError::Invalid(format!(

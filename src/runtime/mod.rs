@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod exec;
 pub mod fifo_base;
+pub mod in_root;
 pub mod owner;
 pub mod proof;
 pub mod spec;

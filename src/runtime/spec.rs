@@ -3,17 +3,14 @@
 //! terminal and console size are set.
 
 use std::collections::HashSet;
-use std::io::Read;
-use std::os::fd::AsFd;
 use std::path::Path;
 
 use oci_spec::runtime::{Capability, Process, Spec, User, UserBuilder};
 
 use super::error::{Result, RuntimeError};
+pub use super::in_root::executable_in_root;
+use super::in_root::read_in_root;
 use crate::domain::{ConsoleSize, ProcessDefaults};
-
-/// Largest `/etc/passwd` or `/etc/group` we read from a container.
-const MAX_DB: u64 = 1 << 20;
 
 /// Every Linux capability up to 6.x, in the kernel's bit order.
 const ALL_CAPS: &[&str] = &[
@@ -160,9 +157,10 @@ pub fn resolve_user(spec: &str, root: Option<&Path>) -> Result<User> {
             "invalid user {spec:?}: expected USER[:GROUP]"
         )));
     }
-    let passwd = root
-        .and_then(|r| read_in_root(r, "etc/passwd"))
-        .unwrap_or_default();
+    let passwd = match root {
+        Some(r) => read_in_root(r, "etc/passwd")?.unwrap_or_default(),
+        None => String::new(),
+    };
     let entry = passwd.lines().find_map(|l| {
         let f: Vec<&str> = l.split(':').collect();
         (f.len() >= 4 && (f[0] == user || f[2] == user)).then(|| {
@@ -182,9 +180,10 @@ pub fn resolve_user(spec: &str, root: Option<&Path>) -> Result<User> {
             )));
         }
     };
-    let groups = root
-        .and_then(|r| read_in_root(r, "etc/group"))
-        .unwrap_or_default();
+    let groups = match root {
+        Some(r) => read_in_root(r, "etc/group")?.unwrap_or_default(),
+        None => String::new(),
+    };
     if let Some(g) = group {
         gid = match g.parse::<u32>() {
             Ok(n) => n,
@@ -222,51 +221,6 @@ pub fn resolve_user(spec: &str, root: Option<&Path>) -> Result<User> {
         b = b.additional_gids(additional);
     }
     b.build().map_err(|e| RuntimeError::Invalid(e.to_string()))
-}
-
-/// Whether `path` names an executable file inside a container root (resolved with
-/// `RESOLVE_IN_ROOT`, so links cannot lead out of it).
-pub fn executable_in_root(root: &Path, path: &str) -> bool {
-    use nix::fcntl::{OFlag, OpenHow, ResolveFlag, open, openat2};
-    use nix::sys::stat::Mode;
-    let Ok(dir) = open(
-        root,
-        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-        Mode::empty(),
-    ) else {
-        return false;
-    };
-    let how = OpenHow::new()
-        .flags(OFlag::O_PATH | OFlag::O_CLOEXEC)
-        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-    let Ok(fd) = openat2(dir.as_fd(), path.trim_start_matches('/'), how) else {
-        return false;
-    };
-    nix::sys::stat::fstat(&fd)
-        .is_ok_and(|st| st.st_mode & 0o170_000 == 0o100_000 && st.st_mode & 0o111 != 0)
-}
-
-/// Reads a small file inside a container root without following links out of it
-/// (`openat2` with `RESOLVE_IN_ROOT`), at most 1 MiB.
-fn read_in_root(root: &Path, rel: &str) -> Option<String> {
-    use nix::fcntl::{OFlag, OpenHow, ResolveFlag, open, openat2};
-    use nix::sys::stat::Mode;
-    let dir = open(
-        root,
-        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-        Mode::empty(),
-    )
-    .ok()?;
-    let how = OpenHow::new()
-        .flags(OFlag::O_RDONLY | OFlag::O_CLOEXEC)
-        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-    let fd = openat2(dir.as_fd(), rel, how).ok()?;
-    let mut s = String::new();
-    std::fs::File::from(fd)
-        .take(MAX_DB)
-        .read_to_string(&mut s)
-        .ok()?;
-    Some(s)
 }
 
 #[cfg(test)]
@@ -371,7 +325,29 @@ mod tests {
         // A link planted in the container's /etc cannot lead to a host file.
         std::fs::remove_file(root.join("etc/passwd")).expect("rm");
         std::os::unix::fs::symlink("/etc/passwd", root.join("etc/passwd")).expect("link");
-        assert!(read_in_root(&root, "etc/passwd").is_none());
+        assert!(read_in_root(&root, "etc/passwd").is_err());
+        assert!(resolve_user("root", Some(&root)).is_err());
+        // A FIFO is refused at once (no writer would ever come), and so is a huge file.
+        std::fs::remove_file(root.join("etc/passwd")).expect("rm");
+        nix::unistd::mkfifo(
+            &root.join("etc/passwd"),
+            nix::sys::stat::Mode::from_bits_truncate(0o644),
+        )
+        .expect("mkfifo");
+        let e = resolve_user("root", Some(&root)).expect_err("a FIFO");
+        assert!(
+            e.to_string().contains("is a FIFO, not a regular file"),
+            "{e}"
+        );
+        std::fs::remove_file(root.join("etc/passwd")).expect("rm");
+        let big = std::fs::File::create(root.join("etc/passwd")).expect("create");
+        big.set_len(crate::runtime::in_root::MAX_FILE + 1)
+            .expect("grow");
+        let e = resolve_user("root", Some(&root)).expect_err("a huge file");
+        assert!(e.to_string().contains("larger than 1024 KiB"), "{e}");
+        // No passwd at all: a numeric user still works, a name does not.
+        std::fs::remove_file(root.join("etc/passwd")).expect("rm");
+        assert!(resolve_user("4242", Some(&root)).is_ok());
         assert!(resolve_user("root", Some(&root)).is_err());
         let _ = std::fs::remove_dir_all(&root);
     }

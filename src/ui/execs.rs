@@ -16,7 +16,7 @@ use super::{focused, safe};
 use crate::app::execlist::{Age, ExecSort, GcState, exit_label};
 use crate::app::{App, Mode, Pane};
 use crate::domain::Scope;
-use crate::registry::{ExecRecord, ExecState, Origin};
+use crate::registry::{ExecRecord, ExecState};
 use crate::theme::Theme;
 
 /// Below this width: id, command and state only.
@@ -55,12 +55,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
             cells.push(gc_cell(t, app.gc_state(r), wide));
         }
         if wide {
-            let origin = if r.origin == Origin::Own {
-                "own"
-            } else {
-                "foreign"
-            };
-            cells.push(text(origin.to_owned()));
+            cells.push(text(r.origin.label().to_owned()));
         }
         Row::new(cells)
     });

@@ -140,6 +140,31 @@ impl super::Ctx {
         cid
     }
 
+    /// A running container on its own copy of the busybox root, whose init runs `script`,
+    /// changed by `alter` once its task runs (what a hostile container could do to its own
+    /// root; runc itself reads the root's `/etc/passwd` while it starts the task).
+    pub async fn altered(&self, id: &str, script: &str, alter: impl FnOnce(&Path)) -> ContainerId {
+        let sandbox_dir = self
+            .state_dir
+            .parent()
+            .expect("the state dir lies in the sandbox dir")
+            .to_owned();
+        let root = sandbox_dir.join(format!("altered-{}-{id}", self.ns));
+        copy_tree(&sandbox_dir.join("rootfs"), &root).expect("copy the busybox root");
+        let cid = ContainerId::from(id);
+        self.sandbox
+            .create_container(&self.ns, &cid, &ContainerDef::shell(script), false)
+            .await
+            .expect("create container");
+        self.set_root(&cid, &root).await;
+        self.sandbox
+            .start_task(&self.ns, &cid)
+            .await
+            .expect("start the altered task");
+        alter(&root);
+        cid
+    }
+
     /// Rewrites a created container's OCI spec so that its root is `root`.
     async fn set_root(&self, id: &ContainerId, root: &Path) {
         let channel = containerd_client::connect(self.sandbox.address())

@@ -36,7 +36,7 @@ fn seen_running(app: &mut App, k: &ExecKey) {
     }
     app.update(Msg::Described {
         key: k.clone(),
-        command: vec!["/bin/sh".into()],
+        facts: crate::registry::Facts::command(vec!["/bin/sh".into()]),
     });
     app.focus = Pane::Execs;
     app.selected_exec = 0;

@@ -142,7 +142,9 @@ fn foreign_execs_from_events_are_listed_and_killed_after_confirmation() {
     assert!(
         app.events
             .iter()
-            .any(|e| e.text == "exec started demo/web ctr1 pid 77")
+            .any(|e| e.text == "exec_start web/ctr1: pid 77"),
+        "{:?}",
+        app.events
     );
     app.focus = Pane::Execs;
     app.update(key(KeyCode::Char('K')));
@@ -212,4 +214,36 @@ fn connection_state_follows_the_feed() {
         super::super::Connection::Connected
     ));
     assert!(matches!(effects.first(), Some(Effect::Resync { .. })));
+}
+
+/// One line per step of an exec's start, whoever made it: containerd's events and what
+/// the registry did are one line, not two.
+#[test]
+fn an_exec_start_is_one_line_per_step_in_the_events_pane() {
+    let mut app = app();
+    open_shell(&mut app, "execmux-1");
+    let k = exec_key("web", "execmux-1");
+    app.update(event(RuntimeEvent::ExecAdded { exec: k.clone() }));
+    app.update(event(RuntimeEvent::ExecStarted {
+        exec: k.clone(),
+        pid: 4242,
+    }));
+    let f = exec_key("web", "ctr1");
+    app.update(event(RuntimeEvent::ExecAdded { exec: f.clone() }));
+    app.update(event(RuntimeEvent::ExecStarted {
+        exec: f.clone(),
+        pid: 77,
+    }));
+    for id in ["execmux-1", "ctr1"] {
+        let lines: Vec<&str> = app
+            .events
+            .iter()
+            .rev()
+            .map(|e| e.text.as_str())
+            .filter(|t| t.contains(id))
+            .collect();
+        assert_eq!(lines.len(), 2, "{id}: {lines:?}");
+        assert!(lines[0].starts_with("exec_create"), "{lines:?}");
+        assert!(lines[1].starts_with("exec_start"), "{lines:?}");
+    }
 }

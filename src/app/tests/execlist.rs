@@ -44,7 +44,10 @@ pub(crate) fn start(app: &mut App, container: &str, exec: &str, command: &str) {
         },
     );
     let command = command.split(' ').map(str::to_owned).collect();
-    app.update(Msg::Described { key: k, command });
+    app.update(Msg::Described {
+        key: k,
+        facts: crate::registry::Facts::command(command),
+    });
 }
 
 /// The exec ends now with `code`.
