@@ -32,7 +32,10 @@ ETCD_PEER_PORT=$((PORT_BASE + 1))
 API_PORT=$((PORT_BASE + 3))
 KUBELET_PORT=$((PORT_BASE + 4))
 KUBELET_HEALTHZ_PORT=$((PORT_BASE + 5))
-NODE=execmux-node
+# The kubelet refuses a loopback node IP, so the node has no InternalIP; the API server
+# reaches the kubelet by the node's Hostname address, which is its name: `localhost`
+# resolves to loopback everywhere without touching /etc/hosts.
+NODE=localhost
 PAUSE_IMAGE=docker.io/execmux/pause:1
 BOX_IMAGE=docker.io/execmux/box:1
 
@@ -340,6 +343,9 @@ state = "$STATE/containerd/state"
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
   enable_selinux = false
+  # Pods ask for oom_score_adj -998; lowering it needs CAP_SYS_RESOURCE, which root may
+  # lack (in a container or a VM sandbox): clamp to containerd's own value instead.
+  restrict_oom_score_adj = true
   # A pod network namespace (none while the pods use the host's) would live here too.
   netns_mounts_under_state_dir = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
@@ -381,10 +387,10 @@ authentication:
 authorization: {mode: AlwaysAllow}
 containerRuntimeEndpoint: unix://$SOCK
 # cgroup v1 without systemd: the kubelet's cgroupfs driver, no per-QoS cgroup tree (it
-# needs controllers this machine may lack); the pods' cgroups go under cgroupRoot.
+# needs controllers this machine may lack). containerd puts each container's cgroup at
+# /k8s.io/<container id> in every hierarchy.
 cgroupDriver: cgroupfs
 cgroupsPerQOS: false
-cgroupRoot: /$CGROUP_ROOT
 enforceNodeAllocatable: []
 failCgroupV1: false
 failSwapOn: false
@@ -510,7 +516,7 @@ up() {
     --client-ca-file "$PKI/ca.crt" --authorization-mode Node,RBAC \
     --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" \
     --kubelet-client-key "$PKI/apiserver-kubelet-client.key" \
-    --kubelet-certificate-authority "$PKI/ca.crt" --kubelet-preferred-address-types InternalIP \
+    --kubelet-certificate-authority "$PKI/ca.crt" --kubelet-preferred-address-types Hostname \
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
     --service-account-issuer https://kubernetes.default.svc \
     --service-cluster-ip-range 10.96.0.0/24 --disable-admission-plugins ServiceAccount \
@@ -522,7 +528,7 @@ up() {
   # private containerd instead of the system's default socket.
   start_daemon kubelet "$BIN/kubelet" --config "$STATE/kubelet-config.yaml" \
     --kubeconfig "$STATE/kubelet.kubeconfig" --root-dir "$STATE/kubelet" \
-    --hostname-override "$NODE" --node-ip 127.0.0.1 --v 2 --containerd "$SOCK"
+    --hostname-override "$NODE" --v 2 --containerd "$SOCK"
   wait_for "node $NODE Ready" 120 kubelet node_ready
   log "node $NODE is Ready"
 
