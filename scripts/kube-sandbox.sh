@@ -410,8 +410,6 @@ YAML
 
 SOCK=$STATE/containerd.sock
 PKI=$STATE/pki
-# The cgroup under which the pods' cgroups are made, one per state directory.
-CGROUP_ROOT=execmux-kube-$(printf '%s' "$STATE" | sha256sum | cut -c1-8)
 # The kubelet sets these host sysctls to the values it wants; `down` puts them back.
 SYSCTLS="vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes"
 
@@ -423,15 +421,26 @@ api() { # api METHOD PATH [curl args...]: a request to the API server as the adm
     --key "$STATE/pki/admin.key" -X "$method" "https://127.0.0.1:$API_PORT$path" "$@"
 }
 
-pod_json() { # pod_json NAME
-  cat <<JSON
-{"apiVersion":"v1","kind":"Pod",
- "metadata":{"name":"$1","namespace":"default","labels":{"app":"execmux-test"}},
- "spec":{"nodeName":"$NODE","hostNetwork":true,"automountServiceAccountToken":false,
-  "terminationGracePeriodSeconds":1,
-  "containers":[{"name":"$1","image":"$BOX_IMAGE","imagePullPolicy":"Never",
-   "command":["sleep","2147483647"]}]}}
-JSON
+# The test pods: `box` with two containers (`box` and `side`), `box2` with one, all busybox
+# sleeping in the host's network namespace. `kubectl get pod box -o yaml` shows the rest.
+pod_json() { # pod_json NAME CONTAINER...
+  local name=$1 c sep=
+  shift
+  printf '{"apiVersion":"v1","kind":"Pod",\n'
+  printf ' "metadata":{"name":"%s","namespace":"default","labels":{"app":"execmux-test"}},\n' "$name"
+  printf ' "spec":{"nodeName":"%s","hostNetwork":true,"automountServiceAccountToken":false,\n' "$NODE"
+  printf '  "terminationGracePeriodSeconds":1,"containers":['
+  for c in "$@"; do
+    printf '%s\n   {"name":"%s","image":"%s","imagePullPolicy":"Never","command":["sleep","2147483647"]}' \
+      "$sep" "$c" "$BOX_IMAGE"
+    sep=,
+  done
+  printf ']}}\n'
+}
+
+create_pod() { # create_pod NAME CONTAINER...
+  pod_json "$@" | api POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' \
+    --data-binary @- >/dev/null || die "could not create pod $1"
 }
 
 pod_running() { api GET "/api/v1/namespaces/default/pods/$1" | grep -q '"phase": *"Running"'; }
@@ -532,9 +541,8 @@ up() {
   wait_for "node $NODE Ready" 120 kubelet node_ready
   log "node $NODE is Ready"
 
-  for name in box box2; do
-    pod_json "$name" | api POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' --data-binary @- >/dev/null
-  done
+  create_pod box box side
+  create_pod box2 box
   for name in box box2; do
     wait_for "pod $name Running" 120 kubelet pod_running "$name"
     log "pod $name is Running"
@@ -564,8 +572,12 @@ down() {
   stop_daemon etcd
   # Every task of the private containerd (the pods' containers and sandboxes): killed and
   # deleted through containerd, which also ends their shims.
-  local id pid dir
+  # containerd gives each container (and sandbox) the cgroup /k8s.io/ID in every hierarchy;
+  # the IDs are recorded first, to find a process left there after containerd is gone.
+  local id pid dir ids=
   if recorded_pid containerd >/dev/null; then
+    ids=$(ctr_ containers ls -q 2>/dev/null || true)
+    echo "$ids" >"$STATE/container-ids"
     for id in $(ctr_ tasks ls -q 2>/dev/null || true); do
       ctr_ tasks kill -a -s SIGKILL "$id" >/dev/null 2>&1 || true
     done
@@ -575,17 +587,18 @@ down() {
         sleep 0.1
       done
     done
-    for id in $(ctr_ containers ls -q 2>/dev/null || true); do
+    for id in $ids; do
       ctr_ containers delete "$id" >/dev/null 2>&1 || true
     done
+  elif [ -f "$STATE/container-ids" ]; then
+    ids=$(cat "$STATE/container-ids")
   fi
   stop_daemon containerd
-  # Whatever is left in the pods' cgroups (only the containers' processes live there),
-  # then the shims of our socket.
-  for dir in /sys/fs/cgroup/*/"$CGROUP_ROOT" /sys/fs/cgroup/"$CGROUP_ROOT"; do
-    [ -d "$dir" ] || continue
-    find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null | while read -r pid; do
-      kill -KILL "$pid" 2>/dev/null || true
+  # Whatever is left in those cgroups, then the shims of our socket.
+  for id in $ids; do
+    for dir in /sys/fs/cgroup/*/k8s.io/"$id" /sys/fs/cgroup/k8s.io/"$id"; do
+      [ -f "$dir/cgroup.procs" ] || continue
+      while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done <"$dir/cgroup.procs"
     done
   done
   for pid in $(our_shims); do kill -KILL "$pid" 2>/dev/null || true; done
@@ -595,9 +608,11 @@ down() {
     while read -r target; do
       umount "$target" 2>/dev/null || umount -l "$target" 2>/dev/null || log "could not unmount $target"
     done
-  # The pods' cgroups, deepest first (a cgroup directory is removed with rmdir).
-  for dir in /sys/fs/cgroup/*/"$CGROUP_ROOT" /sys/fs/cgroup/"$CGROUP_ROOT"; do
-    if [ -d "$dir" ]; then find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
+  # The containers' cgroups (removed with rmdir once empty).
+  for id in $ids; do
+    for dir in /sys/fs/cgroup/*/k8s.io/"$id" /sys/fs/cgroup/k8s.io/"$id"; do
+      if [ -d "$dir" ]; then rmdir "$dir" 2>/dev/null || log "could not remove cgroup $dir"; fi
+    done
   done
   local line
   if [ -f "$STATE/sysctl.saved" ]; then
