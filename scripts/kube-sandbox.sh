@@ -3,7 +3,8 @@
 # demo: etcd, kube-apiserver and kubelet built from the Go modules of a pinned release, the
 # kubelet on a private containerd (its own config, root, state and socket), certificates
 # made here with openssl, a pause image and a busybox test image built here as OCI
-# tarballs, and two pods placed with spec.nodeName (no scheduler, no controller-manager).
+# tarballs, and two pods placed with spec.nodeName (no scheduler, no controller-manager):
+# `box` with containers `box` and `side`, `box2` with `box`, both in the host network.
 #
 #   scripts/kube-sandbox.sh up       build or reuse the binaries, start, print `export KUBECONFIG=...`
 #   scripts/kube-sandbox.sh down     stop what `up` started (by its recorded PIDs), remove the state
