@@ -571,14 +571,16 @@ down() {
   stop_daemon kubelet
   stop_daemon kube-apiserver
   stop_daemon etcd
-  # Every task of the private containerd (the pods' containers and sandboxes): killed and
-  # deleted through containerd, which also ends their shims.
-  # containerd gives each container (and sandbox) the cgroup /k8s.io/ID in every hierarchy;
-  # the IDs are recorded first, to find a process left there after containerd is gone.
-  local id pid dir ids=
+  # Every task of the private containerd (the pods' containers and sandboxes) is killed and
+  # deleted through containerd, which also ends their shims. containerd gives each container (and sandbox) the cgroup /k8s.io/ID in every hierarchy.
+  # The IDs come from containerd and from its task state directory, which outlives a
+  # crashed containerd, to find a process left in those cgroups.
+  local id pid dir ids
+  ids=$({
+    ls "$STATE/containerd/state/io.containerd.runtime.v2.task/k8s.io" 2>/dev/null || true
+    if recorded_pid containerd >/dev/null; then ctr_ containers ls -q 2>/dev/null || true; fi
+  } | grep -E '^[0-9a-f]{64}$' | sort -u || true)
   if recorded_pid containerd >/dev/null; then
-    ids=$(ctr_ containers ls -q 2>/dev/null || true)
-    echo "$ids" >"$STATE/container-ids"
     for id in $(ctr_ tasks ls -q 2>/dev/null || true); do
       ctr_ tasks kill -a -s SIGKILL "$id" >/dev/null 2>&1 || true
     done
@@ -591,8 +593,6 @@ down() {
     for id in $ids; do
       ctr_ containers delete "$id" >/dev/null 2>&1 || true
     done
-  elif [ -f "$STATE/container-ids" ]; then
-    ids=$(cat "$STATE/container-ids")
   fi
   stop_daemon containerd
   # Whatever is left in those cgroups, then the shims of our socket.
