@@ -9,6 +9,8 @@ use ratatui::layout::Position;
 use super::msg::{Effect, TabId};
 use super::search::{Abs, Search};
 use super::{App, Mode};
+use crate::registry::detach_keys::Scan;
+use crate::session::keys::{self, KeyModes};
 use crate::session::text::{self, Point};
 
 /// The key that, after the detach prefix in terminal mode, enters copy mode.
@@ -30,6 +32,8 @@ pub struct Copy {
     pub search: Option<Search>,
     /// A mouse drag made the selection: releasing the button yanks it.
     pub dragging: bool,
+    /// The last status message copy mode wrote (a search result): leaving takes it away.
+    pub said: Option<String>,
 }
 
 impl Copy {
@@ -87,6 +91,7 @@ impl App {
             prompt: search.then(String::new),
             search: None,
             dragging: false,
+            said: None,
         }));
         Vec::new()
     }
@@ -102,6 +107,24 @@ impl App {
             self.prompt_key(&mut c, key);
             self.mode = Mode::Copy(c);
             return Vec::new();
+        }
+        // The detach keys leave copy mode and detach at once, as from terminal mode.
+        let bytes = keys::encode(&key, KeyModes::default()).unwrap_or_default();
+        let tab = &mut self.tabs[self.active];
+        if tab.state.is_running() && !bytes.is_empty() {
+            match tab.matcher.scan(&bytes) {
+                Scan::Detach { .. } => {
+                    let effects = self.leave_copy(&c, Vec::new());
+                    self.detach_from_copy();
+                    return effects;
+                }
+                Scan::Forward(b) if b.is_empty() => {
+                    // A prefix of the sequence: held until the next key says.
+                    self.mode = Mode::Copy(c);
+                    return Vec::new();
+                }
+                Scan::Forward(_) => {}
+            }
         }
         match self.copy_command(&mut c, key) {
             Next::Stay(effects) => {
@@ -147,6 +170,7 @@ impl App {
                 drop(emu);
                 let effects = self.yank(c);
                 return if effects.is_empty() {
+                    c.said.clone_from(&self.status);
                     Next::Stay(effects)
                 } else {
                     Next::Leave(effects)
@@ -154,11 +178,13 @@ impl App {
             }
             KeyCode::Char('s') => {
                 let Some((a, b)) = c.selection() else {
-                    self.status = Some("nothing selected: v starts a selection".into());
+                    drop(emu);
+                    self.say(c, "nothing selected: v starts a selection".into());
                     return Next::Stay(Vec::new());
                 };
                 let text = text::selection(&emu, a.point(&emu), b.point(&emu));
-                return Next::Stay(vec![Effect::SaveText {
+                // Saved, copy mode is done (where the file went comes as a message).
+                return Next::Leave(vec![Effect::SaveText {
                     stem: format!("selection-{}", tab.key.exec),
                     text,
                 }]);
@@ -203,7 +229,7 @@ impl App {
                         c.search = Some(s);
                         self.next_match(c, true);
                     }
-                    Err(e) => self.status = Some(format!("bad regex /{query}/: {e}")),
+                    Err(e) => self.say(c, format!("bad regex /{query}/: {e}")),
                 }
             }
             _ => {}
@@ -213,7 +239,7 @@ impl App {
     /// Takes the cursor to the next older (or newer) match and scrolls it into view.
     fn next_match(&mut self, c: &mut Copy, older: bool) {
         let Some(search) = c.search.as_mut() else {
-            self.status = Some("no search yet: / starts one".into());
+            self.say(c, "no search yet: / starts one".into());
             return;
         };
         {
@@ -221,16 +247,42 @@ impl App {
             search.refresh(&emu);
         }
         match search.step(c.cursor, older) {
-            None => self.status = Some(format!("no match for /{}/", search.query)),
+            None => {
+                let text = format!("no match for /{}/", search.query);
+                self.say(c, text);
+            }
             Some((at, wrapped)) => {
                 c.cursor = at;
                 let n = search.hits.len();
                 let i = search.current.map_or(0, |i| i + 1);
                 let more = if wrapped { " (wrapped)" } else { "" };
-                self.status = Some(format!("match {i}/{n} for /{}/{more}", search.query));
+                let text = format!("match {i}/{n} for /{}/{more}", search.query);
+                self.say(c, text);
                 self.follow(c);
             }
         }
+    }
+
+    /// A status message of copy mode's own, gone when copy mode is left.
+    fn say(&mut self, c: &mut Copy, text: String) {
+        self.status = Some(text.clone());
+        c.said = Some(text);
+    }
+
+    /// The detach keys typed in copy mode: back to navigation, the exec keeps running.
+    fn detach_from_copy(&mut self) {
+        let Some(tab) = self.tabs.get_mut(self.active) else {
+            return;
+        };
+        let _ = tab.matcher.flush();
+        tab.zoom.held = false;
+        let key = tab.key.clone();
+        self.mode = Mode::Navigate;
+        self.registry.detached(&key, (self.clock)());
+        self.status = Some(format!(
+            "detached from {}; it keeps running (i to focus it again)",
+            key.exec
+        ));
     }
 
     /// Scrolls the tab so that the cursor's row is in view.
@@ -266,6 +318,13 @@ impl App {
 
     /// Back to the mode copy mode was entered from.
     fn leave_copy(&mut self, c: &Copy, effects: Vec<Effect>) -> Vec<Effect> {
+        if c.said.is_some() && self.status == c.said {
+            self.status = None;
+        }
+        if let Some(tab) = self.tabs.iter_mut().find(|t| t.id == c.tab) {
+            // A detach prefix typed in copy mode does not carry over to the exec.
+            let _ = tab.matcher.flush();
+        }
         let running = self
             .tabs
             .get(self.active)

@@ -18,6 +18,7 @@ pub mod search;
 pub mod split;
 mod split_view;
 pub mod tab;
+pub mod tab_bar;
 mod terminal;
 mod transcript;
 mod update;

@@ -11,8 +11,6 @@ use crate::registry::LifecycleKind;
 use crate::session::emulator::Emulator;
 use crate::session::shared::SharedTerminal;
 
-/// Longest tab title before it is cut.
-const TITLE_MAX: usize = 28;
 
 impl App {
     /// Applies one message; returns the I/O to perform.
@@ -239,10 +237,7 @@ impl App {
             .find(|c| c.key() == pending.container)
             .and_then(|c| c.display_name().map(str::to_owned))
             .unwrap_or_else(|| key.container.to_string());
-        let mut title = format!("{name}: {}", config.args.join(" "));
-        if title.chars().count() > TITLE_MAX {
-            title = title.chars().take(TITLE_MAX - 1).collect::<String>() + "…";
-        }
+        let title = super::tab::title(&name, &config.args);
         let terminal =
             SharedTerminal::new(Emulator::new(rows, cols, self.settings.scrollback_lines));
         self.tabs.push(Tab::new(

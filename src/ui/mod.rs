@@ -7,6 +7,7 @@ mod containers;
 mod copy;
 mod events;
 mod execs;
+mod fit;
 mod form;
 mod help;
 pub mod partial;
