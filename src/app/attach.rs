@@ -10,7 +10,6 @@ use crate::registry::detach_keys;
 use crate::session::emulator::Emulator;
 use crate::session::shared::SharedTerminal;
 
-
 /// Why a foreign exec is not opened.
 pub fn foreign_refusal(exec: &str) -> String {
     format!(

@@ -3,8 +3,7 @@
 //! console writes itself, only then) or saved to a new file with `s`; `/` searches the
 //! scrollback and the screen with a regex, `n`/`N` go to the next older / newer match.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use ratatui::layout::Position;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::msg::{Effect, TabId};
 use super::search::{Abs, Search};
@@ -301,7 +300,7 @@ impl App {
     }
 
     /// The selection to the host clipboard: one OSC 52 the event loop writes.
-    fn yank(&mut self, c: &Copy) -> Vec<Effect> {
+    pub(super) fn yank(&mut self, c: &Copy) -> Vec<Effect> {
         let Some((a, b)) = c.selection() else {
             self.status = Some("nothing selected: v starts a selection".into());
             return Vec::new();
@@ -317,7 +316,7 @@ impl App {
     }
 
     /// Back to the mode copy mode was entered from.
-    fn leave_copy(&mut self, c: &Copy, effects: Vec<Effect>) -> Vec<Effect> {
+    pub(super) fn leave_copy(&mut self, c: &Copy, effects: Vec<Effect>) -> Vec<Effect> {
         if c.said.is_some() && self.status == c.said {
             self.status = None;
         }
@@ -336,73 +335,6 @@ impl App {
             self.mode = Mode::Navigate;
         }
         effects
-    }
-
-    /// The mouse over the tab's screen when its program does not take it: a drag selects
-    /// (entering copy mode), its release yanks; a click in copy mode moves the cursor.
-    pub(super) fn copy_mouse(&mut self, ev: MouseEvent, at: Position) -> Option<Vec<Effect>> {
-        let screen = self.layout.screen();
-        let inside = screen.contains(at);
-        match ev.kind {
-            MouseEventKind::Down(MouseButton::Left) if inside => {
-                self.mouse_press = Some(at);
-                let point = self.point_at(at)?;
-                let Mode::Copy(c) = &mut self.mode else {
-                    return None;
-                };
-                c.cursor = point;
-                c.anchor = None;
-                c.dragging = false;
-                Some(Vec::new())
-            }
-            MouseEventKind::Drag(MouseButton::Left) if inside => {
-                if matches!(self.mode, Mode::Navigate | Mode::Terminal) {
-                    self.enter_copy(false);
-                }
-                let press = self.mouse_press.and_then(|p| self.point_at(p));
-                let point = self.point_at(at)?;
-                let Mode::Copy(c) = &mut self.mode else {
-                    return None;
-                };
-                if c.anchor.is_none() {
-                    c.anchor = Some(press.unwrap_or(point));
-                }
-                c.cursor = point;
-                c.dragging = true;
-                Some(Vec::new())
-            }
-            MouseEventKind::Up(MouseButton::Left) => {
-                self.mouse_press = None;
-                if !matches!(self.mode, Mode::Copy(_)) {
-                    return None;
-                }
-                let Mode::Copy(c) = std::mem::replace(&mut self.mode, Mode::Navigate) else {
-                    return None;
-                };
-                if !c.dragging {
-                    self.mode = Mode::Copy(c);
-                    return Some(Vec::new());
-                }
-                let effects = self.yank(&c);
-                Some(self.leave_copy(&c, effects))
-            }
-            _ => None,
-        }
-    }
-
-    /// The absolute cell under a screen position of the active tab.
-    fn point_at(&self, at: Position) -> Option<Abs> {
-        let screen = self.layout.screen();
-        let tab = self.tabs.get(self.active)?;
-        let emu = tab.terminal.lock();
-        let len = emu.scrollback().len();
-        let top = len - tab.scroll.min(len);
-        let p = Point {
-            row: top + usize::from(at.y.saturating_sub(screen.y)),
-            col: at.x.saturating_sub(screen.x),
-        };
-        let abs = Abs::of(&emu, p);
-        Some(Abs::of(&emu, abs.point(&emu)))
     }
 }
 

@@ -98,44 +98,43 @@ fn width(s: &str) -> u16 {
 /// Lays out `titles` (drawn as ` title `, one column apart) on `bar`, keeping `active` in
 /// view; `bells[i]` says that tab `i` rang while hidden.
 pub fn layout(titles: &[String], bells: &[bool], active: usize, bar: Rect) -> TabBar {
-    let n = titles.len();
-    if n == 0 || bar.width == 0 {
+    let count = titles.len();
+    if count == 0 || bar.width == 0 {
         return TabBar::default();
     }
-    let active = active.min(n - 1);
-    let w: Vec<u16> = titles
-        .iter()
-        .map(|t| width(t).saturating_add(2))
-        .collect();
-    let rang = |r: std::ops::Range<usize>| bells.get(r).map_or(0, |b| b.iter().filter(|x| **x).count());
+    let active = active.min(count - 1);
+    let widths: Vec<u16> = titles.iter().map(|t| width(t).saturating_add(2)).collect();
+    let rang =
+        |r: std::ops::Range<usize>| bells.get(r).map_or(0, |b| b.iter().filter(|x| **x).count());
     // Width of tabs a..=b with their gaps and the marks for what is left out.
     let need = |a: usize, b: usize| -> u32 {
-        let tabs: u32 = w[a..=b].iter().map(|x| u32::from(*x) + 1).sum::<u32>() - 1;
+        let tabs: u32 = widths[a..=b].iter().map(|x| u32::from(*x) + 1).sum::<u32>() - 1;
         let left = if a > 0 {
             u32::from(width(&mark(a, rang(0..a), true))) + 1
         } else {
             0
         };
-        let right = if b + 1 < n {
-            u32::from(width(&mark(n - 1 - b, rang(b + 1..n), false))) + 1
+        let right = if b + 1 < count {
+            u32::from(width(&mark(count - 1 - b, rang(b + 1..count), false))) + 1
         } else {
             0
         };
         tabs + left + right
     };
     let room = u32::from(bar.width);
-    let (mut a, mut b) = (active, active);
+    let (mut first, mut last) = (active, active);
     // The tabs before the current one first (the bar scrolls as little as it can), then
     // the ones after it.
     loop {
-        if a > 0 && need(a - 1, b) <= room {
-            a -= 1;
-        } else if b + 1 < n && need(a, b + 1) <= room {
-            b += 1;
+        if first > 0 && need(first - 1, last) <= room {
+            first -= 1;
+        } else if last + 1 < count && need(first, last + 1) <= room {
+            last += 1;
         } else {
             break;
         }
     }
+    let (a, b) = (first, last);
     let mut bar_out = TabBar::default();
     let mut x = bar.x;
     let right_edge = bar.right();
@@ -149,17 +148,17 @@ pub fn layout(titles: &[String], bells: &[bool], active: usize, bar: Rect) -> Ta
         });
         x = end.saturating_add(1).min(right_edge);
     }
-    let right = (b + 1 < n).then(|| {
-        let label = mark(n - 1 - b, rang(b + 1..n), false);
-        (label, n - 1 - b, rang(b + 1..n))
+    let right = (b + 1 < count).then(|| {
+        let label = mark(count - 1 - b, rang(b + 1..count), false);
+        (label, count - 1 - b, rang(b + 1..count))
     });
     // The tabs stop where the right mark begins (a current tab too wide is cut there).
     let limit = right.as_ref().map_or(right_edge, |(label, _, _)| {
         right_edge.saturating_sub(width(label) + 1).max(x)
     });
-    for i in a..=b {
+    for (i, w) in widths.iter().enumerate().take(b + 1).skip(a) {
         let start = x.min(limit);
-        let end = x.saturating_add(w[i]).min(limit);
+        let end = x.saturating_add(*w).min(limit);
         bar_out.tabs.push((i, start, end));
         x = end.saturating_add(1);
     }
@@ -180,7 +179,9 @@ mod tests {
     use super::*;
 
     fn titles(n: usize, len: usize) -> Vec<String> {
-        (1..=n).map(|i| format!("{i}:{}", "x".repeat(len))).collect()
+        (1..=n)
+            .map(|i| format!("{i}:{}", "x".repeat(len)))
+            .collect()
     }
 
     #[test]

@@ -11,11 +11,11 @@ use crate::registry::LifecycleKind;
 use crate::session::emulator::Emulator;
 use crate::session::shared::SharedTerminal;
 
-
 impl App {
     /// Applies one message; returns the I/O to perform.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         self.observe_clock();
+        let tick = matches!(msg, Msg::Tick);
         let mut effects = match msg {
             Msg::Key(key) => self.on_key(key),
             Msg::Paste(text) => self.on_paste(&text),
@@ -105,6 +105,7 @@ impl App {
         self.drain_lifecycle();
         self.end_broadcast_if_idle();
         effects.extend(self.sync_panes());
+        self.age_status(tick);
         effects
     }
 

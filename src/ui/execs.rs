@@ -58,35 +58,16 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
         .iter()
         .map(|r| gc_text(t, app.gc_state(r), wide))
         .collect();
-    let mut header = vec!["EXEC", "COMMAND", "STATE"];
-    let mut caps = vec![if wide { 12 } else { 6 }, u16::MAX, 12];
-    if !narrow {
-        header.extend(["TIME", "GC"]);
-        caps.extend([if wide { 13 } else { 7 }, if wide { 17 } else { 11 }]);
-    }
-    if wide {
-        header.push("ORIGIN");
-        caps.push(7);
-    }
-    // Each column as wide as what it shows; the command gets the rest.
-    let w = |v: &mut dyn Iterator<Item = usize>, h: &str| {
-        let mut v: Vec<usize> = v.collect();
-        v.push(fit::width(h));
-        v
-    };
-    let mut texts = vec![
-        w(&mut ids.iter().map(|s| fit::width(s)), header[0]),
-        Vec::new(),
-        w(&mut states.iter().map(|s| fit::width(&s.0)), header[2]),
-    ];
-    if !narrow {
-        texts.push(w(&mut ages.iter().map(|s| fit::width(s)), header[3]));
-        texts.push(w(&mut gcs.iter().map(|s| fit::width(&s.0)), header[4]));
-    }
-    if wide {
-        texts.push(vec![7]);
-    }
-    let widths = fit::columns(area.width, 1, &caps, &texts);
+    let (header, widths) = columns(
+        area.width,
+        (narrow, wide),
+        &[
+            ids.iter().map(|s| fit::width(s)).collect(),
+            states.iter().map(|s| fit::width(&s.0)).collect(),
+            ages.iter().map(|s| fit::width(s)).collect(),
+            gcs.iter().map(|s| fit::width(&s.0)).collect(),
+        ],
+    );
     let command_w = usize::from(widths[1]);
     let rows = shown.iter().enumerate().map(|(i, r)| {
         let dim = r.state == ExecState::Collected;
@@ -131,6 +112,39 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     let mut state = TableState::default()
         .with_selected((!execs.is_empty()).then_some(app.selected_exec - first));
     f.render_stateful_widget(table, area, &mut state);
+}
+
+/// The header and the widths of the columns: each as wide as what it shows (`texts`: of
+/// id, state, time and GC), the command the rest.
+fn columns(
+    cols: u16,
+    (narrow, wide): (bool, bool),
+    texts: &[Vec<usize>; 4],
+) -> (Vec<&'static str>, Vec<u16>) {
+    let mut header = vec!["EXEC", "COMMAND", "STATE"];
+    let mut caps = vec![if wide { 12 } else { 6 }, u16::MAX, 12];
+    if !narrow {
+        header.extend(["TIME", "GC"]);
+        caps.extend([if wide { 13 } else { 7 }, if wide { 17 } else { 11 }]);
+    }
+    if wide {
+        header.push("ORIGIN");
+        caps.push(7);
+    }
+    let with_header = |i: usize, h: &str| {
+        let mut v = texts[i].clone();
+        v.push(fit::width(h));
+        v
+    };
+    let mut widths = vec![with_header(0, "EXEC"), Vec::new(), with_header(1, "STATE")];
+    if !narrow {
+        widths.push(with_header(2, "TIME"));
+        widths.push(with_header(3, "GC"));
+    }
+    if wide {
+        widths.push(vec![7]);
+    }
+    (header, fit::columns(cols, 1, &caps, &widths))
 }
 
 /// ` Execs · web · 3 · by state /sh `: what is listed, how many, the order, the filter.

@@ -62,6 +62,22 @@ pub fn middle(s: &str, cols: usize) -> String {
     format!("{}{ELLIPSIS}{}", head(s, front), tail(s, back))
 }
 
+/// A message in at most `cols` columns: its longest word (a path, an id) shortened in its
+/// middle when that is enough, else the message cut at its end.
+pub fn message(s: &str, cols: usize) -> String {
+    let over = width(s).saturating_sub(cols);
+    if over == 0 {
+        return s.to_owned();
+    }
+    let longest = s.split(' ').max_by_key(|w| width(w)).unwrap_or_default();
+    // The word keeps at least 12 columns of its start and end.
+    if width(longest) >= over + 12 {
+        let short = middle(longest, width(longest) - over);
+        return s.replacen(longest, &short, 1);
+    }
+    end(s, cols)
+}
+
 /// A pane title (` Containers · demo · 2 `) cut to fit the top border of a pane `cols` wide.
 pub fn title(t: &str, cols: u16) -> String {
     let room = usize::from(cols).saturating_sub(4);
@@ -88,7 +104,10 @@ pub fn columns(cols: u16, fill: usize, caps: &[u16], texts: &[Vec<usize>]) -> Ve
         .map(|(_, w)| *w)
         .sum();
     if let Some(w) = widths.get_mut(fill) {
-        *w = cols.saturating_sub(2).saturating_sub(gaps).saturating_sub(others);
+        *w = cols
+            .saturating_sub(2)
+            .saturating_sub(gaps)
+            .saturating_sub(others);
     }
     widths
 }
@@ -108,13 +127,35 @@ mod tests {
             "/root/.loc…/web-1.txt"
         );
         assert_eq!(width(&middle("/a/b/c/d/e/f", 7)), 7);
-        assert_eq!(title(" Containers · uxbars2182 · 3 ", 20), " Containers · uxba… ");
+        assert_eq!(
+            title(" Containers · uxbars2182 · 3 ", 20),
+            " Containers · ux… "
+        );
         assert_eq!(title(" Execs · 1 ", 30), " Execs · 1 ");
     }
 
     #[test]
+    fn a_message_shortens_its_path_or_is_cut_at_its_end() {
+        let saved = "transcript saved to /root/.local/state/execmux/web-1.txt now";
+        assert_eq!(message(saved, 80), saved);
+        assert_eq!(
+            message(saved, 46),
+            "transcript saved to /root/.loc…x/web-1.txt now"
+        );
+        assert_eq!(width(&message(saved, 46)), 46);
+        let prose =
+            "detached from execmux-0123456789abcdef; it keeps running (i to focus it again)";
+        assert_eq!(message(prose, 30), "detached from execmux-0123456…");
+    }
+
+    #[test]
     fn the_fill_column_gets_what_the_others_leave() {
-        let w = columns(26, 1, &[6, u16::MAX, 12], &[vec![4, 6], vec![40], vec![5, 7]]);
+        let w = columns(
+            26,
+            1,
+            &[6, u16::MAX, 12],
+            &[vec![4, 6], vec![40], vec![5, 7]],
+        );
         assert_eq!(w, vec![6, 9, 7]);
     }
 }

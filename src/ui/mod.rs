@@ -80,6 +80,8 @@ fn clock(t: std::time::SystemTime) -> String {
 #[cfg(test)]
 mod execlist_tests;
 #[cfg(test)]
+mod screen_tests;
+#[cfg(test)]
 mod split_tests;
 #[cfg(test)]
 mod tests;

@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
 use super::{Drawn, safe, theme};
 use crate::app::keymap::Action;
-use crate::app::tab_bar::TabBar;
 use crate::app::tab::{Tab, TabState};
+use crate::app::tab_bar::TabBar;
 use crate::app::{App, Mode};
 use crate::session::view::TerminalView;
 
@@ -213,18 +213,7 @@ fn notes(app: &App, tab: &Tab) -> Vec<Span<'static>> {
 
 /// Zoomed, the tab bar is the only line left: the tabs on its left; the current tab's
 /// notes, the last error and the way back on its right, where the tabs leave room.
-fn zoomed_bar(
-    app: &App,
-    f: &mut Frame<'_>,
-    bar: Rect,
-    layout: &TabBar,
-    notes: Vec<Span<'static>>,
-) {
-    let mut right = notes;
-    if let Some(err) = &app.status {
-        right.push(Span::raw(" · "));
-        right.push(Span::styled(safe(err), theme::fg(app.theme.error)));
-    }
+fn zoomed_bar(app: &App, f: &mut Frame<'_>, bar: Rect, layout: &TabBar, notes: Vec<Span<'static>>) {
     let back = app
         .keymap
         .keys(Action::Zoom)
@@ -235,12 +224,23 @@ fn zoomed_bar(
         (Mode::Terminal, Some(chord)) => format!("{chord} unzoom"),
         _ => format!("{back} unzoom"),
     };
+    let used = layout.end(bar);
+    let free = bar.right().saturating_sub(used).saturating_sub(1);
+    let mut right = notes;
+    let taken = Line::from(right.clone()).width() + hint.len() + 4;
+    if let Some(err) = &app.status {
+        // A long message (a path) is shortened in its middle to leave the way back in view.
+        let room = usize::from(free).saturating_sub(taken + 3).max(12);
+        right.push(Span::raw(" · "));
+        right.push(Span::styled(
+            super::fit::middle(&safe(err), room),
+            theme::fg(app.theme.error),
+        ));
+    }
     right.push(Span::raw(" · "));
     right.push(Span::styled(hint, theme::key(&app.theme)));
     right.push(Span::raw(" "));
     let line = Line::from(right);
-    let used = layout.end(bar);
-    let free = bar.right().saturating_sub(used).saturating_sub(1);
     let width = u16::try_from(line.width()).unwrap_or(u16::MAX).min(free);
     let at = Rect::new(bar.right() - width, bar.y, width, bar.height);
     f.render_widget(Paragraph::new(line).alignment(Alignment::Right), at);
