@@ -95,8 +95,9 @@ pub enum Command {
         /// JSON: one object per exec (or per change with --watch), one per line.
         #[arg(long)]
         json: bool,
-        /// GC interval in seconds for --watch (Docker's is 300).
-        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+        /// GC interval in seconds for --watch (Docker's is 300; at most a year, 31536000).
+        #[arg(long, default_value_t = 300,
+              value_parser = clap::value_parser!(u64).range(1..=crate::config::MAX_GC_INTERVAL_SECS))]
         gc_interval: u64,
         /// Also kill and delete execs of ours whose owner cannot be proven gone (no or an
         /// unreadable owner record); without it they are only reported.

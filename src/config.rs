@@ -43,6 +43,9 @@ impl Default for Config {
     }
 }
 
+/// The longest GC interval accepted, a year: beyond it a timer would pass the clock's range.
+pub const MAX_GC_INTERVAL_SECS: u64 = 365 * 86_400;
+
 /// A config file that cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[error("config {path}: {message}")]
@@ -82,6 +85,12 @@ impl Config {
         }
         if self.gc_interval_secs == 0 {
             return Err("gc_interval_secs must be at least 1".into());
+        }
+        if self.gc_interval_secs > MAX_GC_INTERVAL_SECS {
+            return Err(format!(
+                "gc_interval_secs must be at most {MAX_GC_INTERVAL_SECS} (a year), not {}",
+                self.gc_interval_secs
+            ));
         }
         crate::registry::detach_keys::parse(&self.detach_keys).map_err(|e| e.to_string())?;
         Keymap::with_overrides(&self.keys)?;
@@ -131,6 +140,10 @@ mod tests {
         for (bad, want) in [
             ("shell = []", "shell must list"),
             ("gc_interval_secs = 0", "at least 1"),
+            (
+                "gc_interval_secs = 18446744073709551615",
+                "at most 31536000",
+            ),
             ("detach_keys = \"ctrl-\"", "invalid detach keys"),
             ("colour = 1", "unknown field"),
             ("[keys]\nquit = [\"hyper-q\"]", "unknown key"),

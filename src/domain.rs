@@ -210,7 +210,10 @@ pub struct ProcessStatus {
     pub state: TaskState,
     pub pid: u32,
     pub terminal: bool,
+    /// The FIFO paths the process was created with (empty when it has none).
+    pub stdin: String,
     pub stdout: String,
+    pub stderr: String,
     pub exit: Option<ExitInfo>,
 }
 

@@ -8,9 +8,11 @@ use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
 use crate::app::msg::{Effect, Msg, PendingExec, Prepared, TabId};
+use crate::backend::{Backend, Exec, Output, Streams};
 use crate::domain::{ConsoleSize, ExecKey};
-use crate::driver::{Control, Outcome, Session, StdinHandle};
-use crate::launcher::{self, LaunchError, Launched};
+use crate::driver::stdin::ReplySender;
+use crate::driver::{Control, Outcome, Session};
+use crate::launcher::LaunchError;
 use crate::monitor::{self, Snapshot};
 use crate::registry::StartPlan;
 use crate::runtime::exec::new_exec_id;
@@ -101,13 +103,14 @@ impl Runner {
             } => {
                 let (tx, rx) = mpsc::unbounded_channel();
                 self.tabs.insert(tab, tx);
-                let base = self.fifo_base.clone();
-                tokio::spawn(tab_worker(rt, base, tab, plan, terminal, rx, ctl));
+                let backend = Backend::containerd(rt, self.fifo_base.clone());
+                tokio::spawn(tab_worker(backend, tab, plan, terminal, rx, ctl));
             }
             Effect::Attach { tab, key, terminal } => {
                 let (tx, rx) = mpsc::unbounded_channel();
                 self.tabs.insert(tab, tx);
-                tokio::spawn(attach_worker(rt, tab, key, terminal, rx, ctl));
+                let backend = Backend::containerd(rt, self.fifo_base.clone());
+                tokio::spawn(attach_worker(backend, tab, key, terminal, rx, ctl));
             }
             Effect::Input { tab, bytes } => self.send(tab, Control::Input(bytes)),
             Effect::Resize { tab, size } => self.send(tab, Control::Resize(size)),
@@ -187,15 +190,14 @@ async fn prepare(
 /// Owns one exec from launch to deletion: launches it, pumps its output into the tab's
 /// terminal, and drives the session until it ends.
 async fn tab_worker(
-    rt: Runtime,
-    base: PathBuf,
+    backend: Backend,
     tab: TabId,
     plan: StartPlan,
     terminal: SharedTerminal,
     controls: mpsc::UnboundedReceiver<Control>,
     ctl: mpsc::UnboundedSender<Msg>,
 ) {
-    let launched = match launcher::launch(&rt, &base, &plan).await {
+    let (exec, io) = match backend.launch(&plan).await {
         Ok(l) => l,
         Err(LaunchError::Create(e) | LaunchError::Start(e)) => {
             let _ = ctl.send(Msg::StartFailed {
@@ -207,15 +209,15 @@ async fn tab_worker(
     };
     let _ = ctl.send(Msg::Started {
         tab,
-        pid: launched.pid,
+        pid: exec.pid(),
     });
-    drive(launched, tab, terminal, controls, ctl).await;
+    drive(exec, io, tab, terminal, controls, ctl).await;
 }
 
 /// Takes over a running exec of ours that another execmux left, then drives it as a
 /// launched one; a refusal answers `AttachRefused`.
 async fn attach_worker(
-    rt: Runtime,
+    backend: Backend,
     tab: TabId,
     key: ExecKey,
     terminal: SharedTerminal,
@@ -224,7 +226,7 @@ async fn attach_worker(
 ) {
     let (rows, cols) = terminal.lock().size();
     let size = ConsoleSize { rows, cols };
-    let launched = match launcher::attach(&rt, &key, Some(size)).await {
+    let (exec, io) = match backend.attach(&key, Some(size)).await {
         Ok(l) => l,
         Err(e) => {
             let _ = ctl.send(Msg::AttachRefused {
@@ -236,35 +238,31 @@ async fn attach_worker(
     };
     let _ = ctl.send(Msg::Attached {
         tab,
-        pid: launched.pid,
-        tty: launched.tty,
-        stdin: launched.io.as_ref().is_some_and(|io| io.stdin.is_some()),
+        pid: exec.pid(),
+        tty: exec.tty(),
+        stdin: io.stdin.is_some(),
         size,
     });
-    drive(launched, tab, terminal, controls, ctl).await;
+    drive(exec, io, tab, terminal, controls, ctl).await;
 }
 
 /// Pumps a started exec's output into the tab's terminal and drives its session to the
 /// end, answering `Ended`.
 async fn drive(
-    mut launched: Launched,
+    exec: Exec,
+    io: Streams,
     tab: TabId,
     terminal: SharedTerminal,
     mut controls: mpsc::UnboundedReceiver<Control>,
     ctl: mpsc::UnboundedSender<Msg>,
 ) {
-    let tty = launched.tty;
-    let Some(io) = launched.io.take() else {
-        let exit = launched.cancel().await.map_err(|e| e.to_string());
-        let _ = ctl.send(Msg::Ended { tab, exit });
-        return;
-    };
-    let session = Session::new(launched, io.stdin, tty);
+    let tty = exec.tty();
+    let session = Session::new(exec, io.stdin);
     let pump = Pump {
         tab,
         terminal,
         // A terminal answers queries on a tty only: without one the stream is data.
-        replies: if tty { session.stdin() } else { None },
+        replies: if tty { session.replies() } else { None },
         ctl: ctl.clone(),
         // Without a tty nothing turns LF into CRLF: the tab does, as a terminal would.
         newline_is_crlf: !tty,
@@ -277,8 +275,12 @@ async fn drive(
     let mut notice = move |notice| {
         let _ = notices.send(Msg::Notice { tab, notice });
     };
-    let exit = match session.run(&mut controls, readers, &mut notice).await {
-        Outcome::Exited(r) | Outcome::Killed(r) => r,
+    let exit = match session
+        .run(&mut controls, readers, &mut notice)
+        .await
+        .outcome
+    {
+        Outcome::Exited(r) | Outcome::Killed(r) => r.map_err(|e| e.to_string()),
         // A tab never detaches its session: leaving terminal mode keeps it open.
         Outcome::Detached => return,
     };
@@ -292,13 +294,13 @@ async fn drive(
 struct Pump {
     tab: TabId,
     terminal: SharedTerminal,
-    replies: Option<StdinHandle>,
+    replies: Option<ReplySender>,
     ctl: mpsc::UnboundedSender<Msg>,
     newline_is_crlf: bool,
 }
 
 impl Pump {
-    async fn run(self, mut from: tokio::net::unix::pipe::Receiver) {
+    async fn run(self, mut from: Output) {
         let mut buf = vec![0u8; CHUNK];
         let mut crlf = Vec::new();
         loop {

@@ -5,21 +5,17 @@ use std::path::Path;
 use std::time::Duration;
 
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
-use tokio::time::Instant;
 
 use crate::audit::{self, AuditEvent, AuditKind};
 use crate::domain::Link;
 
 use crate::domain::{ConsoleSize, ExecKey, ExitInfo};
+use crate::ending::{self, ExitError, Held, Policy, Target, Waiter};
 use crate::registry::StartPlan;
 use crate::runtime::adopt::{self, AttachError};
 use crate::runtime::spec::ProcessRequest;
 use crate::runtime::stdio::{Opened, StdioSet};
 use crate::runtime::{Runtime, RuntimeError};
-
-/// How often a cancel sends its SIGKILL again while it has not reached the exec.
-const KILL_RETRY: Duration = Duration::from_secs(1);
 
 /// Where a launch failed: before the process existed, or when starting it.
 #[derive(Debug, thiserror::Error)]
@@ -30,18 +26,15 @@ pub enum LaunchError {
     Start(RuntimeError),
 }
 
-/// A started exec with its streams; `finish` or `cancel` must end it.
+/// A started exec; `finish`, `cancel`, `end` or `detach` ends it, and a drop without one
+/// of them kills and deletes it all the same. Its streams are returned beside it.
 #[derive(Debug)]
 pub struct Launched {
     pub key: ExecKey,
     pub pid: u32,
     /// Whether the exec has a terminal.
     pub tty: bool,
-    /// The streams; take them (`Option::take`) to pump them.
-    pub io: Option<Opened>,
-    wait: JoinHandle<Result<ExitInfo, RuntimeError>>,
-    /// The waiter's answer once it came (a `JoinHandle` cannot be awaited twice).
-    exit: Option<Result<ExitInfo, String>>,
+    waiter: Waiter,
     stdio: StdioSet,
     rt: Runtime,
     /// Finished, cancelled or detached: nothing left for `Drop` to clean up.
@@ -66,7 +59,11 @@ fn process_request(plan: &StartPlan) -> ProcessRequest {
 
 /// Creates the FIFOs, the exec and its waiter, then starts it. Nothing is left behind when
 /// this fails: the exec is deleted and its FIFO directory removed.
-pub async fn launch(rt: &Runtime, base: &Path, plan: &StartPlan) -> Result<Launched, LaunchError> {
+pub async fn launch(
+    rt: &Runtime,
+    base: &Path,
+    plan: &StartPlan,
+) -> Result<(Launched, Opened), LaunchError> {
     let key = plan.key.clone();
     let stdio = StdioSet::create(base, &key, plan.stdin, plan.tty).map_err(LaunchError::Create)?;
     let pending = stdio.open();
@@ -81,7 +78,7 @@ pub async fn launch(rt: &Runtime, base: &Path, plan: &StartPlan) -> Result<Launc
     let wait = {
         let rt = rt.clone();
         let key = key.clone();
-        tokio::spawn(async move { rt.exec_wait_resilient(&key, &link_tx).await })
+        Waiter::spawn(async move { rt.exec_wait_resilient(&key, &link_tx).await })
     };
     let pid = match rt.exec_start(&key).await {
         Ok(pid) => {
@@ -106,13 +103,11 @@ pub async fn launch(rt: &Runtime, base: &Path, plan: &StartPlan) -> Result<Launc
             secs: 30,
         }),
     };
-    let mut launched = Launched {
+    let launched = Launched {
         key,
         pid,
         tty: plan.tty,
-        io: None,
-        wait,
-        exit: None,
+        waiter: wait,
         stdio,
         rt: rt.clone(),
         done: false,
@@ -120,10 +115,7 @@ pub async fn launch(rt: &Runtime, base: &Path, plan: &StartPlan) -> Result<Launc
         audit: AuditEvent::from_plan(AuditKind::Exit, plan),
     };
     match opened {
-        Ok(io) => {
-            launched.io = Some(io);
-            Ok(launched)
-        }
+        Ok(io) => Ok((launched, io)),
         Err(e) => {
             let _ = launched.cancel().await;
             Err(LaunchError::Start(e))
@@ -139,7 +131,7 @@ pub async fn attach(
     rt: &Runtime,
     key: &ExecKey,
     console: Option<ConsoleSize>,
-) -> Result<Launched, AttachError> {
+) -> Result<(Launched, Opened), AttachError> {
     let claim = adopt::claim(rt, key).await?;
     if let (true, Some(size)) = (claim.status.terminal, console) {
         if let Err(e) = rt.exec_resize(key, size).await {
@@ -158,18 +150,16 @@ pub async fn attach(
     audit.tty = claim.status.terminal;
     audit::record(&audit);
     let (link_tx, link) = watch::channel(Link::Up);
-    let wait = {
+    let waiter = {
         let rt = rt.clone();
         let key = key.clone();
-        tokio::spawn(async move { rt.exec_wait_resilient(&key, &link_tx).await })
+        Waiter::spawn(async move { rt.exec_wait_resilient(&key, &link_tx).await })
     };
-    Ok(Launched {
+    let launched = Launched {
         key: key.clone(),
         pid: claim.status.pid,
         tty: claim.status.terminal,
-        io: Some(io),
-        wait,
-        exit: None,
+        waiter,
         stdio: claim.stdio,
         rt: rt.clone(),
         done: false,
@@ -178,42 +168,19 @@ pub async fn attach(
             event: AuditKind::Exit,
             ..audit
         },
-    })
+    };
+    Ok((launched, io))
 }
 
 impl Launched {
     /// Waits for the exit (cancel-safe: may be raced in a `select!`).
-    pub async fn exited(&mut self) -> Result<ExitInfo, RuntimeError> {
-        if self.exit.is_none() {
-            let got = match (&mut self.wait).await {
-                Ok(r) => r.map_err(|e| e.to_string()),
-                Err(e) => Err(format!("wait task: {e}")),
-            };
-            self.exit = Some(got);
-        }
-        match &self.exit {
-            Some(Ok(exit)) => Ok(*exit),
-            Some(Err(e)) => Err(RuntimeError::Invalid(e.clone())),
-            None => Err(RuntimeError::Invalid("no exit status".into())),
-        }
+    pub async fn exited(&mut self) -> Result<ExitInfo, ExitError> {
+        self.waiter.exited().await
     }
 
     /// Whether the exit is known (`exited` would return at once).
     pub fn has_exited(&self) -> bool {
-        self.exit.is_some() || self.wait.is_finished()
-    }
-
-    /// Sends a signal to the exec (a SIGKILL is recorded in the audit log).
-    pub async fn signal(&self, signal: u32) -> Result<(), RuntimeError> {
-        let r = self.rt.exec_kill(&self.key, signal).await;
-        if signal == 9 {
-            let mut line = self.audit_line(AuditKind::Kill);
-            if let Err(e) = &r {
-                line = line.with_error(e.to_string());
-            }
-            audit::record(&line);
-        }
-        r
+        self.waiter.has_exited()
     }
 
     /// Whether containerd answers, as the waiter sees it.
@@ -234,76 +201,51 @@ impl Launched {
     }
 
     /// Waits for the exit, then deletes the process in containerd and removes the FIFO
-    /// directory.
-    pub async fn finish(mut self) -> Result<ExitInfo, RuntimeError> {
-        let _ = self.exited().await;
-        self.release().await
+    /// directory (kept, with the owner record, when the delete failed).
+    pub async fn finish(mut self) -> Result<ExitInfo, ExitError> {
+        let waited = self.waiter.exited().await;
+        self.close(waited).await
     }
 
-    /// Deletes the process in containerd and removes the FIFO directory now, whether or not
-    /// the exit came (after giving up on it). A process that could not be deleted keeps its
-    /// FIFO directory and owner record, so that the reaper of a later execmux finds it.
-    pub async fn release(mut self) -> Result<ExitInfo, RuntimeError> {
-        let exit = if self.has_exited() {
-            self.exited().await
+    /// Cancels with nobody watching (a launch that failed half way, a command-line
+    /// caller): the end of `ending` with the unattended policy.
+    pub async fn cancel(self) -> Result<ExitInfo, ExitError> {
+        let policy = Policy::unattended(&self.rt);
+        self.end(policy, std::future::pending(), &mut |_| {}).await
+    }
+
+    /// Kills, waits as `policy` says (until `stop`), deletes, removes the FIFOs: the one
+    /// end path of `ending`, recorded in the audit log.
+    pub async fn end(
+        mut self,
+        policy: Policy,
+        stop: impl std::future::Future<Output = ()>,
+        notice: &mut (dyn FnMut(Held) + Send),
+    ) -> Result<ExitInfo, ExitError> {
+        let waited = if self.waiter.has_exited() {
+            self.waiter.exited().await
         } else {
-            Err(RuntimeError::Invalid("no exit status".into()))
+            let audit = self.audit_line(AuditKind::Kill);
+            let target = Target {
+                rt: &self.rt,
+                key: &self.key,
+                audit: Some(&audit),
+            };
+            ending::kill_and_wait(&target, &mut self.waiter, policy, stop, notice).await
         };
-        self.io = None;
-        let deleted = self.rt.exec_delete(&self.key).await;
-        match &deleted {
-            Err(e) if !e.is_not_found() => {
-                tracing::warn!(exec = %self.key, error = %e,
-                    "exec not deleted; its FIFO directory is left for the reaper");
-            }
-            _ => self.stdio.remove(),
-        }
+        self.close(waited).await
+    }
+
+    /// The delete and the FIFOs after the wait, and the audit line of the end.
+    async fn close(mut self, waited: Result<ExitInfo, ExitError>) -> Result<ExitInfo, ExitError> {
         self.done = true;
-        let result = match (exit, deleted) {
-            (Ok(exit), _) | (Err(_), Ok(exit)) => Ok(exit),
-            (Err(e), Err(_)) => Err(e),
-        };
+        let stdio = &self.stdio;
+        let result = ending::finish(&self.rt, &self.key, waited, || stdio.remove()).await;
         audit::record(&match &result {
             Ok(exit) => self.audit_line(AuditKind::Exit).with_exit(exit.code),
             Err(e) => self.audit_line(AuditKind::Exit).with_error(e.to_string()),
         });
         result
-    }
-
-    /// Cancels: SIGKILL, wait for the exit (bounded by the runtime's `kill_wait`), delete,
-    /// remove the FIFOs. A failed kill (containerd away) is sent again while the wait lasts
-    /// and never skips the rest; what cannot be deleted is left for the reaper.
-    pub async fn cancel(mut self) -> Result<ExitInfo, RuntimeError> {
-        let bound = self.rt.deadlines().kill_wait;
-        let give_up = Instant::now() + bound;
-        let mut killed = self.kill_for_cancel().await;
-        loop {
-            let next = if killed {
-                give_up
-            } else {
-                (Instant::now() + KILL_RETRY).min(give_up)
-            };
-            if tokio::time::timeout_at(next, self.exited()).await.is_ok() {
-                break;
-            }
-            if Instant::now() >= give_up {
-                tracing::warn!(exec = %self.key, "no exit {} s after the kill", bound.as_secs());
-                break;
-            }
-            killed = self.kill_for_cancel().await;
-        }
-        self.release().await
-    }
-
-    /// SIGKILL for a cancel; false when it did not reach the exec.
-    async fn kill_for_cancel(&self) -> bool {
-        match self.signal(9).await {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::warn!(exec = %self.key, error = %e, "kill");
-                false
-            }
-        }
     }
 
     /// Leaves the exec running on purpose (detach from the command line): marks its FIFO
@@ -316,7 +258,8 @@ impl Launched {
 }
 
 /// A `Launched` dropped without `finish`, `cancel` or `detach` (its task was aborted, or
-/// panicked) is still killed, waited for (bounded) and deleted, on the runtime it ran on.
+/// panicked) is still killed, waited for (bounded) and deleted, on the runtime it ran on,
+/// by the reaper's end of `ending`.
 impl Drop for Launched {
     fn drop(&mut self) {
         if self.done {
@@ -328,16 +271,11 @@ impl Drop for Launched {
         };
         let rt = self.rt.clone();
         let key = self.key.clone();
-        let dir = self.stdio.dir().to_path_buf();
+        let stdio = self.stdio.clone();
         handle.spawn(async move {
-            match rt.exec_reap(&key).await {
-                Ok(_) => {
-                    if let Err(e) = std::fs::remove_dir_all(&dir) {
-                        tracing::warn!(dir = %dir.display(), error = %e, "cannot remove FIFO dir");
-                    }
-                }
-                Err(e) => tracing::warn!(exec = %key, error = %e,
-                    "cleanup of a dropped exec failed; left for the reaper"),
+            if let Err(e) = ending::reap(&rt, &key, || stdio.remove()).await {
+                tracing::warn!(exec = %key, error = %e,
+                    "cleanup of a dropped exec failed; left for the reaper");
             }
         });
     }

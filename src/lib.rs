@@ -2,18 +2,21 @@
 
 pub mod app;
 pub mod audit;
+pub mod backend;
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod domain;
 pub mod driver;
 pub mod effects;
+pub mod ending;
 pub mod event_loop;
 pub mod launcher;
 pub mod monitor;
 pub mod reaper;
 pub mod registry;
 pub mod runtime;
+pub mod sandbox;
 pub mod session;
 pub mod theme;
 pub mod transcript;

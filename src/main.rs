@@ -45,8 +45,32 @@ fn init_logging() {
         .try_init();
 }
 
+/// Parses the command line; exits 125 for an argument that is not UTF-8 (a container id,
+/// user or command the runtime cannot carry: bad input to execmux), and as clap does for
+/// every other usage error (2), `--help` and `--version` (0).
+fn parse_cli() -> Cli {
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.kind() == clap::error::ErrorKind::InvalidUtf8 => {
+            let (n, arg) = std::env::args_os()
+                .enumerate()
+                .skip(1)
+                .find(|(_, a)| a.to_str().is_none())
+                .unwrap_or_default();
+            // Escaped: the bad bytes and any control character as \xNN.
+            let shown = arg.as_encoded_bytes().escape_ascii();
+            eprintln!(
+                "execmux: argument {n} ({shown}) is not valid UTF-8: container ids, users, \
+                 paths and commands must be UTF-8"
+            );
+            std::process::exit(EXIT_EXECMUX);
+        }
+        Err(e) => e.exit(),
+    }
+}
+
 fn main() {
-    let cli = Cli::parse();
+    let cli = parse_cli();
     init_logging();
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {

@@ -3,7 +3,9 @@
 //! (bounded), deleted, their FIFO directory removed. An exec whose owner cannot be proven
 //! gone (record missing, unreadable or without a boot id) is reported and left running
 //! unless the caller asks for those too. An exec detached on purpose is left alone while it
-//! runs. Every orphan's outcome is reported; one failure does not stop the rest.
+//! runs. Nothing is killed that is not proven ours (`runtime::proof`), nor while an attach
+//! holds its directory's lock. Every orphan's outcome is reported; one failure does not
+//! stop the rest.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -12,7 +14,7 @@ use crate::domain::{ExecKey, ExitInfo, Namespace, TaskState};
 use crate::monitor::Scope;
 use crate::runtime::exec::EXEC_ID_PREFIX;
 use crate::runtime::owner::{self, FifoDir, Liveness, Record};
-use crate::runtime::{Result, Runtime};
+use crate::runtime::{Result, Runtime, adopt, proof};
 
 /// What the caller allows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -47,6 +49,10 @@ pub enum Outcome {
     Reaped { exit: Option<ExitInfo> },
     /// Left as it is: its owner is unknown and the caller did not ask.
     NotReaped,
+    /// Left as it is: it is not proven ours (why).
+    NotOurs(String),
+    /// Left as it is: an attach is taking it over.
+    Busy,
     /// Reaping failed; the FIFO directory stays so that a later run tries again.
     Failed(String),
 }
@@ -105,6 +111,16 @@ impl fmt::Display for Orphan {
                 ),
                 _ => write!(f, "not reaped: {owner}: {subject} left in place"),
             },
+            Outcome::NotOurs(why) => {
+                write!(
+                    f,
+                    "not reaped: {subject} is not proven ours ({why}): left as it is"
+                )
+            }
+            Outcome::Busy => write!(
+                f,
+                "not reaped: {subject} is being attached by another execmux: left to it"
+            ),
             Outcome::Failed(e) if matches!(subject, Subject::Namespace(_)) => {
                 write!(f, "could not look for orphans in {subject}: {e}")
             }
@@ -147,10 +163,7 @@ pub async fn reap_with(
         if scope.namespace().is_some_and(|ns| *ns != key.namespace) {
             continue;
         }
-        if dir.detached && still_running(rt, &key).await {
-            continue;
-        }
-        out.push(judge(rt, key, &dir, opts).await);
+        out.extend(judge(rt, base, key, &dir, opts).await);
     }
     let namespaces = match crate::monitor::namespaces(rt, scope).await {
         Ok(n) => n,
@@ -173,7 +186,7 @@ pub async fn reap_with(
             {
                 continue;
             }
-            if let Some(o) = running_exec(rt, key, opts, &mut unclaimed).await {
+            if let Some(o) = running_exec(rt, base, key, opts, &mut unclaimed).await {
                 out.push(o);
             }
         }
@@ -192,6 +205,7 @@ pub async fn reap_with(
 /// directory, if it has one.
 async fn running_exec(
     rt: &Runtime,
+    base: &Path,
     key: ExecKey,
     opts: Options,
     unclaimed: &mut Vec<FifoDir>,
@@ -203,13 +217,7 @@ async fn running_exec(
         Ok(s) => s,
         // Ended and deleted since it was listed.
         Err(e) if e.is_not_found() => return None,
-        Err(e) => {
-            return Some(Orphan {
-                subject: Subject::Exec(key),
-                owner: OwnerState::Unknown("its status could not be read".into()),
-                outcome: Outcome::Failed(e.to_string()),
-            });
-        }
+        Err(e) => return Some(status_unknown(key, &e)),
     };
     let dir = FifoDir::of_fifo(Path::new(&status.stdout)).unwrap_or_else(|| FifoDir {
         dir: PathBuf::new(),
@@ -217,44 +225,91 @@ async fn running_exec(
         detached: false,
     });
     unclaimed.retain(|d| d.dir != dir.dir);
-    match dir.record.liveness() {
-        Liveness::Alive => None,
-        // Detached on purpose and still running: not an orphan yet.
-        _ if dir.detached => None,
-        _ => Some(judge(rt, key, &dir, opts).await),
+    if dir.record.liveness() == Liveness::Alive {
+        return None;
     }
+    judge(rt, base, key, &dir, opts).await
 }
 
-/// Reaps `key` when its owner is provably gone (or unknown and the caller asked); the FIFO
-/// directory is removed only when its record shows it is ours.
-async fn judge(rt: &Runtime, key: ExecKey, dir: &FifoDir, opts: Options) -> Orphan {
-    let (owner, proven) = match (&dir.record, dir.record.liveness()) {
-        (Record::Found(o), Liveness::Dead) => (OwnerState::Gone { pid: o.pid }, true),
-        (record, _) => (OwnerState::Unknown(unknown_why(record)), false),
-    };
-    if !proven && !opts.reap_unknown {
-        return Orphan {
-            subject: Subject::Exec(key),
+/// Reaps `key` when it is proven ours (see `proof`) and its owner provably gone (or
+/// unknown and the caller asked), under the lock an attach takes, after reading the record
+/// again. None when it is not an orphan (detached on purpose and still running).
+async fn judge(
+    rt: &Runtime,
+    base: &Path,
+    key: ExecKey,
+    dir: &FifoDir,
+    opts: Options,
+) -> Option<Orphan> {
+    let owner = owner_state(&dir.record);
+    let line = |owner, outcome| {
+        Some(Orphan {
+            subject: Subject::Exec(key.clone()),
             owner,
-            outcome: Outcome::NotReaped,
-        };
-    }
-    let outcome = match rt.exec_reap(&key).await {
-        Ok(exit) => {
-            if dir.record.owner().is_some() {
-                remove_dir(&dir.dir);
-            }
-            Outcome::Reaped { exit }
+            outcome,
+        })
+    };
+    let canon = match proof::our_dir(base, &dir.dir, &key) {
+        Ok(c) => c,
+        Err(why) => return line(owner, Outcome::NotOurs(why.to_string())),
+    };
+    let status = match rt
+        .process(&key.namespace, &key.container, Some(&key.exec))
+        .await
+    {
+        Ok(s) => Some(s),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => return status_unknown(key, &e).into(),
+    };
+    if let Some(s) = &status {
+        if let Err(why) = proof::fifos_in(&canon, s) {
+            return line(owner, Outcome::NotOurs(why.to_string()));
         }
+        // Detached on purpose and still running: not an orphan yet.
+        if dir.detached && s.pid != 0 && s.state != TaskState::Stopped {
+            return None;
+        }
+    }
+    if !matches!(owner, OwnerState::Gone { .. }) && !opts.reap_unknown {
+        return line(owner, Outcome::NotReaped);
+    }
+    // An attach holds this lock while it takes the exec over: it wins, and once it has,
+    // the record names a live owner.
+    let Ok(_lock) = adopt::lock(&dir.dir, &key) else {
+        return line(owner, Outcome::Busy);
+    };
+    let now = FifoDir::read(&dir.dir);
+    if now.record != dir.record || now.detached != dir.detached {
+        return line(owner, Outcome::Busy);
+    }
+    let mut removed = Ok(());
+    let reaped = crate::ending::reap(rt, &key, || removed = proof::remove_dir(base, &dir.dir));
+    let outcome = match reaped.await {
+        Ok(exit) => match removed {
+            Ok(()) => Outcome::Reaped { exit },
+            Err(e) => Outcome::Failed(format!("cannot remove its FIFO directory: {e}")),
+        },
         Err(e) => {
             tracing::warn!(%key, error = %e, "cannot reap orphan exec");
             Outcome::Failed(e.to_string())
         }
     };
+    line(owner, outcome)
+}
+
+fn owner_state(record: &Record) -> OwnerState {
+    match (record, record.liveness()) {
+        (Record::Found(o), Liveness::Dead) => OwnerState::Gone { pid: o.pid },
+        (record, _) => OwnerState::Unknown(unknown_why(record)),
+    }
+}
+
+/// A failed Get proves nothing: the exec is left as it is.
+fn status_unknown(key: ExecKey, e: &crate::runtime::RuntimeError) -> Orphan {
     Orphan {
         subject: Subject::Exec(key),
-        owner,
-        outcome,
+        owner: OwnerState::Unknown("its status could not be read".into()),
+        outcome: Outcome::Failed(e.to_string()),
     }
 }
 
@@ -265,20 +320,6 @@ fn scan_failed(ns: Namespace, e: &crate::runtime::RuntimeError) -> Orphan {
         owner: OwnerState::Unknown("not searched".into()),
         outcome: Outcome::Failed(e.to_string()),
     }
-}
-
-fn remove_dir(dir: &Path) {
-    if let Err(e) = std::fs::remove_dir_all(dir) {
-        if e.kind() != std::io::ErrorKind::NotFound {
-            tracing::warn!(dir = %dir.display(), error = %e, "cannot remove FIFO dir");
-        }
-    }
-}
-
-async fn still_running(rt: &Runtime, key: &ExecKey) -> bool {
-    rt.process(&key.namespace, &key.container, Some(&key.exec))
-        .await
-        .is_ok_and(|s| s.pid != 0 && s.state != TaskState::Stopped)
 }
 
 #[cfg(test)]

@@ -204,7 +204,9 @@ async fn a_foreign_exec_cannot_be_attached_and_is_left_alone() {
     assert_eq!(pty.wait(), Some(0));
     assert_eq!(ctx.exec_pids(&c).await.len(), 2, "both still run");
     for key in &made {
-        ctx.rt.exec_reap(key).await.expect("reap the ctr exec");
+        execmux::ending::reap(&ctx.rt, key, || {})
+            .await
+            .expect("reap the ctr exec");
     }
     for mut child in ctrs {
         let _ = child.kill();

@@ -5,7 +5,7 @@
 mod common;
 
 use common::pty::Pty;
-use execmux::runtime::sandbox::ContainerDef;
+use execmux::sandbox::ContainerDef;
 
 const CTRL_P: &[u8] = b"\x10";
 const CTRL_Q: &[u8] = b"\x11";

@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use common::watch::Watch;
-use execmux::runtime::sandbox::ContainerDef;
+use execmux::sandbox::ContainerDef;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

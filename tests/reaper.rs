@@ -1,6 +1,7 @@
 //! The reaper against a private containerd: an exec whose owner is provably gone is killed,
 //! deleted and its FIFO directory removed; one whose owner is unknown is only reported
-//! unless `--reap-unknown` is given; one failing orphan does not stop the rest.
+//! unless `--reap-unknown` is given; one failing orphan does not stop the rest; nothing a
+//! forged record names is killed unless containerd shows it is ours.
 
 mod common;
 
@@ -51,17 +52,10 @@ async fn dead_owners_are_reaped_unknown_owners_only_reported() {
     let orphan = ctx.exec_pids(&c).await;
     assert_eq!(orphan.len(), 1, "the exec outlived its owner");
     assert_eq!(stdio::list_dirs(&ctx.fifo_base).len(), 1);
-    // An exec with our prefix that no execmux made (no owner record).
+    // An exec of ours whose record is lost.
     let unknown = "execmux-0000000000000abc";
-    let fifo = ctx.fifo_base.parent().expect("dir").join("ctr-orphans");
-    let st = ctx
-        .ctr()
-        .args(["task", "exec", "-d", "--exec-id", unknown, "--fifo-dir"])
-        .arg(&fifo)
-        .args(["box", "/bin/sleep", "100"])
-        .status()
-        .expect("ctr");
-    assert!(st.success());
+    let lost = running_with_owner(&ctx, &c, unknown, |o| o).await;
+    std::fs::remove_file(ctx.fifo_base.join(unknown).join("owner.json")).expect("rm record");
 
     let err = stderr_of(
         &ctx.execmux()
@@ -88,8 +82,9 @@ async fn dead_owners_are_reaped_unknown_owners_only_reported() {
         vec![unknown.to_owned()],
         "only the proven orphan went"
     );
-    assert!(
-        stdio::list_dirs(&ctx.fifo_base).is_empty(),
+    assert_eq!(
+        stdio::list_dirs(&ctx.fifo_base),
+        vec![ctx.fifo_base.join(unknown)],
         "its FIFO dir went too"
     );
 
@@ -107,9 +102,7 @@ async fn dead_owners_are_reaped_unknown_owners_only_reported() {
         "{err}"
     );
     assert!(ctx.exec_pids(&c).await.is_empty());
-    assert!(fifo.exists(), "a FIFO dir not proven ours is left alone");
-    let _ = std::fs::remove_dir_all(&fifo);
-    let made = [exec_key(&ctx, &c, &orphan[0]), exec_key(&ctx, &c, unknown)];
+    let made = [exec_key(&ctx, &c, &orphan[0]), lost];
     ctx.assert_no_leaks(&made).await;
 }
 
@@ -246,4 +239,140 @@ async fn one_failing_orphan_does_not_stop_the_rest() {
     );
     std::fs::remove_dir_all(&garbled).expect("remove the garbled dir");
     ctx.assert_no_leaks(&[frozen, dead, old]).await;
+}
+
+/// A `ctr` exec `id` in `c` with its FIFOs in `fifo_dir` (outside our runtime dir).
+fn ctr_exec(ctx: &Ctx, fifo_dir: &std::path::Path, id: &str) {
+    let st = ctx
+        .ctr()
+        .args(["task", "exec", "-d", "--exec-id", id, "--fifo-dir"])
+        .arg(fifo_dir)
+        .args(["box", "/bin/sleep", "100"])
+        .status()
+        .expect("ctr");
+    assert!(st.success(), "ctr exec {id}");
+}
+
+/// Writes a record into `base/<dir>` naming exec `id` of `c`, owned by a process that is
+/// gone: what the reaper would take for an orphan if the record were all it checked.
+fn forge_record(ctx: &Ctx, c: &ContainerId, dir: &str, id: &str) -> std::path::PathBuf {
+    let d = ctx.fifo_base.join(dir);
+    std::fs::create_dir_all(&d).expect("mkdir");
+    let owner = Owner {
+        pid: dead_pid(),
+        start_time: 1,
+        ..Owner::current(&exec_key(ctx, c, id))
+    };
+    std::fs::write(
+        d.join("owner.json"),
+        serde_json::to_vec(&owner).expect("json"),
+    )
+    .expect("write record");
+    d
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_record_kills_nothing_that_is_not_ours() {
+    let ctx = common::ctx("forged").await;
+    let c = ctx.sleeper("box").await;
+    let outside = ctx.fifo_base.parent().expect("dir").join("ctr-forged");
+    // A foreign exec without our prefix, named by a record in a directory of ours.
+    ctr_exec(&ctx, &outside, "fgn");
+    let plain = forge_record(&ctx, &c, "fgn", "fgn");
+    // A foreign exec with our prefix, its FIFOs elsewhere: the record's directory matches
+    // its id, but containerd says its FIFOs are not in it.
+    ctr_exec(&ctx, &outside, "execmux-forged");
+    let prefixed = forge_record(&ctx, &c, "execmux-forged", "execmux-forged");
+    // A record in a directory whose name is not the exec it names.
+    ctr_exec(&ctx, &outside, "execmux-other");
+    let misnamed = forge_record(&ctx, &c, "execmux-misnamed", "execmux-other");
+    // A symlink under the runtime dir to a directory elsewhere, with a record inside.
+    let victim = ctx.fifo_base.parent().expect("dir").join("forged-victim");
+    std::fs::create_dir_all(&victim).expect("mkdir");
+    std::os::unix::fs::symlink(&victim, ctx.fifo_base.join("execmux-link")).expect("symlink");
+    std::fs::write(victim.join("keep"), b"x").expect("write");
+
+    for args in [&["execs"][..], &["execs", "--reap-unknown"]] {
+        let out = ctx
+            .execmux()
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("execs");
+        let err = stderr_of(&out);
+        assert!(!err.contains("reaped orphan"), "{args:?}: {err}");
+        let mut left = ctx.exec_pids(&c).await;
+        left.sort();
+        assert_eq!(
+            left,
+            ["execmux-forged", "execmux-other", "fgn"],
+            "{args:?}: no foreign exec was killed: {err}"
+        );
+    }
+    for d in [&plain, &prefixed, &misnamed] {
+        assert!(d.join("owner.json").exists(), "{} left alone", d.display());
+    }
+    assert!(victim.join("keep").exists(), "nothing followed the symlink");
+
+    for id in ["fgn", "execmux-forged", "execmux-other"] {
+        let st = ctx
+            .ctr()
+            .args(["task", "kill", "-s", "SIGKILL", "--exec-id", id, "box"])
+            .status()
+            .expect("ctr kill");
+        assert!(st.success());
+    }
+    common::eventually(10, async || {
+        ctx.exec_pids(&c).await.is_empty().then_some(())
+    })
+    .await
+    .expect("the foreign execs ended");
+    for d in [&plain, &prefixed, &misnamed, &outside, &victim] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+    let _ = std::fs::remove_file(ctx.fifo_base.join("execmux-link"));
+    let made: Vec<ExecKey> = ["fgn", "execmux-forged", "execmux-other"]
+        .iter()
+        .map(|id| exec_key(&ctx, &c, id))
+        .collect();
+    for k in &made {
+        let _ = ctx.rt.exec_delete(k).await;
+    }
+    ctx.assert_no_leaks(&made).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attach_holding_the_lock_wins_over_the_reaper() {
+    use nix::fcntl::{Flock, FlockArg};
+    let ctx = common::ctx("reap-lock").await;
+    let c = ctx.sleeper("box").await;
+    let gone = dead_pid();
+    let key = running_with_owner(&ctx, &c, "execmux-locked", |o| Owner {
+        pid: gone,
+        start_time: 1,
+        ..o
+    })
+    .await;
+    let dir = ctx.fifo_base.join(key.exec.as_str());
+    // What `attach` holds while it rewrites the record.
+    let held = Flock::lock(
+        std::fs::File::open(&dir).expect("open"),
+        FlockArg::LockExclusive,
+    )
+    .expect("lock");
+    let scope = Scope::One(ctx.ns.clone());
+    let report = reaper::reap(&ctx.rt, &ctx.fifo_base, &scope)
+        .await
+        .expect("reap");
+    let o = outcome_of(&report, &key);
+    assert_eq!(o.outcome, Outcome::Busy, "{o}");
+    assert!(o.to_string().contains("being attached"), "{o}");
+    assert_eq!(ctx.exec_pids(&c).await, vec![key.exec.to_string()]);
+    drop(held);
+    let report = reaper::reap(&ctx.rt, &ctx.fifo_base, &scope)
+        .await
+        .expect("reap");
+    let o = outcome_of(&report, &key);
+    assert!(matches!(o.outcome, Outcome::Reaped { .. }), "{o}");
+    ctx.assert_no_leaks(&[key]).await;
 }

@@ -10,8 +10,9 @@ use execmux::domain::{ConsoleSize, ContainerId, ContainerKey, ExecKey, TaskState
 use execmux::launcher::{self, LaunchError, Launched};
 use execmux::registry::{ExecConfig, ExecState, Registry, RegistryError};
 use execmux::runtime::exec::new_exec_id;
-use execmux::runtime::sandbox::ContainerDef;
 use execmux::runtime::spec;
+use execmux::runtime::stdio::Opened;
+use execmux::sandbox::ContainerDef;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use common::Ctx;
@@ -29,7 +30,7 @@ async fn launch(
     reg: &mut Registry,
     c: &ContainerId,
     cfg: &ExecConfig,
-) -> (ExecKey, Result<Launched, LaunchError>) {
+) -> (ExecKey, Result<(Launched, Opened), LaunchError>) {
     let ck = ContainerKey {
         namespace: ctx.ns.clone(),
         container: c.clone(),
@@ -53,8 +54,7 @@ async fn launch(
 async fn output(ctx: &Ctx, c: &ContainerId, cfg: &ExecConfig) -> (u32, String, String) {
     let mut reg = Registry::new(10);
     let (key, launched) = launch(ctx, &mut reg, c, cfg).await;
-    let mut l = launched.unwrap_or_else(|e| panic!("launch {:?}: {e}", cfg.args));
-    let io = l.io.take().expect("io");
+    let (l, io) = launched.unwrap_or_else(|e| panic!("launch {:?}: {e}", cfg.args));
     let mut out = String::new();
     let mut err = String::new();
     let mut stdout = io.stdout;
@@ -118,8 +118,7 @@ async fn pipe_mode_keeps_streams_apart_and_reads_stdin_to_eof() {
     let mut cfg = config(&["/bin/sh", "-c", "cat; echo err >&2; exit 5"]);
     cfg.stdin = true;
     let (key, launched) = launch(&ctx, &mut reg, &c, &cfg).await;
-    let mut l = launched.expect("launch");
-    let io = l.io.take().expect("io");
+    let (l, io) = launched.expect("launch");
     let mut stdin = io.stdin.expect("stdin pipe");
     stdin
         .write_all(b"line one\nline two\n")
@@ -181,8 +180,7 @@ async fn tty_gets_create_size_then_follows_resize() {
         cols: 111,
     });
     let (key, launched) = launch(&ctx, &mut reg, &c, &cfg).await;
-    let mut l = launched.expect("launch");
-    let io = l.io.take().expect("io");
+    let (l, io) = launched.expect("launch");
     assert!(io.stderr.is_none(), "a tty has no separate stderr");
     let mut stdin = io.stdin.expect("stdin");
     let mut tty = io.stdout;
@@ -282,7 +280,7 @@ async fn start_conflicts_against_a_real_exec() {
     let c = ctx.sleeper("box").await;
     let mut reg = Registry::new(10);
     let (key, launched) = launch(&ctx, &mut reg, &c, &config(&["/bin/sleep", "30"])).await;
-    let l = launched.expect("launch");
+    let (l, _io) = launched.expect("launch");
     reg.started(&key, l.pid, SystemTime::now());
     assert_eq!(
         reg.start(&key, None).err(),
@@ -312,7 +310,7 @@ async fn cancel_kills_waits_and_deletes() {
     ]);
     cfg.tty = true;
     let (key, launched) = launch(&ctx, &mut reg, &c, &cfg).await;
-    let l = launched.expect("launch");
+    let (l, _io) = launched.expect("launch");
     assert_eq!(ctx.exec_pids(&c).await, vec![key.exec.to_string()]);
     let exit = l.cancel().await.expect("cancel");
     assert_eq!(exit.code, 137);

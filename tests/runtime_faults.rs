@@ -9,6 +9,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use execmux::backend::Backend;
 use execmux::domain::{ContainerId, ExecKey, ExitInfo, Link};
 use execmux::driver::{Control, Notice, Outcome, Session};
 use execmux::launcher;
@@ -285,7 +286,7 @@ async fn a_killed_shim_ends_the_wait_promptly() {
     if let Ok(exit) = got {
         assert_ne!(exit.code, 0, "a lost exec is not a success");
     }
-    match ctx.rt.exec_reap(&r.key).await {
+    match execmux::ending::reap(&ctx.rt, &r.key, || {}).await {
         Ok(_) => {}
         Err(e) => assert!(e.is_not_found(), "{e}"),
     }
@@ -315,7 +316,7 @@ async fn a_killed_container_init_ends_the_exec_promptly() {
     stdio.abort(pending).await;
     let e = refused.expect_err("no exec in a stopped container");
     assert!(e.to_string().contains("stopped"), "{e}");
-    match ctx.rt.exec_reap(&r.key).await {
+    match execmux::ending::reap(&ctx.rt, &r.key, || {}).await {
         Ok(_) => {}
         Err(e) => assert!(e.is_not_found(), "{e}"),
     }
@@ -367,12 +368,10 @@ async fn a_session_cancelled_while_containerd_is_away_is_killed_and_deleted_afte
         ..Deadlines::default()
     });
     let p = plan(&ctx, &c, &["/bin/sleep", "1000"]);
-    let mut launched = launcher::launch(&rt, &ctx.fifo_base, &p)
-        .await
-        .expect("launch");
-    let pid = launched.pid;
-    let io = launched.io.take().expect("streams");
-    let session = Session::new(launched, io.stdin, false);
+    let backend = Backend::containerd(rt.clone(), ctx.fifo_base.clone());
+    let (exec, io) = backend.launch(&p).await.expect("launch");
+    let pid = exec.pid();
+    let session = Session::new(exec, io.stdin);
     let mut stdout = io.stdout;
     let readers = vec![tokio::spawn(async move {
         let _ = stdout.read_to_end(&mut Vec::new()).await;
@@ -407,7 +406,7 @@ async fn a_session_cancelled_while_containerd_is_away_is_killed_and_deleted_afte
         .await
         .expect("the cancel ends after the restart")
         .expect("session task");
-    match outcome {
+    match outcome.outcome {
         Outcome::Killed(Ok(exit)) => assert_eq!(exit.code, 137),
         other => panic!("expected a kill with its exit: {other:?}"),
     }
@@ -425,7 +424,7 @@ async fn a_cancel_whose_kill_fails_sends_it_again_once_containerd_is_back() {
         ..Deadlines::default()
     });
     let p = plan(&ctx, &c, &["/bin/sleep", "1000"]);
-    let launched = launcher::launch(&rt, &ctx.fifo_base, &p)
+    let (launched, _io) = launcher::launch(&rt, &ctx.fifo_base, &p)
         .await
         .expect("launch");
     let pid = launched.pid;
@@ -464,7 +463,7 @@ async fn a_cancel_that_gets_no_exit_leaves_the_exec_and_its_owner_record_to_the_
         ..Deadlines::default()
     });
     let p = plan(&ctx, &c, &["/bin/sleep", "1000"]);
-    let launched = launcher::launch(&rt, &ctx.fifo_base, &p)
+    let (launched, _io) = launcher::launch(&rt, &ctx.fifo_base, &p)
         .await
         .expect("launch");
     ctx.sandbox.pause(&ctx.ns, &c).await.expect("pause");
@@ -485,7 +484,9 @@ async fn a_cancel_that_gets_no_exit_leaves_the_exec_and_its_owner_record_to_the_
     assert!(known.is_ok(), "still known to containerd: {known:?}");
     // Resumed, the held kill lands; then what the reaper would do.
     ctx.sandbox.resume(&ctx.ns, &c).await.expect("resume");
-    let reaped = ctx.rt.exec_reap(&p.key).await.expect("reap");
+    let reaped = execmux::ending::reap(&ctx.rt, &p.key, || {})
+        .await
+        .expect("reap");
     assert_eq!(reaped.map(|e| e.code), Some(137));
     std::fs::remove_dir_all(&dirs[0]).expect("remove the FIFO directory");
     ctx.assert_no_leaks(&[p.key]).await;

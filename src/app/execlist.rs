@@ -78,9 +78,10 @@ impl ExecList {
     /// Time left until the next sweep.
     fn until_sweep(&self) -> Duration {
         let last = self.gc_last.unwrap_or(self.now);
-        (last + self.gc_every)
-            .duration_since(self.now)
-            .unwrap_or_default()
+        match last.checked_add(self.gc_every) {
+            Some(at) => at.duration_since(self.now).unwrap_or_default(),
+            None => Duration::MAX,
+        }
     }
 }
 
@@ -203,7 +204,7 @@ impl App {
             GcState::Kept
         } else {
             GcState::Pending {
-                collected_in: left + self.execlist.gc_every,
+                collected_in: left.saturating_add(self.execlist.gc_every),
             }
         }
     }
@@ -341,4 +342,18 @@ fn exec_text(r: &ExecRecord) -> String {
         r.key.container
     )
     .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sweep_past_the_clocks_end_is_far_off_not_a_panic() {
+        let mut list = ExecList::new(Duration::MAX);
+        list.now = SystemTime::now();
+        assert!(list.until_sweep() > Duration::from_secs(86_400 * 365 * 100));
+        list.gc_last = Some(list.now);
+        assert!(list.until_sweep() > Duration::from_secs(86_400 * 365 * 100));
+    }
 }

@@ -187,9 +187,9 @@ impl App {
                 let line = format!("kill pending ({why}): {}", self.tabs[i].key.exec);
                 self.log(line, false);
             }
-            Notice::InputDropped(n) => {
+            Notice::InputLost(n) => {
                 self.error(format!(
-                    "{} does not read its input: {n} bytes dropped",
+                    "{} stopped reading its input: {n} bytes not delivered",
                     self.tabs[i].key.exec
                 ));
             }

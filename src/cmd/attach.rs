@@ -2,15 +2,15 @@
 //! and drives it as `execmux exec` does (raw tty, detach keys, resizes, a cancel on
 //! SIGINT/SIGTERM/SIGHUP that kills and deletes it); the exit status is the exec's.
 
+use crate::backend::Backend;
 use crate::cli::{AttachArgs, Global};
 use crate::domain::{ContainerId, ExecId, ExecKey, Namespace};
 use crate::driver::{Outcome, Session};
-use crate::launcher;
 use crate::registry::detach_keys;
 use crate::runtime::Runtime;
 use crate::runtime::adopt::AttachError;
 
-use super::exec::{Signals, copiers, read_stdin, run_forwarded};
+use super::exec::{Signals, copiers, input_verdict, read_stdin, run_forwarded};
 use super::{CmdError, rawtty};
 
 pub async fn run(global: &Global, args: AttachArgs) -> Result<i32, CmdError> {
@@ -32,17 +32,14 @@ pub async fn run(global: &Global, args: AttachArgs) -> Result<i32, CmdError> {
         },
         None => find(&rt, &ns, &exec).await?,
     };
-    let mut launched = match launcher::attach(&rt, &key, rawtty::size()).await {
+    let backend = Backend::containerd(rt, super::runtime_dir(global));
+    let (exec, io) = match backend.attach(&key, rawtty::size()).await {
         Ok(l) => l,
         Err(AttachError::Refused(r)) => return Err(CmdError::Usage(r.to_string())),
         Err(AttachError::Runtime(e)) => return Err(e.into()),
     };
-    tracing::info!(exec = %key, tty = launched.tty, "exec_attach");
-    let tty = launched.tty;
-    let Some(io) = launched.io.take() else {
-        launched.cancel().await?;
-        return Err(CmdError::Usage("exec streams were not opened".into()));
-    };
+    let tty = exec.tty();
+    tracing::info!(exec = %key, tty, "exec_attach");
     let interactive = io.stdin.is_some();
     if tty && interactive {
         eprintln!(
@@ -55,21 +52,28 @@ pub async fn run(global: &Global, args: AttachArgs) -> Result<i32, CmdError> {
     } else {
         None
     };
-    let session = Session::new(launched, io.stdin, tty);
+    let session = Session::new(exec, io.stdin);
     let readers = copiers(io.stdout, io.stderr, None);
-    let input = interactive.then(|| read_stdin(tty.then_some(detach)));
-    let outcome = run_forwarded(session, input, signals, tty, readers).await;
+    let mut reader = session
+        .stdin()
+        .map(|to| read_stdin(to, tty.then_some(detach)));
+    let ended = run_forwarded(session, reader.as_mut(), signals, tty, readers).await;
     drop(raw);
-    let result = match outcome {
+    let exited = matches!(ended.outcome, Outcome::Exited(_));
+    let result = match ended.outcome {
         Outcome::Detached => {
             eprintln!("\r\nexecmux: detached; exec {} keeps running", key.exec);
             return Ok(0);
         }
         Outcome::Killed(r) | Outcome::Exited(r) => r,
     };
-    let exit = result.map_err(CmdError::Exec)?;
+    let exit = result?;
     tracing::info!(exec = %key, code = exit.code, "exec_die");
-    Ok(i32::try_from(exit.code).unwrap_or(255))
+    let code = i32::try_from(exit.code).unwrap_or(255);
+    Ok(match &reader {
+        Some(r) if exited => input_verdict(&ended.input, r, code).await,
+        _ => code,
+    })
 }
 
 /// The container of a running exec in `ns`, found by its id.

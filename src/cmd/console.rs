@@ -36,7 +36,7 @@ pub async fn run(global: &Global) -> Result<i32, CmdError> {
 /// The GC sweep's timer: first after one interval; after a suspend (or a stall longer than
 /// an interval), one sweep, not one per interval missed.
 fn gc_ticker(every: Duration) -> tokio::time::Interval {
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let mut tick = tokio::time::interval_at(super::after(every), every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick
 }
@@ -157,5 +157,12 @@ mod tests {
         tick.tick().await;
         let again = tokio::time::timeout(every / 4, tick.tick()).await;
         assert!(again.is_err(), "a second sweep ran right after the first");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn an_interval_past_the_clocks_end_never_ticks_and_never_panics() {
+        let mut tick = super::gc_ticker(Duration::MAX);
+        let first = tokio::time::timeout(Duration::from_millis(50), tick.tick()).await;
+        assert!(first.is_err(), "ticked at once");
     }
 }

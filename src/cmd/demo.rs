@@ -4,7 +4,7 @@
 
 use crate::domain::{ContainerId, Namespace};
 use crate::monitor::Scope;
-use crate::runtime::sandbox::{ContainerDef, Sandbox, SandboxClient};
+use crate::sandbox::{ContainerDef, Sandbox, SandboxClient};
 
 use super::CmdError;
 

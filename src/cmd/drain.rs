@@ -13,8 +13,8 @@ use crate::domain::{ConsoleSize, ContainerId, ContainerKey, ExecKey, ProcessDefa
 use crate::launcher::{self, LaunchError};
 use crate::registry::{ExecConfig, Registry};
 use crate::runtime::exec::new_exec_id;
-use crate::runtime::sandbox::{ContainerDef, Sandbox};
 use crate::runtime::spec;
+use crate::sandbox::{ContainerDef, Sandbox};
 
 use super::CmdError;
 
@@ -111,7 +111,7 @@ pub async fn drain(global: &Global, args: DrainArgs) -> Result<i32, CmdError> {
     registry.create(key.clone(), &config, &defaults, SystemTime::now())?;
     let plan = registry.start(&key, None)?;
     let launch_at = Instant::now();
-    let mut launched = match launcher::launch(&rt, &super::runtime_dir(global), &plan).await {
+    let (launched, io) = match launcher::launch(&rt, &super::runtime_dir(global), &plan).await {
         Ok(l) => l,
         Err(LaunchError::Create(e)) => return Err(e.into()),
         Err(LaunchError::Start(e)) => {
@@ -123,10 +123,6 @@ pub async fn drain(global: &Global, args: DrainArgs) -> Result<i32, CmdError> {
         }
     };
     let started = Instant::now();
-    let Some(io) = launched.io.take() else {
-        launched.cancel().await?;
-        return Err(CmdError::Usage("exec streams were not opened".into()));
-    };
     let fd = match io.stdout.into_blocking_fd() {
         Ok(fd) => fd,
         Err(e) => {

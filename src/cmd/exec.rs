@@ -4,18 +4,21 @@
 //! exec's exit code (126/127 when it cannot start).
 
 use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
+use crate::backend::{Backend, Output};
 use crate::cli::{ExecArgs, Global};
 use crate::domain::{
     ConsoleSize, ContainerId, ContainerKey, ExecKey, ExitInfo, Link, ProcessDefaults,
 };
-use crate::driver::{Control, Notice, Outcome, Session};
-use crate::launcher::{self, LaunchError};
+use crate::driver::{Control, Ended, Notice, Outcome, Session, StdinHandle, StdinReport};
+use crate::launcher::LaunchError;
 use crate::registry::detach_keys::{Matcher, Scan};
 use crate::registry::{ExecConfig, Registry};
 use crate::runtime::exec::new_exec_id;
@@ -24,46 +27,92 @@ use crate::runtime::{Runtime, spec};
 use super::tee::{self, Tee};
 use super::{CmdError, rawtty};
 
+/// How the reading of the caller's stdin ended.
 pub(super) enum Input {
-    Bytes(Vec<u8>),
+    /// End of input: everything read was handed to the exec's stdin writer.
     Eof,
-    Detach(Vec<u8>),
+    /// The detach keys were typed (what came before them was handed on).
+    Detach,
+    /// The exec stopped taking input: reading stopped.
+    Closed,
 }
 
-/// Reads the caller's stdin on a thread of its own (a blocking read cannot be cancelled;
-/// the process exits without waiting for it).
-pub(super) fn read_stdin(detach: Option<Vec<u8>>) -> mpsc::Receiver<Input> {
-    let (tx, rx) = mpsc::channel(16);
-    std::thread::spawn(move || {
-        let mut matcher = detach.map(Matcher::new);
-        let mut buf = [0u8; 16 * 1024];
-        let mut stdin = std::io::stdin().lock();
-        loop {
-            let n = match stdin.read(&mut buf) {
-                Ok(0) | Err(_) => {
-                    let held = matcher.as_mut().map(Matcher::flush).unwrap_or_default();
-                    if !held.is_empty() {
-                        let _ = tx.blocking_send(Input::Bytes(held));
-                    }
-                    let _ = tx.blocking_send(Input::Eof);
-                    return;
-                }
-                Ok(n) => n,
-            };
-            let msg = match matcher.as_mut().map(|m| m.scan(&buf[..n])) {
-                None => Input::Bytes(buf[..n].to_vec()),
-                Some(Scan::Forward(b)) => Input::Bytes(b),
-                Some(Scan::Detach { before }) => {
-                    let _ = tx.blocking_send(Input::Detach(before));
-                    return;
-                }
-            };
-            if tx.blocking_send(msg).is_err() {
-                return;
-            }
+/// The reader of the caller's stdin: how its reading ended, told once.
+pub(super) struct StdinReader {
+    pub(super) ends: mpsc::Receiver<Input>,
+    /// Set when the reader had input that the exec no longer took.
+    refused: Arc<AtomicBool>,
+    /// Set once the reader stopped, for whatever reason.
+    stopped: Arc<AtomicBool>,
+}
+
+impl StdinReader {
+    /// After the exec exited: whether the caller's stdin still held input it did not take.
+    /// A reader with input at hand finds the stdin closed at once; one still waiting in a
+    /// read after `LATE_INPUT` had none to give (a terminal, an idle pipe).
+    pub(super) async fn had_more(&self) -> bool {
+        let deadline = tokio::time::Instant::now() + LATE_INPUT;
+        while !self.stopped.load(Ordering::Acquire) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
+        self.refused.load(Ordering::Acquire)
+    }
+}
+
+/// How long an exited exec's caller may take to show it had more input.
+const LATE_INPUT: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Reads the caller's stdin on a thread of its own (a blocking read cannot be cancelled;
+/// the process exits without waiting for it) and hands it to the exec's stdin writer,
+/// waiting while the exec does not read: the thread stops reading, nothing is dropped.
+pub(super) fn read_stdin(to: StdinHandle, detach: Option<Vec<u8>>) -> StdinReader {
+    let (tx, ends) = mpsc::channel(1);
+    let refused = Arc::new(AtomicBool::new(false));
+    let stopped = Arc::new(AtomicBool::new(false));
+    let (r, s) = (refused.clone(), stopped.clone());
+    std::thread::spawn(move || {
+        let end = pump_stdin(&mut std::io::stdin().lock(), &to, detach);
+        // Our handle goes before the end is told, so that the stdin can close behind it.
+        drop(to);
+        r.store(matches!(end, Input::Closed), Ordering::Release);
+        s.store(true, Ordering::Release);
+        let _ = tx.blocking_send(end);
     });
-    rx
+    StdinReader {
+        ends,
+        refused,
+        stopped,
+    }
+}
+
+/// Copies `from` into `to` until its end, the detach keys, or a closed stdin.
+fn pump_stdin(from: &mut impl Read, to: &StdinHandle, detach: Option<Vec<u8>>) -> Input {
+    let mut matcher = detach.map(Matcher::new);
+    let mut buf = vec![0u8; crate::driver::stdin::CHUNK];
+    loop {
+        let n = match from.read(&mut buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Ok(0) | Err(_) => {
+                let held = matcher.as_mut().map(Matcher::flush).unwrap_or_default();
+                if to.blocking_send(held).is_err() {
+                    return Input::Closed;
+                }
+                return Input::Eof;
+            }
+            Ok(n) => n,
+        };
+        let bytes = match matcher.as_mut().map(|m| m.scan(&buf[..n])) {
+            None => buf[..n].to_vec(),
+            Some(Scan::Forward(b)) => b,
+            Some(Scan::Detach { before }) => {
+                let _ = to.blocking_send(before);
+                return Input::Detach;
+            }
+        };
+        if to.blocking_send(bytes).is_err() {
+            return Input::Closed;
+        }
+    }
 }
 
 async fn copy_out(
@@ -90,8 +139,8 @@ async fn copy_out(
 
 /// Copies the exec's stdout and stderr to ours (and to the transcript) as they come.
 pub(super) fn copiers(
-    stdout: tokio::net::unix::pipe::Receiver,
-    stderr: Option<tokio::net::unix::pipe::Receiver>,
+    stdout: Output,
+    stderr: Option<Output>,
     tee: Option<&Tee>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let out_tee = tee.cloned();
@@ -187,7 +236,8 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
     let plan = registry.start(&key, None)?;
     let tee = tee::open(args.transcript.as_deref())?;
     tracing::info!(exec = %key, command = ?plan.args, tty = plan.tty, "exec_start");
-    let mut launched = match launcher::launch(&rt, &super::runtime_dir(global), &plan).await {
+    let backend = Backend::containerd(rt, super::runtime_dir(global));
+    let (exec, io) = match backend.launch(&plan).await {
         Ok(l) => l,
         Err(LaunchError::Create(e)) => return Err(e.into()),
         Err(LaunchError::Start(e)) => {
@@ -200,25 +250,23 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
             return Ok(i32::try_from(code).unwrap_or(128));
         }
     };
-    registry.started(&key, launched.pid, SystemTime::now());
+    registry.started(&key, exec.pid(), SystemTime::now());
     tee::header(tee.as_ref(), registry.get(&key));
-    let Some(io) = launched.io.take() else {
-        launched.cancel().await?;
-        return Err(CmdError::Usage("exec streams were not opened".into()));
-    };
     let raw = if args.tty && args.interactive {
         rawtty::RawMode::enable()?
     } else {
         None
     };
-    let session = Session::new(launched, io.stdin, args.tty);
+    let session = Session::new(exec, io.stdin);
     let readers = copiers(io.stdout, io.stderr, tee.as_ref());
-    let input = args
-        .interactive
-        .then(|| read_stdin(args.tty.then_some(detach)));
-    let outcome = run_forwarded(session, input, signals, args.tty, readers).await;
+    let mut reader = session
+        .stdin()
+        .filter(|_| args.interactive)
+        .map(|to| read_stdin(to, args.tty.then_some(detach)));
+    let ended = run_forwarded(session, reader.as_mut(), signals, args.tty, readers).await;
     drop(raw);
-    let result = match outcome {
+    let exited = matches!(ended.outcome, Outcome::Exited(_));
+    let result = match ended.outcome {
         Outcome::Detached => {
             registry.detached(&key, SystemTime::now());
             if let Some(t) = &tee {
@@ -233,12 +281,32 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
         }
         Outcome::Exited(r) => r,
     };
-    let exit = result.map_err(CmdError::Exec);
+    let exit = result.map_err(CmdError::from);
     tee::end(tee.as_ref(), exit.as_ref().ok().copied());
     let exit = exit?;
     registry.exited(&key, Some(exit), SystemTime::now());
     tracing::info!(exec = %key, code = exit.code, "exec_die");
-    Ok(i32::try_from(exit.code).unwrap_or(255))
+    let code = i32::try_from(exit.code).unwrap_or(255);
+    Ok(match &reader {
+        Some(r) if exited => input_verdict(&ended.input, r, code).await,
+        _ => code,
+    })
+}
+
+/// The status of an exec that exited with input not delivered: input from a pipe or a
+/// file that the exec did not take whole is an error (a truncated `tar x` or `psql <
+/// dump` must not look like success); the exec's own failure, if any, is kept. Keys typed
+/// ahead on a terminal are not.
+pub(super) async fn input_verdict(input: &StdinReport, reader: &StdinReader, code: i32) -> i32 {
+    use std::io::IsTerminal as _;
+    if std::io::stdin().is_terminal() || !(input.lost || reader.had_more().await) {
+        return code;
+    }
+    eprintln!(
+        "execmux: the exec ended before it read all of its input ({} bytes delivered)",
+        input.delivered
+    );
+    if code == 0 { super::EXIT_EXECMUX } else { code }
 }
 
 /// What the session reports, on stderr (raw mode may be on: lines end in CRLF).
@@ -251,8 +319,8 @@ fn say(n: Notice) {
         }
         Notice::Link(Link::Up) => eprint!("\r\nexecmux: containerd answers again\r\n"),
         Notice::KillPending(why) => eprintln!("\r\nexecmux: kill pending ({why})"),
-        Notice::InputDropped(bytes) => {
-            tracing::warn!(bytes, "the exec does not read its input; dropped");
+        Notice::InputLost(bytes) => {
+            tracing::warn!(bytes, "the exec stopped reading its input");
         }
     }
 }
@@ -260,23 +328,27 @@ fn say(n: Notice) {
 /// Runs `session` to its end with the caller's stdin, signals and resizes forwarded to it.
 pub(super) async fn run_forwarded(
     session: Session,
-    input: Option<mpsc::Receiver<Input>>,
+    input: Option<&mut StdinReader>,
     signals: Signals,
     tty: bool,
     readers: Vec<tokio::task::JoinHandle<()>>,
-) -> Outcome {
+) -> Ended {
     let (controls_tx, mut controls) = mpsc::unbounded_channel();
-    let forwarder = tokio::spawn(forward(input, signals, tty, controls_tx));
+    let forward = forward(input.map(|r| &mut r.ends), signals, tty, controls_tx);
     let mut notice = say;
-    let outcome = session.run(&mut controls, readers, &mut notice).await;
-    forwarder.abort();
-    outcome
+    let run = session.run(&mut controls, readers, &mut notice);
+    tokio::pin!(run);
+    // The forwarder runs beside the session and stops with it.
+    tokio::select! {
+        ended = &mut run => ended,
+        () = forward => run.await,
+    }
 }
 
 /// Turns the caller's stdin, its signals and its terminal's resizes into controls of the
 /// session: SIGINT, SIGTERM and SIGHUP cancel (kill and delete the exec).
 async fn forward(
-    mut input: Option<mpsc::Receiver<Input>>,
+    mut input: Option<&mut mpsc::Receiver<Input>>,
     mut signals: Signals,
     tty: bool,
     to: mpsc::UnboundedSender<Control>,
@@ -284,13 +356,14 @@ async fn forward(
     loop {
         let control = tokio::select! {
             msg = recv_input(&mut input) => match msg {
-                Some(Input::Bytes(b)) => Control::Input(b),
-                Some(Input::Detach(before)) => {
-                    if !before.is_empty() {
-                        let _ = to.send(Control::Input(before));
-                    }
+                Some(Input::Detach) => {
                     input = None;
                     Control::Detach
+                }
+                Some(Input::Closed) => {
+                    // The exec took no more: the session's report says so at the end.
+                    input = None;
+                    continue;
                 }
                 Some(Input::Eof) | None => {
                     // Input is over: stop reading it (a tty stays open, as in Docker).
@@ -318,7 +391,7 @@ fn cancelled(signal: &'static str) -> Control {
 }
 
 /// The next input, or never once there is none (so that a closed input costs nothing).
-async fn recv_input(input: &mut Option<mpsc::Receiver<Input>>) -> Option<Input> {
+async fn recv_input(input: &mut Option<&mut mpsc::Receiver<Input>>) -> Option<Input> {
     match input {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,

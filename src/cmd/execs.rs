@@ -111,7 +111,7 @@ async fn watch_changes(
     // resync is idempotent).
     monitor::resync(&rt, &scope, &mut registry).await?;
     print_changes(json, registry.take_log())?;
-    let mut gc = tokio::time::interval_at(tokio::time::Instant::now() + gc_interval, gc_interval);
+    let mut gc = tokio::time::interval_at(super::after(gc_interval), gc_interval);
     let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {

@@ -15,6 +15,6 @@ pub async fn run(dir: &Path) -> Result<i32, CmdError> {
     let mut stdin = tokio::io::stdin();
     let mut buf = [0u8; 64];
     while stdin.read(&mut buf).await.is_ok_and(|n| n > 0) {}
-    crate::runtime::sandbox::teardown(dir).await?;
+    crate::sandbox::teardown(dir).await?;
     Ok(0)
 }

@@ -29,6 +29,15 @@ use crate::runtime::{Runtime, RuntimeError};
 /// Exit status when execmux itself fails (as `docker run` and `podman exec` use it).
 pub const EXIT_EXECMUX: i32 = 125;
 
+/// The instant `d` from now, or tokio's far future when that lies past the clock's range
+/// (a user-given interval never overflows into a panic).
+pub fn after(d: std::time::Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(d)
+        .or_else(|| now.checked_add(std::time::Duration::from_secs(86_400 * 365 * 30)))
+        .unwrap_or(now)
+}
+
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CmdError {
@@ -39,8 +48,8 @@ pub enum CmdError {
     #[error("{0}")]
     Usage(String),
     /// The exec ran but how it ended is not known (its exit status was lost).
-    #[error("{0}")]
-    Exec(String),
+    #[error(transparent)]
+    Exec(#[from] crate::ending::ExitError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }

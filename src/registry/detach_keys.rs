@@ -77,18 +77,16 @@ impl Matcher {
                 }
                 continue;
             }
-            // Mismatch: release what was held, then look at this byte afresh.
-            out.extend_from_slice(&self.keys[..self.held]);
-            self.held = 0;
-            if b == self.keys[0] {
-                self.held = 1;
-                if self.keys.len() == 1 {
-                    self.held = 0;
-                    return Scan::Detach { before: out };
-                }
-            } else {
-                out.push(b);
-            }
+            // Mismatch: of the held bytes and this one, keep the longest tail that still
+            // begins the sequence (`a,a,b` typed as `aaab` detaches) and release the rest.
+            let mut window = self.keys[..self.held].to_vec();
+            window.push(b);
+            let keep = (0..window.len())
+                .rev()
+                .find(|&k| window[window.len() - k..] == self.keys[..k])
+                .unwrap_or(0);
+            out.extend_from_slice(&window[..window.len() - keep]);
+            self.held = keep;
         }
         Scan::Forward(out)
     }
@@ -132,6 +130,56 @@ mod tests {
         );
         let mut none = Matcher::new(vec![]);
         assert_eq!(none.scan(b"x"), Scan::Forward(b"x".to_vec()));
+    }
+
+    /// Keys, typed bytes, what is sent on (before a detach, when there is one), and
+    /// whether the chunk detaches (the bytes after the sequence are dropped).
+    #[test]
+    fn matcher_table_rescans_after_a_partial_match() {
+        type Case = (&'static [u8], &'static [u8], &'static [u8], bool);
+        let cases: &[Case] = &[
+            (b"aab", b"aaab", b"a", true),
+            (b"aab", b"aaaab", b"aa", true),
+            (b"aab", b"abaab", b"ab", true),
+            (b"aab", b"aac", b"aac", false),
+            (b"abab", b"abaabab", b"aba", true),
+            (b"abab", b"ababab", b"", true),
+            (b"abc", b"ababc", b"ab", true),
+            (b"abc", b"abx", b"abx", false),
+            (b"aa", b"xaaa", b"x", true),
+            (b"ab", b"aab", b"a", true),
+        ];
+        for (keys, input, out, detaches) in cases {
+            let mut m = Matcher::new(keys.to_vec());
+            let got = m.scan(input);
+            match detaches {
+                true => assert_eq!(
+                    got,
+                    Scan::Detach {
+                        before: out.to_vec()
+                    },
+                    "keys {keys:?} input {input:?}"
+                ),
+                false => assert_eq!(
+                    got,
+                    Scan::Forward(out.to_vec()),
+                    "keys {keys:?} input {input:?}"
+                ),
+            }
+        }
+        // Byte by byte gives the same as one chunk, and what was held comes out on flush.
+        let mut m = Matcher::new(b"aab".to_vec());
+        let mut sent = Vec::new();
+        for b in b"aaa" {
+            if let Scan::Forward(f) = m.scan(&[*b]) {
+                sent.extend(f);
+            }
+        }
+        assert_eq!(sent, b"a");
+        assert_eq!(m.scan(b"b"), Scan::Detach { before: vec![] });
+        let mut m = Matcher::new(b"aab".to_vec());
+        assert_eq!(m.scan(b"xaa"), Scan::Forward(b"x".to_vec()));
+        assert_eq!(m.flush(), b"aa");
     }
 
     #[test]

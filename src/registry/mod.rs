@@ -208,6 +208,10 @@ pub enum RegistryError {
     Duplicate(ExecId),
     #[error("no command given")]
     NoCommand,
+    #[error(
+        "user must not be empty: give USER[:GROUP], or leave -u out to keep the container's user"
+    )]
+    EmptyUser,
     #[error(transparent)]
     DetachKeys(#[from] detach_keys::InvalidDetachKeys),
 }
@@ -335,6 +339,9 @@ impl Registry {
                 .as_deref()
                 .unwrap_or(detach_keys::DEFAULT),
         )?;
+        if config.user.as_deref() == Some("") {
+            return Err(RegistryError::EmptyUser);
+        }
         if self.execs.contains_key(&key) {
             return Err(RegistryError::Duplicate(key.exec));
         }
@@ -351,7 +358,7 @@ impl Registry {
         };
         rec.env = rules::merge_env(&base, &config.env);
         rec.cwd = Some(rules::working_dir(config.cwd.as_deref(), &defaults.cwd));
-        rec.user = config.user.clone().filter(|u| !u.is_empty());
+        rec.user.clone_from(&config.user);
         rec.detach_keys = detach;
         rec.console = config.console;
         let command = rec.command_line();

@@ -56,6 +56,19 @@ fn create_resolves_env_user_cwd_and_logs() {
 }
 
 #[test]
+fn an_empty_user_is_refused_not_taken_for_the_containers() {
+    let mut r = running();
+    let mut cfg = config(&["/bin/id"]);
+    cfg.user = Some(String::new());
+    let e = r
+        .create(key("c", "e1"), &cfg, &defaults(), t(0))
+        .expect_err("empty user");
+    assert_eq!(e, RegistryError::EmptyUser);
+    assert!(e.to_string().contains("leave -u out"), "{e}");
+    assert_eq!(r.live_execs(&ck("c")).count(), 0, "nothing created");
+}
+
+#[test]
 fn tty_gets_term_unless_overridden() {
     let mut r = running();
     let mut cfg = config(&["sh"]);

@@ -120,8 +120,15 @@ pub async fn claim(rt: &Runtime, key: &ExecKey) -> Result<Claim, AttachError> {
     let Some(dir) = FifoDir::of_fifo(Path::new(&status.stdout)) else {
         return Err(Refusal::Foreign(key.exec.to_string()).into());
     };
-    // Our FIFO sets name their output `stdout`; another client's are named otherwise.
-    if Path::new(&status.stdout).file_name() != Some(std::ffi::OsStr::new("stdout")) {
+    // Our FIFO sets name their output `stdout`, in a directory named after the exec that
+    // holds every FIFO containerd reports; another client's are named otherwise.
+    let ours = Path::new(&status.stdout).file_name() == Some(std::ffi::OsStr::new("stdout"))
+        && dir.dir.file_name() == Some(std::ffi::OsStr::new(key.exec.as_str()))
+        && dir
+            .dir
+            .canonicalize()
+            .is_ok_and(|d| super::proof::fifos_in(&d, &status).is_ok());
+    if !ours {
         return Err(Refusal::Foreign(key.exec.to_string()).into());
     }
     // The lock is taken before the record is read: a second taker reads our record.
@@ -146,9 +153,15 @@ pub async fn claim(rt: &Runtime, key: &ExecKey) -> Result<Claim, AttachError> {
 }
 
 /// An exclusive, non-blocking lock on the FIFO directory itself (released on drop, or when
-/// this process dies).
-fn lock(dir: &Path, key: &ExecKey) -> Result<Flock<File>, AttachError> {
-    let f = File::open(dir).map_err(|e| RuntimeError::io(format!("open {}", dir.display()), e))?;
+/// this process dies). The reaper takes it too: an exec is killed or taken over, not both.
+pub(crate) fn lock(dir: &Path, key: &ExecKey) -> Result<Flock<File>, AttachError> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let flags = nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_DIRECTORY;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits())
+        .open(dir)
+        .map_err(|e| RuntimeError::io(format!("open {}", dir.display()), e))?;
     Flock::lock(f, FlockArg::LockExclusiveNonblock).map_err(|(_, errno)| {
         if errno == nix::errno::Errno::EWOULDBLOCK {
             AttachError::from(Refusal::Busy(key.exec.to_string()))

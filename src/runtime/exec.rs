@@ -296,32 +296,4 @@ impl Runtime {
             at: time_of(resp.exited_at.as_ref()),
         })
     }
-
-    /// Kill (SIGKILL, bounded), wait (bounded), then delete. Used to cancel an exec and to
-    /// reap orphans. Returns the exit status when containerd still knew it.
-    pub async fn exec_reap(&self, key: &ExecKey) -> Result<Option<ExitInfo>> {
-        let status = match self
-            .process(&key.namespace, &key.container, Some(&key.exec))
-            .await
-        {
-            Ok(s) => s,
-            Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        if status.pid != 0 && status.exit.is_none() {
-            self.exec_kill(key, 9).await?;
-            let waited = deadline::within("wait after kill", self.deadlines.kill_wait, async {
-                self.exec_wait(key).await
-            })
-            .await;
-            if let Err(e @ RuntimeError::Timeout { .. }) = waited {
-                return Err(e);
-            }
-        }
-        match self.exec_delete(key).await {
-            Ok(exit) => Ok(Some(exit)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
 }

@@ -2,13 +2,14 @@
 //! tree is the only code that speaks gRPC; tonic and prost types never leave it.
 
 pub mod adopt;
+pub mod containers;
 pub mod deadline;
 pub mod error;
 pub mod events;
 pub mod exec;
 pub mod fifo_base;
 pub mod owner;
-pub mod sandbox;
+pub mod proof;
 pub mod spec;
 pub mod stdio;
 
@@ -328,7 +329,9 @@ impl Runtime {
             state,
             pid: p.pid,
             terminal: p.terminal,
+            stdin: p.stdin,
             stdout: p.stdout,
+            stderr: p.stderr,
             exit,
         })
     }

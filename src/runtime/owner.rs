@@ -25,6 +25,10 @@ pub struct Owner {
     /// one boot. Records written before it existed have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boot_id: Option<String>,
+    /// The owner's pid namespace (inode of `/proc/self/ns/pid`): its pid means something
+    /// only there. Records written before it existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid_ns: Option<u64>,
     pub namespace: String,
     pub container: String,
     pub exec: String,
@@ -36,8 +40,12 @@ impl Owner {
         let pid = std::process::id();
         Self {
             pid,
-            start_time: process_start_time(pid).unwrap_or(0),
+            start_time: match process_start_time(pid) {
+                Probe::Started(t) => t,
+                Probe::NoProcess | Probe::Unreadable => 0,
+            },
             boot_id: boot_id(),
+            pid_ns: pid_ns(),
             namespace: key.namespace.to_string(),
             container: key.container.to_string(),
             exec: key.exec.to_string(),
@@ -57,8 +65,9 @@ impl Owner {
         self.liveness() == Liveness::Alive
     }
 
-    /// What the record proves about its owner. A record without a boot id or a start time
-    /// proves nothing: its owner is unknown, never taken for dead.
+    /// What the record proves about its owner. A record without a boot id, a pid
+    /// namespace or a start time, or from another pid namespace, proves nothing: its owner
+    /// is unknown, never taken for dead. So is a pid whose `/proc` entry cannot be read.
     pub fn liveness(&self) -> Liveness {
         let (Some(recorded), Some(now)) = (self.boot_id.as_deref(), boot_id()) else {
             return Liveness::Unknown;
@@ -67,14 +76,26 @@ impl Owner {
             // Every process of an earlier boot is gone.
             return Liveness::Dead;
         }
-        if self.start_time == 0 {
+        if self.start_time == 0 || self.pid == 0 || self.pid_ns.is_none() || self.pid_ns != pid_ns()
+        {
             return Liveness::Unknown;
         }
         match process_start_time(self.pid) {
-            Some(t) if t == self.start_time => Liveness::Alive,
-            _ => Liveness::Dead,
+            Probe::Started(t) if t == self.start_time => Liveness::Alive,
+            // The pid now names another process: the owner is gone.
+            Probe::Started(_) | Probe::NoProcess => Liveness::Dead,
+            Probe::Unreadable => Liveness::Unknown,
         }
     }
+}
+
+/// What `/proc` says of a pid.
+enum Probe {
+    Started(u64),
+    /// No process has the pid in this pid namespace.
+    NoProcess,
+    /// Its entry could not be read or parsed: proves nothing.
+    Unreadable,
 }
 
 /// What an owner record says about the process that wrote it.
@@ -94,12 +115,55 @@ fn boot_id() -> Option<String> {
     (!id.is_empty()).then(|| id.to_owned())
 }
 
-/// Field 22 of `/proc/PID/stat`, or None when the process is gone.
-fn process_start_time(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+/// The inode of this process's pid namespace.
+fn pid_ns() -> Option<u64> {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::metadata("/proc/self/ns/pid").ok().map(|m| m.ino())
+}
+
+/// Field 22 of `/proc/PID/stat`. Gone only when the kernel says no such process (a read
+/// error alone may be `hidepid` or a mount of another namespace's `/proc`).
+fn process_start_time(pid: u32) -> Probe {
+    use std::io::Read as _;
+    let mut stat = String::new();
+    let read = std::fs::File::open(format!("/proc/{pid}/stat"))
+        .and_then(|f| f.take(4096).read_to_string(&mut stat));
+    if read.is_err() {
+        let Ok(raw) = i32::try_from(pid) else {
+            return Probe::Unreadable;
+        };
+        return match nix::sys::signal::kill(nix::unistd::Pid::from_raw(raw), None) {
+            Err(nix::errno::Errno::ESRCH) => Probe::NoProcess,
+            _ => Probe::Unreadable,
+        };
+    }
     // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19)?.parse().ok()
+    let parsed = stat
+        .rfind(')')
+        .and_then(|i| stat[i + 1..].split_whitespace().nth(19))
+        .and_then(|t| t.parse().ok());
+    parsed.map_or(Probe::Unreadable, Probe::Started)
+}
+
+/// The owner record's bytes: a regular file (no symlink, no FIFO that would block), at most
+/// 64 KiB.
+fn read_record(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc_flags())
+        .open(path)?;
+    if !f.metadata()?.file_type().is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    f.take(64 * 1024).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn libc_flags() -> i32 {
+    (nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_NONBLOCK).bits()
 }
 
 /// What an exec's FIFO directory says about its owner.
@@ -140,7 +204,7 @@ pub struct FifoDir {
 impl FifoDir {
     /// Reads the record of the directory `dir`.
     pub fn read(dir: &Path) -> Self {
-        let record = match std::fs::read(dir.join(OWNER_FILE)) {
+        let record = match read_record(&dir.join(OWNER_FILE)) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Record::Missing,
             Err(e) => Record::Unreadable(e.to_string()),
             Ok(bytes) => match serde_json::from_slice(&bytes) {
@@ -151,7 +215,7 @@ impl FifoDir {
         Self {
             dir: dir.to_owned(),
             record,
-            detached: dir.join(DETACHED_FILE).exists(),
+            detached: std::fs::symlink_metadata(dir.join(DETACHED_FILE)).is_ok(),
         }
     }
 
@@ -225,6 +289,18 @@ mod tests {
             ..me.clone()
         };
         assert_eq!(no_start.liveness(), Liveness::Unknown);
+        // A pid of another pid namespace says nothing here, even when no such pid is seen.
+        let elsewhere = Owner {
+            pid_ns: me.pid_ns.map(|n| n + 1),
+            start_time: me.start_time + 1,
+            ..me.clone()
+        };
+        assert_eq!(elsewhere.liveness(), Liveness::Unknown);
+        let no_ns = Owner {
+            pid_ns: None,
+            ..reused.clone()
+        };
+        assert_eq!(no_ns.liveness(), Liveness::Unknown);
         // A record from before boot ids were kept parses, and proves nothing.
         let old: Owner = serde_json::from_str(&format!(
             r#"{{"pid":{},"start_time":{},"namespace":"ns","container":"c","exec":"e"}}"#,
@@ -255,6 +331,13 @@ mod tests {
         mk("dead", Some(&serde_json::to_vec(&dead).expect("json")));
         mk("missing", None);
         mk("garbled", Some(b"{not json"));
+        // A record that is a FIFO is refused at once, never waited on.
+        mk("fifo", None);
+        nix::unistd::mkfifo(
+            &base.join("fifo").join(OWNER_FILE),
+            nix::sys::stat::Mode::from_bits_truncate(0o600),
+        )
+        .expect("mkfifo");
         let stale = stale_dirs(&base);
         let names: Vec<(String, Liveness)> = stale
             .iter()
@@ -272,13 +355,15 @@ mod tests {
             names,
             vec![
                 ("dead".into(), Liveness::Dead),
+                ("fifo".into(), Liveness::Unknown),
                 ("garbled".into(), Liveness::Unknown),
                 ("missing".into(), Liveness::Unknown),
             ]
         );
         assert_eq!(stale[0].record.owner().map(Owner::key), Some(key()));
         assert!(matches!(stale[1].record, Record::Unreadable(_)));
-        assert_eq!(stale[2].record, Record::Missing);
+        assert!(matches!(stale[2].record, Record::Unreadable(_)));
+        assert_eq!(stale[3].record, Record::Missing);
         std::fs::remove_dir_all(&base).expect("cleanup");
     }
 }

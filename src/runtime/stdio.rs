@@ -16,7 +16,7 @@ use super::owner::{DETACHED_FILE, OWNER_FILE, Owner};
 use crate::domain::ExecKey;
 
 /// The FIFOs of one exec. Paths are empty strings for streams the exec does not have.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct StdioSet {
     dir: PathBuf,
     stdin: Option<PathBuf>,

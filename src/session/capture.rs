@@ -6,13 +6,12 @@ use alacritty_terminal::index::Column;
 use alacritty_terminal::term::cell::{Cell, Flags};
 use alacritty_terminal::vte::ansi::{Color as EngineColor, NamedColor};
 
+pub(crate) use crate::session::bounds::MAX_ZEROWIDTH;
 use crate::session::scrollback::{Attrs, CellStyle, Color, Scrollback};
 use crate::session::view::is_unsafe_char;
 
 /// Blink has no flag of its own in the engine; we keep it in this unused bit.
 pub(crate) const BLINK: Flags = Flags::from_bits_retain(1 << 15);
-/// Zero-width characters kept per cell; more are dropped.
-pub(crate) const MAX_ZEROWIDTH: usize = 8;
 
 /// Flags that make even a space visible.
 const VISIBLE_BLANK: Flags = Flags::INVERSE

@@ -12,6 +12,7 @@ use alacritty_terminal::term::test::TermSize;
 use alacritty_terminal::term::{Config, Osc52, TermDamage, TermMode};
 use alacritty_terminal::vte::ansi::{self, Processor, Timeout};
 
+use crate::session::bounds::OscCap;
 use crate::session::capture;
 use crate::session::hooks::{Capture, Hooks};
 use crate::session::modes::{CursorShape, Modes, MouseEncoding, MouseTracking};
@@ -41,6 +42,7 @@ impl Timeout for NoSync {
 pub struct Emulator {
     term: Term<Listener>,
     parser: Processor<NoSync>,
+    osc: OscCap,
     cap: Capture,
     title: Option<String>,
 }
@@ -57,13 +59,13 @@ impl Emulator {
             ..Config::default()
         };
         let listener = Listener::default();
-        listener.set_size(rows, cols);
         let size = TermSize::new(usize::from(cols), usize::from(rows));
         let mut cap = Capture::new(usize::from(rows), scrollback_lines, listener.clone());
         cap.ring.set_width(cols);
         Self {
             term: Term::new(config, &size, listener),
             parser: Processor::new(),
+            osc: OscCap::default(),
             cap,
             title: None,
         }
@@ -75,7 +77,9 @@ impl Emulator {
             term: &mut self.term,
             cap: &mut self.cap,
         };
-        self.parser.advance(&mut hooks, bytes);
+        let parser = &mut self.parser;
+        self.osc
+            .filter(bytes, |part| parser.advance(&mut hooks, part));
         self.cap.listener.update_title(&mut self.title);
     }
 
@@ -107,7 +111,6 @@ impl Emulator {
         self.cap
             .reset_geometry(usize::from(rows), usize::from(cols));
         self.cap.ring.set_width(cols);
-        self.cap.listener.set_size(rows, cols);
     }
 
     /// The screen rows changed since the last call, or None when the whole screen may have

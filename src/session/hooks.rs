@@ -15,6 +15,7 @@ use alacritty_terminal::vte::ansi::{
 };
 use unicode_width::UnicodeWidthChar as _;
 
+use crate::session::bounds::{self, MAX_TITLE_STACK};
 use crate::session::capture::{self, BLINK};
 use crate::session::replies::Listener;
 use crate::session::scrollback::Scrollback;
@@ -29,6 +30,8 @@ pub(crate) struct Capture {
     /// The scroll region, first row and one past the last.
     pub(crate) region: (usize, usize),
     pub(crate) urxvt_mouse: bool,
+    /// Titles pushed on the engine's title stack (at most [`MAX_TITLE_STACK`]).
+    pub(crate) titles_pushed: usize,
     pub(crate) listener: Listener,
 }
 
@@ -41,6 +44,7 @@ impl Capture {
             extents: vec![0; rows],
             region: (0, rows),
             urxvt_mouse: false,
+            titles_pushed: 0,
         }
     }
 
@@ -236,7 +240,7 @@ impl Hooks<'_> {
 impl Handler for Hooks<'_> {
     fn set_title(&mut self, title: Option<String>) {
         self.fold_cursor();
-        self.term.set_title(title);
+        self.term.set_title(bounds::bounded_title(title));
     }
 
     fn set_cursor_style(&mut self, style: Option<CursorStyle>) {
@@ -252,7 +256,7 @@ impl Handler for Hooks<'_> {
     #[inline]
     fn input(&mut self, c: char) {
         // The parser turns invalid UTF-8 into U+FFFD; like tmux we print nothing for it.
-        if c == '\u{fffd}' {
+        if c == '\u{fffd}' || bounds::zerowidth_full(self.term, c) {
             return;
         }
         if !self.main() {
@@ -488,6 +492,7 @@ impl Handler for Hooks<'_> {
         self.fold_cursor();
         self.term.reset_state();
         self.cap.urxvt_mouse = false;
+        self.cap.titles_pushed = 0;
         self.after_screen_reset();
     }
 
@@ -609,17 +614,22 @@ impl Handler for Hooks<'_> {
 
     fn push_title(&mut self) {
         self.fold_cursor();
-        self.term.push_title();
+        if self.cap.titles_pushed < MAX_TITLE_STACK {
+            self.cap.titles_pushed += 1;
+            self.term.push_title();
+        }
     }
 
     fn pop_title(&mut self) {
         self.fold_cursor();
+        self.cap.titles_pushed = self.cap.titles_pushed.saturating_sub(1);
         self.term.pop_title();
     }
 
     fn text_area_size_pixels(&mut self) {
         self.fold_cursor();
-        self.term.text_area_size_pixels();
+        // The engine multiplies in u16, which overflows past 4095 rows.
+        bounds::reply_size_pixels(self.term, &self.cap.listener);
     }
 
     fn text_area_size_chars(&mut self) {

@@ -3,6 +3,7 @@
 //! and modes the program asked for, a widget that renders it, and the pure key and mouse
 //! encoders that turn input into the bytes an exec expects.
 
+pub mod bounds;
 mod capture;
 pub mod emulator;
 mod hooks;

@@ -1,18 +1,18 @@
 //! What the engine tells us while it parses: replies the terminal owes the program (built
 //! only from the terminal's own state and our fixed palette), bells and the title. Clipboard
-//! requests and everything else are dropped.
+//! requests and everything else are dropped (the text-area size in pixels is answered by the
+//! handler, whose arithmetic cannot overflow).
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use alacritty_terminal::event::{Event, EventListener, WindowSize};
+use alacritty_terminal::event::{Event, EventListener};
 use alacritty_terminal::vte::ansi::Rgb;
 
+use crate::session::bounds::MAX_TITLE_CHARS;
 use crate::session::view::is_unsafe_char;
 
 /// Pixel size of one cell, for the text-area size in pixels (CSI 14 t).
 pub const CELL_PIXELS: (u16, u16) = (8, 16);
-/// Longest title kept, in characters.
-const MAX_TITLE_CHARS: usize = 256;
 /// Replies kept while nobody takes them; more are dropped (a program flooding queries).
 const MAX_PENDING_REPLIES: usize = 64 * 1024;
 
@@ -30,7 +30,6 @@ struct Inner {
     bells: u64,
     title: Option<String>,
     title_changed: bool,
-    size: (u16, u16),
 }
 
 /// The engine's event listener; clones share one queue, so that the emulator reads what
@@ -43,10 +42,6 @@ pub(crate) struct Listener {
 impl Listener {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub(crate) fn set_size(&self, rows: u16, cols: u16) {
-        self.lock().size = (rows, cols);
     }
 
     /// Queues a reply we build ourselves.
@@ -89,16 +84,6 @@ impl EventListener for Listener {
             Event::PtyWrite(text) => self.reply(text.as_bytes()),
             Event::ColorRequest(index, format) => {
                 self.reply(format(palette(index)).as_bytes());
-            }
-            Event::TextAreaSizeRequest(format) => {
-                let (rows, cols) = self.lock().size;
-                let size = WindowSize {
-                    num_lines: rows,
-                    num_cols: cols,
-                    cell_width: CELL_PIXELS.0,
-                    cell_height: CELL_PIXELS.1,
-                };
-                self.reply(format(size).as_bytes());
             }
             Event::Bell => {
                 let mut inner = self.lock();

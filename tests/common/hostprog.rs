@@ -8,7 +8,7 @@ use std::process::Command;
 use containerd_client::services::v1::containers_client::ContainersClient;
 use containerd_client::services::v1::{GetContainerRequest, UpdateContainerRequest};
 use execmux::domain::ContainerId;
-use execmux::runtime::sandbox::ContainerDef;
+use execmux::sandbox::ContainerDef;
 
 /// The host programs, at the same paths inside the container.
 pub const PROGRAMS: &[&str] = &["/usr/bin/vim.tiny", "/usr/bin/htop", "/usr/bin/less"];

@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use execmux::domain::{ContainerId, Namespace, TaskState};
-use execmux::runtime::sandbox::{ContainerDef, Sandbox, SandboxClient};
 use execmux::runtime::{Runtime, stdio};
+use execmux::sandbox::{ContainerDef, Sandbox, SandboxClient};
 
 /// The sandbox lives as long as the test binary: when the binary exits, its guard process
 /// (`execmux sandbox-guard`) sees its pipe close and removes every container, stops the

@@ -1,79 +1,24 @@
 //! A private containerd for tests and the demo: its own config, root, state and socket under
 //! a temporary directory (CRI disabled), a busybox rootfs from the host's `busybox-static`,
-//! containers made through the API, and a stop by PID that leaves nothing behind.
+//! containers made through the runtime's API, and a stop by PID that leaves nothing behind.
+
+mod rootfs;
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use containerd_client::services::v1::{
-    Container, CreateContainerRequest, CreateTaskRequest, DeleteContainerRequest,
-    DeleteTaskRequest, KillRequest, PauseTaskRequest, ResumeTaskRequest, StartRequest, WaitRequest,
-    container::Runtime as ContainerRuntime,
-};
-use oci_spec::runtime::{
-    LinuxBuilder, MountBuilder, ProcessBuilder, RootBuilder, Spec, UserBuilder,
-};
-
-use super::error::{Result, RuntimeError};
-use super::{Runtime, request};
 use crate::domain::{ContainerId, Namespace, TaskState};
+use crate::runtime::containers::NewContainer;
+use crate::runtime::error::Result;
+use crate::runtime::{Runtime, RuntimeError};
+
+pub use rootfs::ContainerDef;
+use rootfs::{INSTALL_HINT, build_rootfs, config, io, which};
 
 /// The daemon's pid, for the guard (the daemon may have been restarted).
 const PID_FILE: &str = "containerd.pid";
-
-const INSTALL_HINT: &str =
-    "install it with: apt-get install -y containerd runc busybox-static (as root)";
-
-/// Docker's default capability set, so that sandbox containers look like real ones.
-const DEFAULT_CAPS: &[&str] = &[
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_FSETID",
-    "CAP_FOWNER",
-    "CAP_MKNOD",
-    "CAP_NET_RAW",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETFCAP",
-    "CAP_SETPCAP",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_SYS_CHROOT",
-    "CAP_KILL",
-    "CAP_AUDIT_WRITE",
-];
-
-/// What a sandbox container runs.
-#[derive(Debug, Clone)]
-pub struct ContainerDef {
-    pub args: Vec<String>,
-    pub env: Vec<String>,
-    pub cwd: String,
-    /// `uid:gid`.
-    pub uid: u32,
-    pub gid: u32,
-    pub labels: Vec<(String, String)>,
-}
-
-impl ContainerDef {
-    /// A container whose init just sleeps.
-    pub fn sleeper() -> Self {
-        Self::shell("exec sleep 100000")
-    }
-
-    /// A container whose init runs `script` with `/bin/sh -c`.
-    pub fn shell(script: &str) -> Self {
-        Self {
-            args: vec!["/bin/sh".into(), "-c".into(), script.into()],
-            env: vec!["PATH=/bin".into(), "HOME=/root".into(), "SANDBOX=1".into()],
-            cwd: "/".into(),
-            uid: 0,
-            gid: 0,
-            labels: Vec::new(),
-        }
-    }
-}
 
 /// Which host binaries the sandbox needs, with the install hint when one is missing.
 pub fn check_tools() -> Result<()> {
@@ -92,14 +37,6 @@ pub fn check_tools() -> Result<()> {
     Ok(())
 }
 
-fn which(tool: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/sbin:/usr/bin:/sbin:/bin".into());
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin"].map(PathBuf::from))
-        .map(|d| d.join(tool))
-        .find(|p| p.is_file())
-}
-
 /// A running private containerd.
 #[derive(Debug)]
 pub struct Sandbox {
@@ -116,86 +53,6 @@ pub struct Sandbox {
 pub struct SandboxClient {
     address: PathBuf,
     rootfs: PathBuf,
-}
-
-fn io(what: &str) -> impl FnOnce(std::io::Error) -> RuntimeError + '_ {
-    move |e| RuntimeError::io(what, e)
-}
-
-/// Builds a read-only busybox root: every applet linked into /bin, root and nobody users.
-fn build_rootfs(root: &Path) -> Result<()> {
-    let busybox = which("busybox")
-        .ok_or_else(|| RuntimeError::Invalid(format!("busybox not found; {INSTALL_HINT}")))?;
-    for d in [
-        "bin",
-        "etc",
-        "proc",
-        "sys",
-        "dev",
-        "tmp",
-        "root",
-        "var/www",
-        "home/nobody",
-    ] {
-        std::fs::create_dir_all(root.join(d)).map_err(io("create rootfs"))?;
-    }
-    std::fs::copy(&busybox, root.join("bin/busybox")).map_err(io("copy busybox"))?;
-    let list = Command::new(&busybox)
-        .arg("--list")
-        .output()
-        .map_err(io("busybox --list"))?;
-    for applet in String::from_utf8_lossy(&list.stdout).lines() {
-        let link = root.join("bin").join(applet.trim());
-        if applet.trim().is_empty() || applet.contains('/') || link.exists() {
-            continue;
-        }
-        std::os::unix::fs::symlink("busybox", &link).map_err(io("link applet"))?;
-    }
-    std::fs::write(
-        root.join("etc/passwd"),
-        "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home/nobody:/bin/sh\n",
-    )
-    .map_err(io("write passwd"))?;
-    std::fs::write(root.join("etc/group"), "root:x:0:\nnogroup:x:65534:\n")
-        .map_err(io("write group"))?;
-    std::fs::write(
-        root.join("etc/hosts"),
-        "127.0.0.1 localhost\n::1 localhost\n",
-    )
-    .map_err(io("write hosts"))?;
-    std::fs::write(
-        root.join("var/www/index.html"),
-        "<h1>execmux demo</h1><p>served by busybox httpd in a container</p>\n",
-    )
-    .map_err(io("write index.html"))?;
-    Ok(())
-}
-
-fn config(dir: &Path, address: &Path) -> String {
-    let d = dir.display();
-    format!(
-        r#"version = 2
-root = "{d}/root"
-state = "{d}/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-
-[grpc]
-  address = "{address}"
-
-[ttrpc]
-  address = "{address}.ttrpc"
-
-[debug]
-  level = "warn"
-
-[metrics]
-  address = ""
-
-[plugins."io.containerd.internal.v1.opt"]
-  path = "{d}/opt"
-"#,
-        address = address.display()
-    )
 }
 
 impl Sandbox {
@@ -391,173 +248,36 @@ impl SandboxClient {
         start: bool,
     ) -> Result<()> {
         let rt = self.runtime().await?;
-        let spec = self.spec(ns, id, def)?;
-        let json = serde_json::to_vec(&spec).map_err(|e| RuntimeError::Invalid(e.to_string()))?;
-        let container = Container {
-            id: id.to_string(),
-            labels: def.labels.iter().cloned().collect(),
-            image: "execmux.sandbox/busybox:static".into(),
-            runtime: Some(ContainerRuntime {
-                name: "io.containerd.runc.v2".into(),
-                options: None,
-            }),
-            spec: Some(prost_types::Any {
-                type_url: "types.containerd.io/opencontainers/runtime-spec/1/Spec".into(),
-                value: json,
-            }),
-            ..Default::default()
+        let spec = rootfs::spec(&self.rootfs, ns, id, def)?;
+        let new = NewContainer {
+            id,
+            image: "execmux.sandbox/busybox:static",
+            labels: &def.labels,
+            spec: &spec,
         };
-        rt.containers_client()
-            .create(request(
-                ns,
-                CreateContainerRequest {
-                    container: Some(container),
-                },
-            )?)
-            .await
-            .map_err(|s| RuntimeError::rpc("create container", &s))?;
+        rt.create_container(ns, &new).await?;
         if start {
-            self.start_task(ns, id).await?;
+            rt.start_task(ns, id).await?;
         }
         Ok(())
     }
 
     /// Creates and starts a container's task.
     pub async fn start_task(&self, ns: &Namespace, id: &ContainerId) -> Result<u32> {
-        let rt = self.runtime().await?;
-        let req = CreateTaskRequest {
-            container_id: id.to_string(),
-            ..Default::default()
-        };
-        rt.tasks()
-            .create(request(ns, req)?)
-            .await
-            .map_err(|s| RuntimeError::rpc("create task", &s))?;
-        let start = StartRequest {
-            container_id: id.to_string(),
-            exec_id: String::new(),
-        };
-        let resp = rt
-            .tasks()
-            .start(request(ns, start)?)
-            .await
-            .map_err(|s| RuntimeError::rpc("start task", &s))?;
-        Ok(resp.into_inner().pid)
-    }
-
-    fn spec(&self, ns: &Namespace, id: &ContainerId, def: &ContainerDef) -> Result<Spec> {
-        let err = |e: oci_spec::OciSpecError| RuntimeError::Invalid(format!("sandbox spec: {e}"));
-        let mut spec = Spec::default();
-        let caps: std::collections::HashSet<oci_spec::runtime::Capability> = DEFAULT_CAPS
-            .iter()
-            .filter_map(|c| serde_json::from_value(serde_json::Value::from(*c)).ok())
-            .collect();
-        let mut capabilities = oci_spec::runtime::LinuxCapabilities::default();
-        capabilities.set_bounding(Some(caps.clone()));
-        capabilities.set_effective(Some(caps.clone()));
-        capabilities.set_permitted(Some(caps));
-        capabilities.set_inheritable(None);
-        capabilities.set_ambient(None);
-        let process = ProcessBuilder::default()
-            .args(def.args.clone())
-            .env(def.env.clone())
-            .cwd(def.cwd.clone())
-            .user(
-                UserBuilder::default()
-                    .uid(def.uid)
-                    .gid(def.gid)
-                    .build()
-                    .map_err(err)?,
-            )
-            .capabilities(capabilities)
-            .no_new_privileges(true)
-            .terminal(false)
-            .build()
-            .map_err(err)?;
-        spec.set_process(Some(process));
-        spec.set_root(Some(
-            RootBuilder::default()
-                .path(&self.rootfs)
-                .readonly(true)
-                .build()
-                .map_err(err)?,
-        ));
-        spec.set_hostname(Some(id.to_string()));
-        let mut mounts = spec.mounts().clone().unwrap_or_default();
-        mounts.push(
-            MountBuilder::default()
-                .destination("/tmp")
-                .typ("tmpfs")
-                .source("tmpfs")
-                .options(vec!["nosuid".into(), "nodev".into(), "mode=1777".into()])
-                .build()
-                .map_err(err)?,
-        );
-        spec.set_mounts(Some(mounts));
-        let base = spec.linux().clone().unwrap_or_default();
-        let linux = LinuxBuilder::default()
-            .namespaces(base.namespaces().clone().unwrap_or_default())
-            .masked_paths(base.masked_paths().clone().unwrap_or_default())
-            .readonly_paths(base.readonly_paths().clone().unwrap_or_default())
-            .cgroups_path(format!("/execmux-sandbox-{ns}-{id}"))
-            .build()
-            .map_err(err)?;
-        spec.set_linux(Some(linux));
-        Ok(spec)
+        self.runtime().await?.start_task(ns, id).await
     }
 
     pub async fn pause(&self, ns: &Namespace, id: &ContainerId) -> Result<()> {
-        let rt = self.runtime().await?;
-        rt.tasks()
-            .pause(request(
-                ns,
-                PauseTaskRequest {
-                    container_id: id.to_string(),
-                },
-            )?)
-            .await
-            .map_err(|s| RuntimeError::rpc("pause", &s))?;
-        Ok(())
+        self.runtime().await?.pause_task(ns, id).await
     }
 
     pub async fn resume(&self, ns: &Namespace, id: &ContainerId) -> Result<()> {
-        let rt = self.runtime().await?;
-        rt.tasks()
-            .resume(request(
-                ns,
-                ResumeTaskRequest {
-                    container_id: id.to_string(),
-                },
-            )?)
-            .await
-            .map_err(|s| RuntimeError::rpc("resume", &s))?;
-        Ok(())
+        self.runtime().await?.resume_task(ns, id).await
     }
 
     /// Kills a container's init with SIGKILL and waits for it (the task stays, stopped).
     pub async fn stop_task(&self, ns: &Namespace, id: &ContainerId) -> Result<()> {
-        let rt = self.runtime().await?;
-        let kill = KillRequest {
-            container_id: id.to_string(),
-            signal: 9,
-            ..Default::default()
-        };
-        rt.tasks()
-            .kill(request(ns, kill)?)
-            .await
-            .map_err(|s| RuntimeError::rpc("kill task", &s))?;
-        let wait = WaitRequest {
-            container_id: id.to_string(),
-            exec_id: String::new(),
-        };
-        tokio::time::timeout(Duration::from_secs(10), rt.tasks().wait(request(ns, wait)?))
-            .await
-            .map_err(|_| RuntimeError::Timeout {
-                op: "wait task",
-                secs: 10,
-            })?
-            .map_err(|s| RuntimeError::rpc("wait task", &s))?;
-        Ok(())
+        self.runtime().await?.stop_task(ns, id).await
     }
 
     /// Removes a container: kills and deletes its task (resuming it first if paused).
@@ -566,31 +286,19 @@ impl SandboxClient {
         match rt.task(ns, id).await {
             Ok(task) => {
                 if task.state == TaskState::Paused {
-                    let _ = self.resume(ns, id).await;
+                    let _ = rt.resume_task(ns, id).await;
                 }
                 if task.state != TaskState::Stopped {
-                    self.stop_task(ns, id).await?;
+                    rt.stop_task(ns, id).await?;
                 }
-                let del = DeleteTaskRequest {
-                    container_id: id.to_string(),
-                };
-                rt.tasks()
-                    .delete(request(ns, del)?)
-                    .await
-                    .map_err(|s| RuntimeError::rpc("delete task", &s))?;
+                rt.delete_task(ns, id).await?;
             }
             Err(e) if e.is_not_found() => {}
             Err(e) => return Err(e),
         }
-        rt.containers_client()
-            .delete(request(ns, DeleteContainerRequest { id: id.to_string() })?)
-            .await
-            .map_err(|s| RuntimeError::rpc("delete container", &s))?;
-        Ok(())
+        rt.delete_container(ns, id).await
     }
-}
 
-impl SandboxClient {
     /// Removes every container of every namespace.
     pub async fn remove_all(&self) -> Result<()> {
         let rt = self.runtime().await?;
