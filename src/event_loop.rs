@@ -164,8 +164,11 @@ impl Loop {
             Msg::Changed { tab } => Some((*tab, chrome(&self.app, *tab))),
             _ => None,
         };
+        let status = tick && self.app.status.is_some();
         let effects = self.app.update(msg);
-        let shown = shown || tick && self.app.shows_clock() && self.clock_moved();
+        // A tick draws when the times shown moved on or the status message expired.
+        let expired = status && self.app.status.is_none();
+        let shown = shown || expired || tick && self.app.shows_clock() && self.clock_moved();
         // A key that went to the exec and changed nothing here draws nothing: its echo will.
         let passthrough = typed
             && before.is_some()

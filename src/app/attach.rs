@@ -10,9 +10,6 @@ use crate::registry::detach_keys;
 use crate::session::emulator::Emulator;
 use crate::session::shared::SharedTerminal;
 
-/// Longest tab title before it is cut.
-const TITLE_MAX: usize = 28;
-
 /// Why a foreign exec is not opened.
 pub fn foreign_refusal(exec: &str) -> String {
     format!(
@@ -45,10 +42,7 @@ impl App {
             .find(|c| c.namespace == key.namespace && c.id == key.container)
             .and_then(|c| c.display_name().map(str::to_owned))
             .unwrap_or_else(|| key.container.to_string());
-        let mut title = format!("{name}: {}", rec.command_line());
-        if title.chars().count() > TITLE_MAX {
-            title = title.chars().take(TITLE_MAX - 1).collect::<String>() + "…";
-        }
+        let title = super::tab::title(&name, &rec.command);
         let tty = rec.tty;
         let (rows, cols) = self.layout.console();
         let terminal =

@@ -3,12 +3,13 @@
 //! console writes itself, only then) or saved to a new file with `s`; `/` searches the
 //! scrollback and the screen with a regex, `n`/`N` go to the next older / newer match.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use ratatui::layout::Position;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::msg::{Effect, TabId};
 use super::search::{Abs, Search};
 use super::{App, Mode};
+use crate::registry::detach_keys::Scan;
+use crate::session::keys::{self, KeyModes};
 use crate::session::text::{self, Point};
 
 /// The key that, after the detach prefix in terminal mode, enters copy mode.
@@ -30,6 +31,8 @@ pub struct Copy {
     pub search: Option<Search>,
     /// A mouse drag made the selection: releasing the button yanks it.
     pub dragging: bool,
+    /// The last status message copy mode wrote (a search result): leaving takes it away.
+    pub said: Option<String>,
 }
 
 impl Copy {
@@ -87,6 +90,7 @@ impl App {
             prompt: search.then(String::new),
             search: None,
             dragging: false,
+            said: None,
         }));
         Vec::new()
     }
@@ -102,6 +106,24 @@ impl App {
             self.prompt_key(&mut c, key);
             self.mode = Mode::Copy(c);
             return Vec::new();
+        }
+        // The detach keys leave copy mode and detach at once, as from terminal mode.
+        let bytes = keys::encode(&key, KeyModes::default()).unwrap_or_default();
+        let tab = &mut self.tabs[self.active];
+        if tab.state.is_running() && !bytes.is_empty() {
+            match tab.matcher.scan(&bytes) {
+                Scan::Detach { .. } => {
+                    let effects = self.leave_copy(&c, Vec::new());
+                    self.detach_from_copy();
+                    return effects;
+                }
+                Scan::Forward(b) if b.is_empty() => {
+                    // A prefix of the sequence: held until the next key says.
+                    self.mode = Mode::Copy(c);
+                    return Vec::new();
+                }
+                Scan::Forward(_) => {}
+            }
         }
         match self.copy_command(&mut c, key) {
             Next::Stay(effects) => {
@@ -147,6 +169,7 @@ impl App {
                 drop(emu);
                 let effects = self.yank(c);
                 return if effects.is_empty() {
+                    c.said.clone_from(&self.status);
                     Next::Stay(effects)
                 } else {
                     Next::Leave(effects)
@@ -154,11 +177,13 @@ impl App {
             }
             KeyCode::Char('s') => {
                 let Some((a, b)) = c.selection() else {
-                    self.status = Some("nothing selected: v starts a selection".into());
+                    drop(emu);
+                    self.say(c, "nothing selected: v starts a selection".into());
                     return Next::Stay(Vec::new());
                 };
                 let text = text::selection(&emu, a.point(&emu), b.point(&emu));
-                return Next::Stay(vec![Effect::SaveText {
+                // Saved, copy mode is done (where the file went comes as a message).
+                return Next::Leave(vec![Effect::SaveText {
                     stem: format!("selection-{}", tab.key.exec),
                     text,
                 }]);
@@ -203,7 +228,7 @@ impl App {
                         c.search = Some(s);
                         self.next_match(c, true);
                     }
-                    Err(e) => self.status = Some(format!("bad regex /{query}/: {e}")),
+                    Err(e) => self.say(c, format!("bad regex /{query}/: {e}")),
                 }
             }
             _ => {}
@@ -213,7 +238,7 @@ impl App {
     /// Takes the cursor to the next older (or newer) match and scrolls it into view.
     fn next_match(&mut self, c: &mut Copy, older: bool) {
         let Some(search) = c.search.as_mut() else {
-            self.status = Some("no search yet: / starts one".into());
+            self.say(c, "no search yet: / starts one".into());
             return;
         };
         {
@@ -221,16 +246,42 @@ impl App {
             search.refresh(&emu);
         }
         match search.step(c.cursor, older) {
-            None => self.status = Some(format!("no match for /{}/", search.query)),
+            None => {
+                let text = format!("no match for /{}/", search.query);
+                self.say(c, text);
+            }
             Some((at, wrapped)) => {
                 c.cursor = at;
                 let n = search.hits.len();
                 let i = search.current.map_or(0, |i| i + 1);
                 let more = if wrapped { " (wrapped)" } else { "" };
-                self.status = Some(format!("match {i}/{n} for /{}/{more}", search.query));
+                let text = format!("match {i}/{n} for /{}/{more}", search.query);
+                self.say(c, text);
                 self.follow(c);
             }
         }
+    }
+
+    /// A status message of copy mode's own, gone when copy mode is left.
+    fn say(&mut self, c: &mut Copy, text: String) {
+        self.status = Some(text.clone());
+        c.said = Some(text);
+    }
+
+    /// The detach keys typed in copy mode: back to navigation, the exec keeps running.
+    fn detach_from_copy(&mut self) {
+        let Some(tab) = self.tabs.get_mut(self.active) else {
+            return;
+        };
+        let _ = tab.matcher.flush();
+        tab.zoom.held = false;
+        let key = tab.key.clone();
+        self.mode = Mode::Navigate;
+        self.registry.detached(&key, (self.clock)());
+        self.status = Some(format!(
+            "detached from {}; it keeps running (i to focus it again)",
+            key.exec
+        ));
     }
 
     /// Scrolls the tab so that the cursor's row is in view.
@@ -249,7 +300,7 @@ impl App {
     }
 
     /// The selection to the host clipboard: one OSC 52 the event loop writes.
-    fn yank(&mut self, c: &Copy) -> Vec<Effect> {
+    pub(super) fn yank(&mut self, c: &Copy) -> Vec<Effect> {
         let Some((a, b)) = c.selection() else {
             self.status = Some("nothing selected: v starts a selection".into());
             return Vec::new();
@@ -265,7 +316,14 @@ impl App {
     }
 
     /// Back to the mode copy mode was entered from.
-    fn leave_copy(&mut self, c: &Copy, effects: Vec<Effect>) -> Vec<Effect> {
+    pub(super) fn leave_copy(&mut self, c: &Copy, effects: Vec<Effect>) -> Vec<Effect> {
+        if c.said.is_some() && self.status == c.said {
+            self.status = None;
+        }
+        if let Some(tab) = self.tabs.iter_mut().find(|t| t.id == c.tab) {
+            // A detach prefix typed in copy mode does not carry over to the exec.
+            let _ = tab.matcher.flush();
+        }
         let running = self
             .tabs
             .get(self.active)
@@ -277,73 +335,6 @@ impl App {
             self.mode = Mode::Navigate;
         }
         effects
-    }
-
-    /// The mouse over the tab's screen when its program does not take it: a drag selects
-    /// (entering copy mode), its release yanks; a click in copy mode moves the cursor.
-    pub(super) fn copy_mouse(&mut self, ev: MouseEvent, at: Position) -> Option<Vec<Effect>> {
-        let screen = self.layout.screen();
-        let inside = screen.contains(at);
-        match ev.kind {
-            MouseEventKind::Down(MouseButton::Left) if inside => {
-                self.mouse_press = Some(at);
-                let point = self.point_at(at)?;
-                let Mode::Copy(c) = &mut self.mode else {
-                    return None;
-                };
-                c.cursor = point;
-                c.anchor = None;
-                c.dragging = false;
-                Some(Vec::new())
-            }
-            MouseEventKind::Drag(MouseButton::Left) if inside => {
-                if matches!(self.mode, Mode::Navigate | Mode::Terminal) {
-                    self.enter_copy(false);
-                }
-                let press = self.mouse_press.and_then(|p| self.point_at(p));
-                let point = self.point_at(at)?;
-                let Mode::Copy(c) = &mut self.mode else {
-                    return None;
-                };
-                if c.anchor.is_none() {
-                    c.anchor = Some(press.unwrap_or(point));
-                }
-                c.cursor = point;
-                c.dragging = true;
-                Some(Vec::new())
-            }
-            MouseEventKind::Up(MouseButton::Left) => {
-                self.mouse_press = None;
-                if !matches!(self.mode, Mode::Copy(_)) {
-                    return None;
-                }
-                let Mode::Copy(c) = std::mem::replace(&mut self.mode, Mode::Navigate) else {
-                    return None;
-                };
-                if !c.dragging {
-                    self.mode = Mode::Copy(c);
-                    return Some(Vec::new());
-                }
-                let effects = self.yank(&c);
-                Some(self.leave_copy(&c, effects))
-            }
-            _ => None,
-        }
-    }
-
-    /// The absolute cell under a screen position of the active tab.
-    fn point_at(&self, at: Position) -> Option<Abs> {
-        let screen = self.layout.screen();
-        let tab = self.tabs.get(self.active)?;
-        let emu = tab.terminal.lock();
-        let len = emu.scrollback().len();
-        let top = len - tab.scroll.min(len);
-        let p = Point {
-            row: top + usize::from(at.y.saturating_sub(screen.y)),
-            col: at.x.saturating_sub(screen.x),
-        };
-        let abs = Abs::of(&emu, p);
-        Some(Abs::of(&emu, abs.point(&emu)))
     }
 }
 

@@ -117,23 +117,6 @@ impl Layout {
     }
 }
 
-/// The x ranges of tab titles on the tab bar (start, end exclusive), for drawing and clicks.
-pub fn tab_spans(titles: &[String], bar: Rect) -> Vec<(u16, u16)> {
-    let mut x = bar.x;
-    titles
-        .iter()
-        .map(|t| {
-            let w = u16::try_from(unicode_width::UnicodeWidthStr::width(t.as_str()) + 2)
-                .unwrap_or(u16::MAX);
-            let start = x.min(bar.right());
-            x = x.saturating_add(w).min(bar.right());
-            let span = (start, x);
-            x = x.saturating_add(1).min(bar.right());
-            span
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,12 +158,5 @@ mod tests {
         assert_eq!(z.console(), (23, 80));
         assert_eq!(z.tab_bar, Rect::new(0, 0, 80, 1));
         assert_eq!(z.screen(), z.terminal);
-    }
-
-    #[test]
-    fn tab_spans_follow_titles() {
-        let bar = Rect::new(10, 0, 30, 1);
-        let spans = tab_spans(&["ab".into(), "cdef".into(), "x".repeat(40)], bar);
-        assert_eq!(spans, vec![(10, 14), (15, 21), (22, 40)]);
     }
 }

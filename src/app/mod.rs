@@ -5,6 +5,7 @@
 mod attach;
 pub mod broadcast;
 pub mod copy;
+mod copy_mouse;
 pub mod execlist;
 mod feed;
 mod form;
@@ -13,11 +14,13 @@ pub mod keymap;
 pub mod layout;
 mod mouse;
 pub mod msg;
+mod notice;
 mod resync;
 pub mod search;
 pub mod split;
 mod split_view;
 pub mod tab;
+pub mod tab_bar;
 mod terminal;
 mod transcript;
 mod update;
@@ -121,6 +124,8 @@ pub struct App {
     pub events: VecDeque<EventLine>,
     pub connection: Connection,
     pub status: Option<String>,
+    /// When the status message came (it expires).
+    status_shown: notice::Shown,
     pub layout: Layout,
     /// Which tabs the terminal area shows, and how.
     pub split: split::SplitView,
@@ -162,6 +167,7 @@ impl App {
             events: VecDeque::new(),
             connection: Connection::Connecting,
             status: None,
+            status_shown: notice::Shown::default(),
             layout: Layout::new(Rect::new(0, 0, size.0, size.1)),
             split: split::SplitView::default(),
             quitting: false,

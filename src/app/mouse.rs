@@ -5,7 +5,6 @@
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
-use super::layout::tab_spans;
 use super::msg::Effect;
 use super::{App, Mode, Pane};
 use crate::session::modes::{Modes, MouseTracking};
@@ -34,11 +33,7 @@ impl App {
             }
             MouseEventKind::Down(MouseButton::Left) => {
                 if l.tab_bar.contains(at) {
-                    let titles = self.tab_titles();
-                    if let Some(i) = tab_spans(&titles, l.tab_bar)
-                        .iter()
-                        .position(|(a, b)| (*a..*b).contains(&at.x))
-                    {
+                    if let Some(i) = self.tab_bar().tab_at(at.x) {
                         self.active = i;
                     }
                 } else if l.terminal.contains(at) {

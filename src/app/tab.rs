@@ -7,6 +7,33 @@ use crate::session::shared::SharedTerminal;
 use super::Connection;
 use super::msg::TabId;
 
+/// Longest tab title before it is cut.
+pub const TITLE_MAX: usize = 28;
+
+/// A tab's title: where, then the command as a shell would read it back (arguments with
+/// spaces or quotes keep their quoting), cut with `…` past [`TITLE_MAX`].
+pub fn title(name: &str, args: &[String]) -> String {
+    cut(&format!("{name}: {}", command_text(args)), TITLE_MAX)
+}
+
+/// A command as a shell would read it back: arguments with spaces or quotes quoted.
+pub fn command_text(args: &[String]) -> String {
+    if args.is_empty() {
+        return "?".to_owned();
+    }
+    shlex::try_join(args.iter().map(String::as_str)).unwrap_or_else(|_| args.join(" "))
+}
+
+/// `s` in at most `max` characters, the end replaced by `…` when it is longer.
+pub fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 /// After the detach prefix, this key zooms instead of reaching the exec.
 pub const ZOOM_KEY: u8 = b'z';
 
@@ -185,6 +212,23 @@ impl Tab {
 mod tests {
     use super::*;
     use crate::registry::detach_keys::parse;
+
+    #[test]
+    fn titles_keep_the_quoting_of_arguments_and_cut_with_an_ellipsis() {
+        let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(title("web", &args(&["/bin/sh"])), "web: /bin/sh");
+        assert_eq!(
+            title("box", &args(&["/bin/sh", "-c", "echo out; exit 3"])),
+            "box: /bin/sh -c 'echo out; …"
+        );
+        assert_eq!(
+            title("b", &args(&["sh", "-c", "it's"])),
+            "b: sh -c \"it's\""
+        );
+        assert_eq!(title("b", &[]), "b: ?");
+        assert_eq!(cut("abcdef", 4), "abc…");
+        assert_eq!(cut("abcd", 4), "abcd");
+    }
 
     #[test]
     fn the_zoom_chord_is_the_detach_prefix_then_z() {

@@ -11,13 +11,11 @@ use crate::registry::LifecycleKind;
 use crate::session::emulator::Emulator;
 use crate::session::shared::SharedTerminal;
 
-/// Longest tab title before it is cut.
-const TITLE_MAX: usize = 28;
-
 impl App {
     /// Applies one message; returns the I/O to perform.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         self.observe_clock();
+        let tick = matches!(msg, Msg::Tick);
         let mut effects = match msg {
             Msg::Key(key) => self.on_key(key),
             Msg::Paste(text) => self.on_paste(&text),
@@ -107,6 +105,7 @@ impl App {
         self.drain_lifecycle();
         self.end_broadcast_if_idle();
         effects.extend(self.sync_panes());
+        self.age_status(tick);
         effects
     }
 
@@ -239,10 +238,7 @@ impl App {
             .find(|c| c.key() == pending.container)
             .and_then(|c| c.display_name().map(str::to_owned))
             .unwrap_or_else(|| key.container.to_string());
-        let mut title = format!("{name}: {}", config.args.join(" "));
-        if title.chars().count() > TITLE_MAX {
-            title = title.chars().take(TITLE_MAX - 1).collect::<String>() + "…";
-        }
+        let title = super::tab::title(&name, &config.args);
         let terminal =
             SharedTerminal::new(Emulator::new(rows, cols, self.settings.scrollback_lines));
         self.tabs.push(Tab::new(

@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use super::theme::{self, fg};
-use super::{focused, safe};
+use super::{fit, focused, safe};
 use crate::app::{App, Mode, Pane};
 use crate::domain::Scope;
 use crate::domain::TaskState;
@@ -32,14 +32,40 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     // Only the rows that fit are built.
     let height = usize::from(area.height.saturating_sub(3)).max(1);
     let first = app.selected_container.saturating_sub(height - 1);
-    let rows = visible.iter().skip(first).take(height).map(|c| {
-        let mut name = c.id.to_string();
-        if let Some(n) = c.display_name().filter(|n| *n != c.id.as_str()) {
-            name = format!("{n} ({name})");
-        }
-        if all_ns {
-            name = format!("{}/{name}", c.namespace);
-        }
+    let shown: Vec<_> = visible.iter().skip(first).take(height).collect();
+    let names: Vec<String> = shown
+        .iter()
+        .map(|c| {
+            let mut name = c.id.to_string();
+            if let Some(n) = c.display_name().filter(|n| *n != c.id.as_str()) {
+                name = format!("{n} ({name})");
+            }
+            if all_ns {
+                name = format!("{}/{name}", c.namespace);
+            }
+            safe(&name)
+        })
+        .collect();
+    // The name gets what the other columns leave (the image shares it, 3 to 2).
+    let (caps, header): (Vec<u16>, Vec<&str>) = if narrow {
+        (vec![u16::MAX, 8, 5], vec!["CONTAINER", "TASK", "EXECS"])
+    } else {
+        (
+            vec![u16::MAX, 8, 7, 5],
+            vec!["CONTAINER", "TASK", "PID", "EXECS"],
+        )
+    };
+    let texts: Vec<Vec<usize>> = caps.iter().map(|c| vec![usize::from(*c)]).collect();
+    let mut widths = fit::columns(area.width, 0, &caps, &texts);
+    if !narrow {
+        // One more gap for the image column, then share.
+        let both = widths[0].saturating_sub(1);
+        widths[0] = both - both * 2 / 5;
+        widths.push(both * 2 / 5);
+    }
+    let name_w = usize::from(widths[0]);
+    let image_w = widths.get(4).map_or(0, |w| usize::from(*w));
+    let rows = shown.iter().zip(&names).map(|(c, name)| {
         let (state, pid, colour) = match c.task {
             Some(t) => (
                 t.state.to_string(),
@@ -53,7 +79,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
             None => ("no task".into(), "-".into(), app.theme.dim),
         };
         let mut cells: Vec<Cell<'_>> = vec![
-            safe(&name).into(),
+            fit::end(name, name_w).into(),
             ratatui::text::Span::styled(state, fg(colour)).into(),
         ];
         if !narrow {
@@ -61,35 +87,23 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
         }
         cells.push(app.exec_count(&c.key()).to_string().into());
         if !narrow {
-            cells.push(safe(&c.image).into());
+            cells.push(fit::end(&safe(&c.image), image_w).into());
         }
         Row::new(cells)
     });
-    let (widths, header) = if narrow {
-        (
-            vec![
-                Constraint::Fill(1),
-                Constraint::Length(8),
-                Constraint::Length(5),
-            ],
-            vec!["CONTAINER", "TASK", "EXECS"],
-        )
-    } else {
-        (
-            vec![
-                Constraint::Fill(3),
-                Constraint::Length(8),
-                Constraint::Length(7),
-                Constraint::Length(5),
-                Constraint::Fill(2),
-            ],
-            vec!["CONTAINER", "TASK", "PID", "EXECS", "IMAGE"],
-        )
-    };
+    let mut header = header;
+    if !narrow {
+        header.push("IMAGE");
+    }
+    let widths: Vec<Constraint> = widths.into_iter().map(Constraint::Length).collect();
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(fg(t.dim)))
         .row_highlight_style(theme::selected(t, focused(app, Pane::Containers)))
-        .block(theme::pane_block(t, title, focused(app, Pane::Containers)));
+        .block(theme::pane_block(
+            t,
+            fit::title(&title, area.width),
+            focused(app, Pane::Containers),
+        ));
     let mut state = TableState::default()
         .with_selected((!visible.is_empty()).then_some(app.selected_container - first));
     f.render_stateful_widget(table, area, &mut state);

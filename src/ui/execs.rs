@@ -12,7 +12,7 @@ use ratatui::text::Span;
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use super::theme::{self, fg};
-use super::{focused, safe};
+use super::{fit, focused, safe};
 use crate::app::execlist::{Age, ExecSort, GcState, exit_label};
 use crate::app::{App, Mode, Pane};
 use crate::domain::Scope;
@@ -32,7 +32,44 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     let wide = area.width >= WIDE;
     let narrow = area.width < NARROW;
     let node_wide = app.execlist.node_wide;
-    let rows = execs.iter().skip(first).take(height).map(|r| {
+    let shown: Vec<&ExecRecord> = execs.iter().skip(first).take(height).copied().collect();
+    let commands: Vec<String> = shown
+        .iter()
+        .map(|r| {
+            let command = safe(&crate::app::tab::command_text(&r.command));
+            if node_wide {
+                let mut at = r.key.container.to_string();
+                if app.scope == Scope::All {
+                    at = format!("{}/{at}", r.key.namespace);
+                }
+                format!("{}: {command}", safe(&at))
+            } else {
+                command
+            }
+        })
+        .collect();
+    let ids: Vec<String> = shown.iter().map(|r| short_id(r, narrow)).collect();
+    let states: Vec<(String, Style)> = shown.iter().map(|r| state_text(t, r)).collect();
+    let ages: Vec<String> = shown
+        .iter()
+        .map(|r| age_text(app.exec_age(r), wide))
+        .collect();
+    let gcs: Vec<(String, Style)> = shown
+        .iter()
+        .map(|r| gc_text(t, app.gc_state(r), wide))
+        .collect();
+    let (header, widths) = columns(
+        area.width,
+        (narrow, wide),
+        &[
+            ids.iter().map(|s| fit::width(s)).collect(),
+            states.iter().map(|s| fit::width(&s.0)).collect(),
+            ages.iter().map(|s| fit::width(s)).collect(),
+            gcs.iter().map(|s| fit::width(&s.0)).collect(),
+        ],
+    );
+    let command_w = usize::from(widths[1]);
+    let rows = shown.iter().enumerate().map(|(i, r)| {
         let dim = r.state == ExecState::Collected;
         let text = |s: String| -> Cell<'_> {
             if dim {
@@ -41,49 +78,68 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
                 s.into()
             }
         };
-        let mut command = safe(&r.command_line());
-        if node_wide {
-            let mut at = r.key.container.to_string();
-            if app.scope == Scope::All {
-                at = format!("{}/{at}", r.key.namespace);
-            }
-            command = format!("{}: {command}", safe(&at));
-        }
-        let mut cells = vec![text(short_id(r, narrow)), text(command), state_cell(t, r)];
+        let (state, style) = states[i].clone();
+        let mut cells = vec![
+            text(ids[i].clone()),
+            text(fit::end(&commands[i], command_w)),
+            Span::styled(state, style).into(),
+        ];
         if !narrow {
-            cells.push(text(age_text(app.exec_age(r), wide)));
-            cells.push(gc_cell(t, app.gc_state(r), wide));
+            cells.push(text(ages[i].clone()));
+            let (gc, style) = gcs[i].clone();
+            cells.push(Span::styled(gc, style).into());
         }
         if wide {
             cells.push(text(r.origin.label().to_owned()));
         }
         Row::new(cells)
     });
-    let mut widths = vec![
-        Constraint::Length(if wide { 12 } else { 6 }),
-        Constraint::Fill(1),
-        Constraint::Length(12),
-    ];
-    let mut header = vec!["EXEC", "COMMAND", "STATE"];
-    if !narrow {
-        widths.extend([
-            Constraint::Length(if wide { 13 } else { 7 }),
-            Constraint::Length(if wide { 17 } else { 11 }),
-        ]);
-        header.extend(["TIME", "GC"]);
-    }
-    if wide {
-        widths.push(Constraint::Length(7));
-        header.push("ORIGIN");
-    }
+    let widths: Vec<Constraint> = widths.into_iter().map(Constraint::Length).collect();
     let on = focused(app, Pane::Execs);
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(fg(t.dim)))
         .row_highlight_style(theme::selected(t, on))
-        .block(theme::pane_block(t, title(app, execs.len()), on));
+        .block(theme::pane_block(
+            t,
+            fit::title(&title(app, execs.len()), area.width),
+            on,
+        ));
     let mut state = TableState::default()
         .with_selected((!execs.is_empty()).then_some(app.selected_exec - first));
     f.render_stateful_widget(table, area, &mut state);
+}
+
+/// The header and the widths of the columns: each as wide as what it shows (`texts`: of
+/// id, state, time and GC), the command the rest.
+fn columns(
+    cols: u16,
+    (narrow, wide): (bool, bool),
+    texts: &[Vec<usize>; 4],
+) -> (Vec<&'static str>, Vec<u16>) {
+    let mut header = vec!["EXEC", "COMMAND", "STATE"];
+    let mut caps = vec![if wide { 12 } else { 6 }, u16::MAX, 12];
+    if !narrow {
+        header.extend(["TIME", "GC"]);
+        caps.extend([if wide { 13 } else { 7 }, if wide { 17 } else { 11 }]);
+    }
+    if wide {
+        header.push("ORIGIN");
+        caps.push(7);
+    }
+    let with_header = |i: usize, h: &str| {
+        let mut v = texts[i].clone();
+        v.push(fit::width(h));
+        v
+    };
+    let mut widths = vec![with_header(0, "EXEC"), Vec::new(), with_header(1, "STATE")];
+    if !narrow {
+        widths.push(with_header(2, "TIME"));
+        widths.push(with_header(3, "GC"));
+    }
+    if wide {
+        widths.push(vec![7]);
+    }
+    (header, fit::columns(cols, 1, &caps, &widths))
 }
 
 /// ` Execs · web · 3 · by state /sh `: what is listed, how many, the order, the filter.
@@ -125,7 +181,7 @@ fn short_id(r: &ExecRecord, narrow: bool) -> String {
 }
 
 /// The state of a live exec; the exit code, by meaning, of one that ended.
-fn state_cell(t: &Theme, r: &ExecRecord) -> Cell<'static> {
+fn state_text(t: &Theme, r: &ExecRecord) -> (String, Style) {
     let (text, style) = match (r.state, r.exit_code) {
         (_, Some(code)) => {
             let (class, label) = exit_label(code);
@@ -136,7 +192,7 @@ fn state_cell(t: &Theme, r: &ExecRecord) -> Cell<'static> {
         (ExecState::Collected, None) => (r.state.to_string(), fg(t.dim)),
         (_, None) => (r.state.to_string(), fg(t.error)),
     };
-    Span::styled(text, style).into()
+    (text, style)
 }
 
 fn age_text(age: Age, wide: bool) -> String {
@@ -148,7 +204,7 @@ fn age_text(age: Age, wide: bool) -> String {
     }
 }
 
-fn gc_cell(t: &Theme, gc: GcState, wide: bool) -> Cell<'static> {
+fn gc_text(t: &Theme, gc: GcState, wide: bool) -> (String, Style) {
     let (text, style) = match gc {
         GcState::Kept => (String::new(), Style::new()),
         GcState::Pending { collected_in } if wide => {
@@ -163,7 +219,7 @@ fn gc_cell(t: &Theme, gc: GcState, wide: bool) -> Cell<'static> {
         }
         GcState::Collected => ("collected".to_owned(), fg(t.dim)),
     };
-    Span::styled(text, style).into()
+    (text, style)
 }
 
 /// A duration in at most two units, to the second only in its first minute (so an idle

@@ -42,6 +42,11 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
     lines.push(row(key, "alt-1..9", "go to tab N"));
     lines.push(row(
         key,
+        "‹3  2›",
+        "tab bar: tabs out of view on that side (🔔1: rang)",
+    ));
+    lines.push(row(
+        key,
         "mouse",
         "click tabs and rows; wheel scrolls a tab",
     ));
@@ -93,8 +98,16 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
         "Keys are set in the config file: execmux --print-config shows them all.",
         theme::fg(app.theme.dim),
     ));
+    draw(app, f, lines);
+}
+
+/// The overlay's box: inside the window, scrolled, its position on its borders.
+fn draw(app: &App, f: &mut Frame<'_>, lines: Vec<Line<'static>>) {
     let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
-    let area = centered(f.area(), 78, total.saturating_add(2));
+    // Inside the window, above the status row (which keeps saying how to leave).
+    let mut window = f.area();
+    window.height = window.height.saturating_sub(app.layout.status.height);
+    let area = centered(window, 78, total.saturating_add(2));
     // Taller than the window: it scrolls (clamped here, so the view never runs past the end).
     let visible = area.height.saturating_sub(2);
     let scroll = app.help_scroll.min(total.saturating_sub(visible));
@@ -107,13 +120,19 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
     } else {
         " Help · any key closes ".into()
     };
+    let below = total.saturating_sub(scroll + visible);
+    let position = match (scroll, below) {
+        (_, 0) if total <= visible => None,
+        (_, 0) => Some(" end · up/pageup scroll back ".to_owned()),
+        (0, n) => Some(format!(" ↓ {n} more · down/pagedown ")),
+        (s, n) => Some(format!(" ↑ {s} above · ↓ {n} more ")),
+    };
+    let mut block = theme::pane_block(&app.theme, super::fit::title(&title, area.width), true);
+    if let Some(p) = position {
+        block = block.title_bottom(Line::from(p).right_aligned());
+    }
     f.render_widget(Clear, area);
-    f.render_widget(
-        Paragraph::new(lines)
-            .scroll((scroll, 0))
-            .block(theme::pane_block(&app.theme, title, true)),
-        area,
-    );
+    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(block), area);
 }
 
 /// The copy-mode lines: its chords from terminal mode and its own keys.
@@ -126,6 +145,11 @@ fn copy_help(key_style: Style, detach: &[u8]) -> Vec<Line<'static>> {
             key_style,
             &format!("{prefix} [  {prefix} /"),
             "copy mode / search (hjkl v y s / n N, esc leaves)",
+        ));
+        v.push(row(
+            key_style,
+            "",
+            "in copy mode: s saves and leaves, detach keys detach",
         ));
     }
     v

@@ -7,6 +7,7 @@ mod containers;
 mod copy;
 mod events;
 mod execs;
+mod fit;
 mod form;
 mod help;
 pub mod partial;
@@ -78,6 +79,8 @@ fn clock(t: std::time::SystemTime) -> String {
 
 #[cfg(test)]
 mod execlist_tests;
+#[cfg(test)]
+mod screen_tests;
 #[cfg(test)]
 mod split_tests;
 #[cfg(test)]

@@ -5,13 +5,14 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::safe;
 use super::theme::{self, fg};
+use super::{fit, safe};
 use crate::app::keymap::Action;
 use crate::app::tab::TabState;
 use crate::app::{App, Connection, Mode, Pane};
 
-/// The keys worth showing in the footer for the current mode.
+/// The keys worth showing in the footer for the current mode, most useful first (in
+/// navigation mode the help key last: it is kept when others do not fit).
 pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
     let k = |a: Action| app.keymap.keys(a).first().cloned().unwrap_or_default();
     match &app.mode {
@@ -86,13 +87,15 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
                     (k(Action::Namespace), "namespace"),
                 ]);
             }
-            v.extend([(k(Action::Help), "help"), (k(Action::Quit), "quit")]);
+            v.push((k(Action::Quit), "quit"));
             if !app.tabs.is_empty() {
                 v.push((k(Action::Zoom), "zoom"));
                 v.push((k(Action::Mark), "mark"));
                 v.push((k(Action::Broadcast), "broadcast"));
             }
             v.push((k(Action::OpenAll), "open in all"));
+            // Last, and always shown: where every other key is.
+            v.push((k(Action::Help), "help"));
             v
         }
     }
@@ -165,13 +168,97 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
             ));
         }
     }
+    let width = usize::from(area.width);
+    let used = Line::from(spans.clone()).width();
+    let keys = footer_keys(app);
+    // Out of terminal mode the last hint is the way out (or to the help): always shown.
+    let keep_last = !matches!(app.mode, Mode::Terminal);
     if let Some(err) = &app.status {
-        spans.push(Span::styled(safe(err), fg(t.error)));
+        // The message yields to the first hint and the kept last one.
+        let mut kept: Vec<_> = keys.first().into_iter().cloned().collect();
+        if keep_last && keys.len() > 1 {
+            kept.extend(keys.last().cloned());
+        }
+        let room = width
+            .saturating_sub(used + hints_width(&kept) + 2)
+            .max(width.min(16));
+        spans.push(Span::styled(fit::message(&safe(err), room), fg(t.error)));
         spans.push(Span::raw("  "));
     }
-    for (key, what) in footer_keys(app) {
+    let free = width.saturating_sub(Line::from(spans.clone()).width());
+    for (i, (key, what)) in fit_hints(&keys, free, keep_last).into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw("  "));
+        }
         spans.push(Span::styled(key, theme::key(t)));
-        spans.push(Span::raw(format!(" {what}  ")));
+        spans.push(Span::raw(format!(" {what}")));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Columns `hints` take drawn as `key what`, two columns apart.
+fn hints_width(hints: &[(String, &str)]) -> usize {
+    let each: usize = hints
+        .iter()
+        .map(|(key, what)| fit::width(key) + 1 + fit::width(what))
+        .sum();
+    each + 2 * hints.len().saturating_sub(1)
+}
+
+/// The hints that fit in `cols`, each whole and in order, as many from the start as fit;
+/// with `keep_last` the last one (help, the way out) is kept in place of others.
+fn fit_hints(
+    hints: &[(String, &'static str)],
+    cols: usize,
+    keep_last: bool,
+) -> Vec<(String, &'static str)> {
+    let (rest, last) = match hints.split_last() {
+        Some((last, rest)) if keep_last => (rest, Some(last.clone())),
+        _ => (hints, None),
+    };
+    let mut shown: Vec<(String, &'static str)> = Vec::new();
+    for hint in rest {
+        let mut with = shown.clone();
+        with.push(hint.clone());
+        with.extend(last.clone());
+        if hints_width(&with) > cols {
+            break;
+        }
+        shown.push(hint.clone());
+    }
+    if let Some(last) = last {
+        let mut with = shown.clone();
+        with.push(last);
+        if hints_width(&with) <= cols {
+            shown = with;
+        }
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hints(v: &[(&str, &'static str)]) -> Vec<(String, &'static str)> {
+        v.iter().map(|(k, w)| ((*k).to_owned(), *w)).collect()
+    }
+
+    #[test]
+    fn hints_are_whole_in_order_and_the_last_one_is_kept() {
+        let all = hints(&[("v", "select"), ("y", "copy"), ("esc", "leave")]);
+        // `v select  y copy  esc leave` is 27 columns: it fits exactly, no gap after it.
+        assert_eq!(fit_hints(&all, 27, true), all);
+        assert_eq!(
+            fit_hints(&all, 26, true),
+            hints(&[("v", "select"), ("esc", "leave")])
+        );
+        assert_eq!(
+            fit_hints(&all, 26, false),
+            hints(&[("v", "select"), ("y", "copy")])
+        );
+        assert_eq!(fit_hints(&all, 9, true), hints(&[("esc", "leave")]));
+        assert!(fit_hints(&all, 8, true).is_empty());
+        assert_eq!(hints_width(&all), 27);
+    }
 }

@@ -9,20 +9,20 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
 use super::{Drawn, safe, theme};
 use crate::app::keymap::Action;
-use crate::app::layout::tab_spans;
 use crate::app::tab::{Tab, TabState};
+use crate::app::tab_bar::TabBar;
 use crate::app::{App, Mode};
 use crate::session::view::TerminalView;
 
 pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) -> Drawn {
     let mut drawn = Drawn::default();
     let titles = app.tab_titles();
-    let spans = tab_spans(&titles, bar);
+    let layout = app.tab_bar();
     let panes = app.panes();
     let split = panes.len() > 1;
     let th = &app.theme;
     let buf = f.buffer_mut();
-    for (i, ((x0, x1), title)) in spans.iter().zip(&titles).enumerate() {
+    for &(i, x0, x1) in &layout.tabs {
         let style = if let Some(s) = super::broadcast::tab_style(app, i) {
             s
         } else if i == app.active {
@@ -38,8 +38,21 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) -> Drawn {
         } else {
             Style::new().bg(th.dim).fg(Color::White)
         };
-        let width = usize::from(x1.saturating_sub(*x0));
-        buf.set_stringn(*x0, bar.y, format!(" {} ", safe(title)), width, style);
+        let width = usize::from(x1.saturating_sub(x0));
+        let title = titles.get(i).map(String::as_str).unwrap_or_default();
+        buf.set_stringn(x0, bar.y, format!(" {} ", safe(title)), width, style);
+    }
+    // The marks of tabs out of view: how many, and how many of them rang.
+    for (hidden, left) in [(&layout.left, true), (&layout.right, false)] {
+        if let Some(h) = hidden {
+            let style = if h.bells > 0 {
+                Style::new().bg(th.warn).fg(Color::Black)
+            } else {
+                theme::fg(th.dim).add_modifier(Modifier::BOLD)
+            };
+            let width = usize::from(h.at.1.saturating_sub(h.at.0));
+            buf.set_stringn(h.at.0, bar.y, h.label(left), width, style);
+        }
     }
     if app.active_tab().is_none() {
         let help = vec![
@@ -69,7 +82,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) -> Drawn {
         pane(
             app,
             f,
-            (bar, &spans),
+            (bar, &layout),
             &app.tabs[i],
             area,
             split && i == app.active,
@@ -84,7 +97,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) -> Drawn {
 fn pane(
     app: &App,
     f: &mut Frame<'_>,
-    (bar, spans): (Rect, &[(u16, u16)]),
+    (bar, layout): (Rect, &TabBar),
     tab: &Tab,
     area: Rect,
     split_focus: bool,
@@ -94,7 +107,7 @@ fn pane(
     let terminal_mode = focused && matches!(app.mode, Mode::Terminal);
     let notes = notes(app, tab);
     let inner = if app.layout.zoomed {
-        zoomed_bar(app, f, bar, spans, notes);
+        zoomed_bar(app, f, bar, layout, notes);
         area
     } else {
         let mut title = vec![
@@ -200,18 +213,7 @@ fn notes(app: &App, tab: &Tab) -> Vec<Span<'static>> {
 
 /// Zoomed, the tab bar is the only line left: the tabs on its left; the current tab's
 /// notes, the last error and the way back on its right, where the tabs leave room.
-fn zoomed_bar(
-    app: &App,
-    f: &mut Frame<'_>,
-    bar: Rect,
-    spans: &[(u16, u16)],
-    notes: Vec<Span<'static>>,
-) {
-    let mut right = notes;
-    if let Some(err) = &app.status {
-        right.push(Span::raw(" · "));
-        right.push(Span::styled(safe(err), theme::fg(app.theme.error)));
-    }
+fn zoomed_bar(app: &App, f: &mut Frame<'_>, bar: Rect, layout: &TabBar, notes: Vec<Span<'static>>) {
     let back = app
         .keymap
         .keys(Action::Zoom)
@@ -222,12 +224,23 @@ fn zoomed_bar(
         (Mode::Terminal, Some(chord)) => format!("{chord} unzoom"),
         _ => format!("{back} unzoom"),
     };
+    let used = layout.end(bar);
+    let free = bar.right().saturating_sub(used).saturating_sub(1);
+    let mut right = notes;
+    let taken = Line::from(right.clone()).width() + hint.len() + 4;
+    if let Some(err) = &app.status {
+        // A long message (a path) is shortened in its middle to leave the way back in view.
+        let room = usize::from(free).saturating_sub(taken + 3).max(12);
+        right.push(Span::raw(" · "));
+        right.push(Span::styled(
+            super::fit::middle(&safe(err), room),
+            theme::fg(app.theme.error),
+        ));
+    }
     right.push(Span::raw(" · "));
     right.push(Span::styled(hint, theme::key(&app.theme)));
     right.push(Span::raw(" "));
     let line = Line::from(right);
-    let used = spans.last().map_or(bar.x, |(_, end)| *end);
-    let free = bar.right().saturating_sub(used).saturating_sub(1);
     let width = u16::try_from(line.width()).unwrap_or(u16::MAX).min(free);
     let at = Rect::new(bar.right() - width, bar.y, width, bar.height);
     f.render_widget(Paragraph::new(line).alignment(Alignment::Right), at);

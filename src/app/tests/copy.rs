@@ -93,11 +93,78 @@ fn a_keyboard_selection_yanks_once_to_the_clipboard() {
         (stem.as_str(), text.as_str()),
         ("selection-execmux-00000000000000aa", "line 98\nline 99")
     );
+    // Saved, copy mode is left: what is typed next goes to the exec.
+    assert!(matches!(a.mode, Mode::Terminal));
+    assert!(matches!(
+        a.update(key(KeyCode::Char('k'))).as_slice(),
+        [Effect::Input { .. }]
+    ));
+    a.update(ctrl('p'));
+    a.update(key(KeyCode::Char('[')));
+    typed(&mut a, "kk0vj$");
     let effects = a.update(key(KeyCode::Enter));
     assert_eq!(effects, [Effect::Clipboard("line 98\nline 99".into())]);
     assert!(matches!(a.mode, Mode::Terminal));
     let osc = String::from_utf8(crate::app::copy::osc52("line 98\nline 99")).expect("utf8");
     assert_eq!(osc, "\x1b]52;c;bGluZSA5OApsaW5lIDk5\x07");
+}
+
+#[test]
+fn the_detach_keys_leave_copy_mode_and_detach_in_one_press() {
+    let mut a = app();
+    hundred_lines(&mut a);
+    a.update(ctrl('p'));
+    a.update(key(KeyCode::Char('[')));
+    // A held prefix, then a key of copy mode: the key still moves the cursor.
+    assert!(a.update(ctrl('p')).is_empty());
+    assert!(a.update(key(KeyCode::Char('k'))).is_empty());
+    assert_eq!(cursor(&a).0, 98);
+    assert!(a.update(ctrl('p')).is_empty());
+    assert!(a.update(ctrl('q')).is_empty(), "nothing reaches the exec");
+    assert!(matches!(a.mode, Mode::Navigate), "{:?}", a.mode);
+    assert!(
+        a.status
+            .as_deref()
+            .is_some_and(|s| s.starts_with("detached from execmux-00000000000000aa")),
+        "{:?}",
+        a.status
+    );
+    assert_eq!(a.tabs[0].scroll, 0);
+    assert!(a.tabs[0].state.is_running(), "the exec keeps running");
+    // Focused again, keys go to the exec; nothing of the prefix was kept.
+    a.update(key(KeyCode::Char('i')));
+    assert!(matches!(a.mode, Mode::Terminal));
+    assert_eq!(
+        a.update(key(KeyCode::Char('x'))),
+        [Effect::Input {
+            tab: a.tabs[0].id,
+            bytes: b"x".to_vec()
+        }]
+    );
+}
+
+#[test]
+fn leaving_copy_mode_takes_the_search_message_away() {
+    let mut a = app();
+    hundred_lines(&mut a);
+    a.update(ctrl('p'));
+    a.update(key(KeyCode::Char('/')));
+    typed(&mut a, "^line 1\\d$");
+    a.update(key(KeyCode::Enter));
+    assert_eq!(a.status.as_deref(), Some("match 10/10 for /^line 1\\d$/"));
+    a.update(key(KeyCode::Esc));
+    assert!(matches!(a.mode, Mode::Terminal));
+    assert_eq!(a.status, None, "the match count went with copy mode");
+    // What leaving itself did stays: a yank's count.
+    a.update(ctrl('p'));
+    a.update(key(KeyCode::Char('[')));
+    typed(&mut a, "v0");
+    a.update(key(KeyCode::Char('y')));
+    assert!(matches!(a.mode, Mode::Terminal));
+    assert_eq!(
+        a.status.as_deref(),
+        Some("copied 8 characters to the clipboard")
+    );
 }
 
 #[test]

@@ -21,7 +21,7 @@ fn fixed_clock() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_780_000_000)
 }
 
-fn container(id: &str) -> ContainerInfo {
+pub(crate) fn container(id: &str) -> ContainerInfo {
     ContainerInfo {
         namespace: Namespace::from("demo"),
         id: ContainerId::from(id),
@@ -426,4 +426,5 @@ pub(crate) mod execlist;
 mod mouse;
 mod plain;
 mod split;
+mod status;
 mod zoom;
