@@ -187,7 +187,7 @@ async fn a_foreign_exec_cannot_be_attached_and_is_left_alone() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(125), "{err}");
         assert!(
-            err.contains("was not made by execmux")
+            err.contains("which is not execmux")
                 && err.contains("cannot be read without stealing it from its owner"),
             "{err}"
         );

@@ -13,8 +13,8 @@ use crate::session::shared::SharedTerminal;
 /// Why a foreign exec is not opened.
 pub fn foreign_refusal(exec: &str) -> String {
     format!(
-        "exec {exec} is foreign (ctr, Docker, kubelet): its output cannot be read \
-         without stealing it"
+        "exec {exec}: its output cannot be read without stealing it from its owner (ctr, \
+         Docker, kubelet)"
     )
 }
 

@@ -17,8 +17,8 @@ use crate::domain::{ExecKey, ProcessStatus};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     #[error(
-        "exec {0} was not made by execmux (ctr, Docker, kubelet ...): its output cannot be read \
-         without stealing it from its owner, so it cannot be attached"
+        "exec {0}: its output cannot be read without stealing it from its owner, which is not \
+         execmux (ctr, Docker, kubelet ...), so it cannot be attached"
     )]
     Foreign(String),
     #[error("exec {0} is not running")]
