@@ -47,7 +47,8 @@ fn lost(key: &ExecKey, why: &RuntimeError) -> RuntimeError {
         op: "wait",
         code: Code::NotFound,
         message: format!(
-            "exec {key} is gone: containerd no longer knows it, its exit status is lost ({})",
+            "exec {} is gone: containerd no longer knows it, its exit status is lost ({})",
+            key.exec,
             why.message()
         ),
     }
