@@ -13,6 +13,16 @@ use crate::domain::TaskState;
 /// Below this width the pane shows only name, task state and exec count.
 const NARROW: u16 = 48;
 
+/// ` Containers · demo · 2 /web `: a narrow pane shortens the namespace in its middle
+/// before it loses the count.
+fn title(scope: &str, n: usize, filter: &str, cols: u16) -> String {
+    let fixed = format!(" · {n}{filter}");
+    let room = usize::from(cols)
+        .saturating_sub(4 + fit::width("Containers · ") + fit::width(&fixed))
+        .max(5);
+    format!(" Containers · {}{fixed} ", fit::middle(scope, room))
+}
+
 pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     let scope = match &app.scope {
         Scope::All => "all namespaces".to_owned(),
@@ -25,7 +35,7 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
         _ => String::new(),
     };
     let t = &app.theme;
-    let title = format!(" Containers · {scope} · {}{filter} ", visible.len());
+    let title = title(&scope, visible.len(), &filter, area.width);
     let all_ns = matches!(app.scope, Scope::All);
     // A narrow column keeps the name readable: no pid, no image.
     let narrow = area.width < NARROW;
@@ -107,4 +117,17 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     let mut state = TableState::default()
         .with_selected((!visible.is_empty()).then_some(app.selected_container - first));
     f.render_stateful_widget(table, area, &mut state);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_narrow_title_keeps_the_count() {
+        assert_eq!(title("demo", 2, "", 40), " Containers · demo · 2 ");
+        let t = title("t-fid-less", 1, "", 30);
+        assert_eq!(fit::title(&t, 30), " Containers · t-fi…less · 1 ");
+        assert_eq!(fit::width(&t), 28);
+    }
 }
