@@ -33,24 +33,45 @@ enum Input {
 /// Reads the terminal on a thread of its own with crossterm's blocking `read`, and hands
 /// each event over a channel. A second thread waits for the hang-up itself (poll with no
 /// events asked returns only on POLLHUP/POLLERR), because crossterm's read retries a
-/// hung-up terminal forever. The threads are never joined: the process exits past them.
+/// hung-up terminal forever; the reader then stops within one `HANGUP_CHECK`. The threads
+/// are never joined: the process exits past them.
+///
+/// crossterm reads through `/dev/tty` with a level-triggered `poll` (its `use-dev-tty`
+/// feature): its default source polls edge-triggered and leaves what one read of 1 KiB did
+/// not take in the terminal until the next key, so a burst of typing or a paste stalled.
 fn read_input() -> mpsc::UnboundedReceiver<Input> {
     let (tx, rx) = mpsc::unbounded_channel();
     let hangup = tx.clone();
+    let hung_up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = hung_up.clone();
     std::thread::spawn(move || {
-        while let Ok(ev) = crossterm::event::read() {
-            if tx.send(Input::Event(ev)).is_err() {
-                return;
+        while !seen.load(std::sync::atomic::Ordering::Relaxed) {
+            match crossterm::event::poll(HANGUP_CHECK) {
+                Ok(false) => {}
+                Ok(true) => match crossterm::event::read() {
+                    Ok(ev) => {
+                        if tx.send(Input::Event(ev)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(_) => break,
+                },
+                Err(_) => break,
             }
         }
         let _ = tx.send(Input::Gone);
     });
     std::thread::spawn(move || {
         wait_for_hangup();
+        hung_up.store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = hangup.send(Input::Gone);
     });
     rx
 }
+
+/// How often the reader looks whether the terminal hung up (a hung-up terminal keeps
+/// crossterm's poll busy until then).
+const HANGUP_CHECK: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Blocks until stdin (the terminal) hangs up or fails.
 fn wait_for_hangup() {

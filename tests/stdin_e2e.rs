@@ -190,11 +190,20 @@ async fn a_paste_of_fifty_megabytes_reaches_the_tab_whole() {
     wait_for_process(&ctx, "sleep 2").await;
     // As a host terminal sends pastes once the console asked for bracketed paste: a
     // thousand of them, faster than the exec reads (it sleeps first), each its own event.
+    let mut pastes = Vec::with_capacity(input.len() + 12_000);
     for part in input.chunks(FIFTY_MB / 1000) {
-        pty.write(b"\x1b[200~");
-        pty.write(part);
-        pty.write(b"\x1b[201~");
+        pastes.extend_from_slice(b"\x1b[200~");
+        pastes.extend_from_slice(part);
+        pastes.extend_from_slice(b"\x1b[201~");
     }
+    // Written from a thread: a console that stops reading its terminal (a read that
+    // leaves bytes behind on an edge-triggered poll did) fails here, within the bound.
+    let written = pty.write_behind(pastes);
+    assert!(
+        written.recv_timeout(Duration::from_secs(180)).is_ok(),
+        "the console stopped reading its terminal: {:?}",
+        pty.screen()
+    );
     wait_long(&pty, &want, 180);
     pty.write(b"exit\r");
     pty.wait_screen("exit 0");
@@ -251,4 +260,31 @@ async fn wait_for_process(ctx: &common::Ctx, cmdline: &str) {
     })
     .await;
     assert!(found.is_some(), "no process {cmdline:?} in the container");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn type_ahead_longer_than_one_terminal_read_reaches_the_tab_at_once() {
+    let ctx = common::ctx("stdin-ahead").await;
+    ctx.sleeper("box").await;
+    let mut cmd = ctx.execmux();
+    cmd.env("TERM", "xterm");
+    let mut pty = Pty::spawn(cmd, 30, 120);
+    pty.wait_screen(&format!("Containers · {} · 1", ctx.ns));
+    pty.write(b"\r");
+    pty.wait_screen("/ #");
+    // Typed ahead, the lines wait in the exec's terminal until head reads them.
+    pty.write(b"echo rea''dy; head -c 3000 | wc -c | sed 's/^/got /'\r");
+    pty.wait_screen("ready");
+    // 3000 bytes in one write, as a terminal sends a burst of typing: more than the
+    // console takes from its terminal at once, and nothing typed after it. A console
+    // that leaves the rest unread until the next key (an edge-triggered poll) shows no
+    // count.
+    let line = format!("{}\r", "x".repeat(59));
+    pty.write(line.repeat(50).as_bytes());
+    pty.wait_screen("got 3000");
+    pty.write(b"exit\r");
+    pty.wait_screen("exit 0");
+    pty.write(b"\x10q");
+    assert_eq!(pty.wait(), Some(0));
+    ctx.leak_check().await;
 }

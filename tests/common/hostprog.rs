@@ -11,12 +11,17 @@ use execmux::domain::ContainerId;
 use execmux::sandbox::ContainerDef;
 
 /// The host programs, at the same paths inside the container.
-pub const PROGRAMS: &[&str] = &["/usr/bin/vim.tiny", "/usr/bin/htop", "/usr/bin/less"];
+pub const PROGRAMS: &[&str] = &[
+    "/usr/bin/vim.tiny",
+    "/usr/bin/htop",
+    "/usr/bin/less",
+    "/usr/bin/vttest",
+];
 
 /// Terminal types whose entries the container gets.
 pub const TERMS: &[&str] = &["xterm", "xterm-256color", "screen", "tmux-256color"];
 
-const INSTALL: &str = "install them with: apt-get install -y vim-tiny htop less ncurses-base \
+const INSTALL: &str = "install them with: apt-get install -y vim-tiny htop less vttest ncurses-base \
                        ncurses-term (as root), or run scripts/setup.sh";
 
 static ROOTFS: tokio::sync::OnceCell<Result<PathBuf, String>> = tokio::sync::OnceCell::const_new();

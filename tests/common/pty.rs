@@ -125,6 +125,20 @@ impl Pty {
         m.write_all(bytes).expect("write to pty");
     }
 
+    /// Writes `bytes` from a thread of its own, as a terminal emulator sends a long paste:
+    /// a program that stops reading its terminal makes `wait_written` fail within its
+    /// bound rather than block the test forever.
+    pub fn write_behind(&self, bytes: Vec<u8>) -> std::sync::mpsc::Receiver<()> {
+        let mut m = self.master().try_clone().expect("dup the pty master");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            if m.write_all(&bytes).is_ok() {
+                let _ = tx.send(());
+            }
+        });
+        rx
+    }
+
     /// Closes the terminal as a dropped ssh session or a killed terminal emulator does:
     /// every end of the master side is closed, so the program reads EOF/EIO and its writes
     /// fail. No signal is sent.
