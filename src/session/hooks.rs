@@ -73,6 +73,31 @@ fn line_index(line: Line) -> usize {
 }
 
 impl Hooks<'_> {
+    /// CUU, CUD, CNL and CPL: `lines` up or down, to column `col`, stopping at the margin
+    /// of the scroll region when the cursor is inside it, else at the screen's edge (VT100
+    /// User Guide, CUU/CUD; xterm does the same). The engine moves from the absolute row
+    /// and then adds the region's top in origin mode, and stops only at the screen's
+    /// edges, so vttest's scroll screens in a two-line region landed on row 1.
+    fn move_vertically(&mut self, lines: usize, down: bool, col: usize) {
+        let (top, end) = self.cap.region;
+        let last = self.term.screen_lines().saturating_sub(1);
+        let bottom = end.saturating_sub(1).min(last);
+        let cur = self.cursor_line();
+        let target = if down {
+            let limit = if cur <= bottom { bottom } else { last };
+            cur.saturating_add(lines).min(limit)
+        } else {
+            let limit = if cur >= top { top } else { 0 };
+            cur.saturating_sub(lines).max(limit)
+        };
+        let line = if self.term.mode().contains(TermMode::ORIGIN) {
+            target.saturating_sub(top)
+        } else {
+            target
+        };
+        self.term.goto(i32::try_from(line).unwrap_or(i32::MAX), col);
+    }
+
     fn main(&self) -> bool {
         !self.term.mode().contains(TermMode::ALT_SCREEN)
     }
@@ -301,12 +326,14 @@ impl Handler for Hooks<'_> {
 
     fn move_up(&mut self, lines: usize) {
         self.fold_cursor();
-        self.term.move_up(lines);
+        let col = self.term.grid().cursor.point.column.0;
+        self.move_vertically(lines, false, col);
     }
 
     fn move_down(&mut self, lines: usize) {
         self.fold_cursor();
-        self.term.move_down(lines);
+        let col = self.term.grid().cursor.point.column.0;
+        self.move_vertically(lines, true, col);
     }
 
     fn identify_terminal(&mut self, intermediate: Option<char>) {
@@ -335,12 +362,12 @@ impl Handler for Hooks<'_> {
 
     fn move_down_and_cr(&mut self, row: usize) {
         self.fold_cursor();
-        self.term.move_down_and_cr(row);
+        self.move_vertically(row, true, 0);
     }
 
     fn move_up_and_cr(&mut self, row: usize) {
         self.fold_cursor();
-        self.term.move_up_and_cr(row);
+        self.move_vertically(row, false, 0);
     }
 
     fn put_tab(&mut self, count: u16) {

@@ -51,9 +51,14 @@ pub struct Tab {
 
 impl Tab {
     pub fn open(ctx: &super::Ctx) -> Self {
+        Self::open_at(ctx, CONSOLE_ROWS, CONSOLE_COLS)
+    }
+
+    /// The same in a console of `console_rows` x `console_cols`.
+    pub fn open_at(ctx: &super::Ctx, console_rows: u16, console_cols: u16) -> Self {
         let mut cmd = ctx.execmux();
         cmd.env("TERM", HOST_TERM);
-        let mut pty = Pty::spawn(cmd, CONSOLE_ROWS, CONSOLE_COLS);
+        let mut pty = Pty::spawn(cmd, console_rows, console_cols);
         pty.wait_screen("connected");
         // The pane is narrow here: its title may shorten the namespace, never the count.
         pty.wait_screen("Containers · ");
@@ -77,7 +82,7 @@ impl Tab {
                 Some((i, left, size))
             });
             if let Some((top, left, (rows, cols))) = found {
-                if rows + 1 >= CONSOLE_ROWS && cols >= CONSOLE_COLS - 2 {
+                if rows + 1 >= console_rows && cols >= console_cols - 2 {
                     pty.write(b"clear\r");
                     return Self {
                         pty,
@@ -148,7 +153,18 @@ impl Pair {
         term: &str,
         program: &str,
     ) -> Self {
-        let tab = Tab::open(ctx);
+        Self::start_at(ctx, container, name, term, program, Tab::open(ctx))
+    }
+
+    /// The same in `tab`, a tab opened at the size wanted.
+    pub fn start_at(
+        ctx: &super::Ctx,
+        container: &str,
+        name: &'static str,
+        term: &str,
+        program: &str,
+        tab: Tab,
+    ) -> Self {
         // `ctr task exec -t` sizes the exec's terminal only once it runs: the program
         // starts once the size is right, as it does in the tab.
         let ctr = format!(
