@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs what execmux needs to build, test and run its demo on a Debian machine that has
 # only Rust: protoc (containerd-client's build), containerd, runc and busybox-static (the
-# private containerd and its containers), tmux, vim-tiny, htop, less and the ncurses
+# private containerd and its containers), tmux, vim-tiny, htop, less, vttest and the ncurses
 # terminfo entries (the tests compare a tab with tmux running the same full-screen
 # programs), openssl, curl and file (scripts/kube-sandbox.sh), and the rustfmt and clippy
 # components.
 set -euo pipefail
 
 need=()
-for pkg in protobuf-compiler containerd runc busybox-static tmux vim-tiny htop less ncurses-base ncurses-term openssl curl file; do
+for pkg in protobuf-compiler containerd runc busybox-static tmux vim-tiny htop less vttest ncurses-base ncurses-term openssl curl file; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
