@@ -128,21 +128,34 @@ pub async fn launch(
     }
 }
 
+/// Gives a taken-over tty exec the `size`, by way of another one: the kernel signals a size
+/// change only when the size differs, and the program redraws (its prompt, its screen) on
+/// that signal, so what it shows appears at once, not after the next key. Its FIFOs are open
+/// already, so the redraw is read.
+async fn redraw(rt: &Runtime, key: &ExecKey, size: ConsoleSize) {
+    let size = size.clamped();
+    let other = ConsoleSize {
+        rows: size.rows.checked_add(1).unwrap_or(size.rows - 1),
+        cols: size.cols,
+    };
+    for s in [other, size] {
+        if let Err(e) = rt.exec_resize(key, s).await {
+            tracing::warn!(exec = %key, error = %e, "resize on attach");
+            return;
+        }
+    }
+}
+
 /// Takes over a running exec of ours whose owner is gone or handed it over (see
 /// `runtime::adopt`): its existing FIFOs opened, Wait issued again, the pid from Get. The
 /// result is cleaned up exactly as a launched exec is (`finish`, `cancel`, drop). A tty exec
-/// takes the `console` size before anything is typed into it.
+/// takes the `console` size before anything is typed into it, and is made to redraw.
 pub async fn attach(
     rt: &Runtime,
     key: &ExecKey,
     console: Option<ConsoleSize>,
 ) -> Result<(Launched, Opened), AttachError> {
     let claim = adopt::claim(rt, key).await?;
-    if let (true, Some(size)) = (claim.status.terminal, console) {
-        if let Err(e) = rt.exec_resize(key, size).await {
-            tracing::warn!(exec = %key, error = %e, "resize on attach");
-        }
-    }
     let io = match claim.stdio.open_existing() {
         Ok(io) => io,
         Err(e) => {
@@ -151,6 +164,9 @@ pub async fn attach(
             return Err(e.into());
         }
     };
+    if let (true, Some(size)) = (claim.status.terminal, console) {
+        redraw(rt, key, size).await;
+    }
     let mut audit = AuditEvent::for_key(AuditKind::Attach, key);
     audit.tty = claim.status.terminal;
     audit::record(&audit);

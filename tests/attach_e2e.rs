@@ -214,3 +214,26 @@ async fn a_foreign_exec_cannot_be_attached_and_is_left_alone() {
     }
     ctx.assert_no_leaks(&made).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn execmux_attach_shows_the_prompt_before_anything_is_typed() {
+    let ctx = common::ctx("attach-prompt").await;
+    let c = ctx.sleeper("box").await;
+    let mut shell = exec_shell(&ctx);
+    // A prompt of its own, so that what the shell prints later is told apart.
+    shell.write(b"PS1='wait''ing> '\r");
+    shell.wait_for("waiting> ");
+    let (key, dir) = the_exec(&ctx, &c).await;
+    detach(&mut shell, &dir);
+
+    // The same size as before: a resize to it alone would not tell the shell anything.
+    let mut cmd = ctx.execmux();
+    cmd.args(["attach", key.exec.as_str()]);
+    let mut pty = Pty::spawn(cmd, 24, 80);
+    pty.wait_for("attached to exec");
+    // Nothing typed: the shell redraws its prompt because it was told of a size change.
+    pty.wait_for("waiting> ");
+    pty.write(b"exit 3\r");
+    assert_eq!(pty.wait(), Some(3));
+    ctx.assert_no_leaks(&[key]).await;
+}
