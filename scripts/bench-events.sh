@@ -9,6 +9,7 @@
 #
 # usage: scripts/bench-events.sh [LOOPS] [SECONDS] [ROUNDS]   (default 4 loops, 20 s, 3)
 # env:   EXECMUX=path/to/execmux                 (default: this worktree's release build)
+#        BENCH_PERF=FILE   perf record (dwarf call graphs) of the console over the first round's loops
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/bench/lib.sh"

@@ -1,10 +1,11 @@
 //! Owns the app and the channels: waits for input or runtime messages (a tab's reader says
 //! "changed" once its terminal has parsed new output), applies everything queued, then draws
 //! once. A change is drawn at once after a quiet spell; while output keeps coming, frames
-//! are at most ~60 a second; a key that only goes to an exec costs no frame; nothing runs
-//! while nothing happens (but the GC sweep's timer, and a second's tick drawn only while
-//! the exec list shows times). A terminal that fails or goes away closes every tab as `q`
-//! does, then the loop ends.
+//! are at most ~60 a second, and while containerd's events keep coming at most 10 (they
+//! wait in their channel until that frame); a key that only goes to an exec costs no
+//! frame; nothing runs while nothing happens (but the GC sweep's timer, and a second's
+//! tick drawn only while the exec list shows times). A terminal that fails or goes away
+//! closes every tab as `q` does, then the loop ends.
 
 use std::io::Write as _;
 use std::time::Duration;
@@ -22,6 +23,9 @@ use crate::tui::Term;
 const FRAME: Duration = Duration::from_millis(16);
 /// Output up to this many bytes since the last look is drawn at once (an echo, a prompt).
 const SMALL_CHANGE: u64 = 512;
+/// Shortest time between two frames drawn for containerd's events and lists: a stream of
+/// execs (probes, ~30 a second on a busy node) costs ten frames a second, not sixty.
+const EVENT_FRAME: Duration = Duration::from_millis(100);
 
 /// What the terminal threads hand over.
 enum Input {
@@ -111,12 +115,17 @@ fn input_msg(ev: Event) -> Msg {
 }
 
 /// What is waiting to be drawn.
+#[allow(clippy::struct_excessive_bools)] // independent reasons to draw, not a state machine
 #[derive(Default)]
 struct Dirty {
     /// Changed by the user: drawn at once.
     input: bool,
-    /// Changed by output or the runtime: drawn at once after a quiet spell, else throttled.
+    /// Changed by a tab's output or its exec: drawn at once after a quiet spell, else
+    /// throttled to `FRAME`.
     output: bool,
+    /// Changed by containerd's events or lists: drawn at once after a quiet spell, else
+    /// throttled to `EVENT_FRAME`.
+    backend: bool,
     /// Something besides tab screens changed: a whole frame, not a partial one.
     whole: bool,
     /// Tabs whose screen alone changed (their output), for a partial frame.
@@ -128,6 +137,20 @@ struct Dirty {
 fn chrome(app: &App, tab: TabId) -> Option<(bool, Option<String>, usize)> {
     let t = app.tabs.get(app.tab_index(tab)?)?;
     Some((t.bell, t.program_title.clone(), t.scroll))
+}
+
+/// Messages from containerd's side (events, lists, the GC), not from a tab or the user.
+fn from_backend(msg: &Msg) -> bool {
+    matches!(
+        msg,
+        Msg::Feed(_)
+            | Msg::Described { .. }
+            | Msg::Snapshot(_)
+            | Msg::ResyncFailed { .. }
+            | Msg::Namespaces(_)
+            | Msg::Reaped(_)
+            | Msg::GcTick
+    )
 }
 
 /// The view-relevant part of the app that a key typed into an exec may change.
@@ -168,6 +191,7 @@ impl Loop {
             _ => true,
         };
         let tick = matches!(msg, Msg::Tick);
+        let backend = from_backend(&msg);
         // A small change (an echo, a prompt) is drawn as soon as it comes, like a key's own
         // effect; only a stream of output is held to the frame rate.
         let small = match &msg {
@@ -199,6 +223,8 @@ impl Loop {
         if shown && !passthrough {
             if from_user || small {
                 self.dirty.input = true;
+            } else if backend {
+                self.dirty.backend = true;
             } else {
                 self.dirty.output = true;
             }
@@ -222,6 +248,33 @@ impl Loop {
 }
 
 impl Loop {
+    /// When the next frame is due: at once for the user, else after the last frame of its
+    /// kind (`FRAME` for output, `EVENT_FRAME` for events); None when nothing changed.
+    fn due(
+        &self,
+        now: Instant,
+        last_output: Option<Instant>,
+        last_event: Option<Instant>,
+    ) -> Option<Instant> {
+        let after = |last: Option<Instant>, gap| last.map_or(now, |t: Instant| (t + gap).max(now));
+        if self.dirty.input {
+            return Some(now);
+        }
+        let output = self.dirty.output.then(|| after(last_output, FRAME));
+        let events = self.dirty.backend.then(|| after(last_event, EVENT_FRAME));
+        output.into_iter().chain(events).min()
+    }
+
+    /// Applies every message queued on `rx`; false when the app asked to exit.
+    fn apply_all(&mut self, rx: &mut mpsc::UnboundedReceiver<Msg>) -> bool {
+        while let Ok(msg) = rx.try_recv() {
+            if !self.apply(msg, false) {
+                return false;
+            }
+        }
+        true
+    }
+
     /// One frame: only the rows that changed when only tab screens drawn uncovered did,
     /// else the whole screen.
     fn draw(
@@ -244,12 +297,15 @@ impl Loop {
     }
 }
 
-/// Runs until the app asks to exit.
+/// Runs until the app asks to exit. `feed` carries containerd's events (and what was read
+/// about them): while a frame for earlier ones is pending, they wait in the channel and are
+/// applied together just before it, so a stream of events wakes the loop once a frame.
 pub async fn run(
     term: &mut Term,
     app: App,
     runner: Runner,
     mut ctl: mpsc::UnboundedReceiver<Msg>,
+    mut feed: mpsc::UnboundedReceiver<Msg>,
 ) -> std::io::Result<()> {
     let mut input = read_input();
     let mut terminal_gone = false;
@@ -267,6 +323,7 @@ pub async fn run(
     };
     let mut winch = window_changes();
     let mut last_output_frame: Option<Instant> = None;
+    let mut last_event_frame: Option<Instant> = None;
     let mut shape_set = None;
     let mut screen = crate::tui::Screen::default();
     loop {
@@ -278,14 +335,12 @@ pub async fn run(
             }
         }
         let now = Instant::now();
-        let due = if lp.dirty.input {
-            Some(now)
-        } else if lp.dirty.output {
-            Some(last_output_frame.map_or(now, |t| (t + FRAME).max(now)))
-        } else {
-            None
-        };
+        let due = lp.due(now, last_output_frame, last_event_frame);
         if due.is_some_and(|d| d <= now) && !terminal_gone {
+            // Events held back while this frame was pending are drawn with it.
+            if !lp.apply_all(&mut feed) {
+                return Ok(());
+            }
             // The program's cursor shape, written when it changes (a hidden cursor keeps
             // the last one).
             let shape = lp.app.cursor_shape().filter(|s| Some(*s) != shape_set);
@@ -301,6 +356,9 @@ pub async fn run(
             if lp.dirty.output {
                 last_output_frame = Some(now);
             }
+            if lp.dirty.backend {
+                last_event_frame = Some(now);
+            }
             lp.dirty = Dirty::default();
         }
         let deadline = due.filter(|_| !terminal_gone);
@@ -315,6 +373,7 @@ pub async fn run(
             },
             Some(()) = next_change(&mut winch), if !terminal_gone => (lp.window_resized(), true),
             m = ctl.recv() => (m, false),
+            Some(m) = feed.recv(), if !lp.dirty.backend || terminal_gone => (Some(m), false),
             () = sleep_until_opt(deadline) => (None, false),
         };
         if let Some(msg) = msg {
@@ -336,10 +395,8 @@ pub async fn run(
                 return Ok(());
             }
         }
-        while let Ok(msg) = ctl.try_recv() {
-            if !lp.apply(msg, false) {
-                return Ok(());
-            }
+        if !lp.apply_all(&mut ctl) {
+            return Ok(());
         }
     }
 }

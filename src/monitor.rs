@@ -5,7 +5,7 @@
 use std::time::SystemTime;
 
 pub use crate::domain::Scope;
-use crate::domain::{ContainerInfo, ExecKey, Namespace, RuntimeEvent, TaskState};
+use crate::domain::{ContainerInfo, ExecKey, Namespace, ProcessStatus, RuntimeEvent, TaskState};
 pub use crate::registry::sync::{Snapshot, apply, apply_snapshot, believed_live};
 use crate::registry::{Facts, Registry};
 use crate::runtime::owner::owner_of_fifo;
@@ -103,13 +103,23 @@ pub async fn started_facts(rt: &Runtime, event: &RuntimeEvent) -> Option<(ExecKe
 /// Reads the facts of a running exec: its command line and start time from `/proc`, its
 /// terminal and FIFO paths from `Tasks.Get`; it is an execmux's when its id has our prefix,
 /// its FIFOs lie in a directory of ours right under the runtime dir, and that directory's
-/// owner record names it.
+/// owner record names it. The file and `/proc` reads run on the blocking pool, not on the
+/// async workers; each is bounded (`procfs`, the owner record's reader).
 pub async fn facts(rt: &Runtime, key: &ExecKey, pid: u32) -> Facts {
     let status = rt
         .process(&key.namespace, &key.container, Some(&key.exec))
         .await
         .ok();
-    let execmux = status.as_ref().is_some_and(|st| {
+    let key = key.clone();
+    crate::procfs::off_workers(move || local_facts(&key, pid, status.as_ref()))
+        .await
+        .unwrap_or_default()
+}
+
+/// The blocking part of [`facts`]: `/proc` and the runtime dir, given what `Tasks.Get`
+/// said (None: it did not answer).
+fn local_facts(key: &ExecKey, pid: u32, status: Option<&ProcessStatus>) -> Facts {
+    let execmux = status.is_some_and(|st| {
         let Ok(base) = fifo_base::base_dir() else {
             return false;
         };
@@ -122,7 +132,7 @@ pub async fn facts(rt: &Runtime, key: &ExecKey, pid: u32) -> Facts {
     });
     Facts {
         command: host_cmdline(pid),
-        tty: status.as_ref().map(|st| st.terminal),
+        tty: status.map(|st| st.terminal),
         started_at: process_start(pid),
         execmux,
     }
@@ -141,38 +151,42 @@ fn start_ticks(stat: &str) -> Option<u64> {
 
 /// When a host process started: its start time in clock ticks after boot (field 22 of
 /// `/proc/PID/stat`, read after the last `)` so that a name holding `) ` cannot shift the
-/// fields) plus the boot time from `/proc/stat`. None when either cannot be read.
+/// fields) plus the boot time. None when either cannot be read.
 pub fn process_start(pid: u32) -> Option<SystemTime> {
-    use std::io::Read as _;
-    let mut stat = String::new();
-    std::fs::File::open(format!("/proc/{pid}/stat"))
-        .ok()?
-        .take(4096)
-        .read_to_string(&mut stat)
-        .ok()?;
+    let stat = crate::procfs::read_small(format!("/proc/{pid}/stat")).ok()?;
     let ticks = start_ticks(&stat)?;
-    let mut boot = String::new();
-    std::fs::File::open("/proc/stat")
-        .ok()?
-        .take(1 << 16)
-        .read_to_string(&mut boot)
-        .ok()?;
-    let btime: u64 = boot
-        .lines()
-        .find_map(|l| l.strip_prefix("btime "))?
-        .trim()
-        .parse()
-        .ok()?;
+    let (boot, hz) = (*BOOT)?;
+    let after_boot = std::time::Duration::from_secs(ticks / hz)
+        + std::time::Duration::from_nanos((ticks % hz) * 1_000_000_000 / hz);
+    boot.checked_add(after_boot)
+}
+
+/// The boot time (`btime` of `/proc/stat`) and the clock ticks per second, read once: both
+/// stay as they are until the next boot, and `/proc/stat` is costly to generate (a line per
+/// CPU and per interrupt) for every exec that starts.
+static BOOT: std::sync::LazyLock<Option<(SystemTime, u64)>> = std::sync::LazyLock::new(|| {
+    // Read once, so the bound can be large: the `intr` line before `btime` grows with the
+    // interrupts of the machine.
+    let (stat, _) = crate::procfs::read(std::path::Path::new("/proc/stat"), 1 << 22).ok()?;
+    let btime: u64 = boot_time(&String::from_utf8_lossy(&stat))?;
     let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
         .ok()
         .flatten()
         .and_then(|v| u64::try_from(v).ok())
         .filter(|v| *v > 0)?;
-    let after_boot = std::time::Duration::from_secs(ticks / hz)
-        + std::time::Duration::from_nanos((ticks % hz) * 1_000_000_000 / hz);
-    SystemTime::UNIX_EPOCH
-        .checked_add(std::time::Duration::from_secs(btime))?
-        .checked_add(after_boot)
+    Some((
+        SystemTime::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(btime))?,
+        hz,
+    ))
+});
+
+/// The `btime` line of `/proc/stat` (seconds since the epoch).
+fn boot_time(stat: &str) -> Option<u64> {
+    stat.lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]
@@ -219,6 +233,13 @@ mod tests {
         assert_eq!(start_ticks(&format!("77 (sh) {tail}")), Some(4242));
         assert_eq!(start_ticks(&format!("77 (x) S 1 1 1) {tail}")), Some(4242));
         assert_eq!(start_ticks("77 (sh"), None);
+    }
+
+    #[test]
+    fn the_boot_time_is_the_btime_line() {
+        let stat = "cpu  1 2 3\nintr 9 9 9\nbtime 1700000000\nprocesses 5\n";
+        assert_eq!(boot_time(stat), Some(1_700_000_000));
+        assert_eq!(boot_time("cpu 1\n"), None);
     }
 
     #[test]

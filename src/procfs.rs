@@ -12,6 +12,21 @@ pub const ARGS_MAX: usize = 256;
 /// Enough for `stat`, `status` and the small files of `/proc/sys`.
 pub const SMALL_MAX: usize = 64 * 1024;
 
+/// Runs blocking `/proc` or file work on the runtime's blocking pool, never on an async
+/// worker (on a 2-core machine there are two, and the event loop runs on one); None when
+/// the work panicked or the runtime is shutting down.
+pub async fn off_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(v) => Some(v),
+        Err(e) => {
+            tracing::warn!(error = %e, "blocking read failed");
+            None
+        }
+    }
+}
+
 /// At most `limit` bytes of `path`, and whether there was more.
 pub fn read(path: &Path, limit: usize) -> io::Result<(Vec<u8>, bool)> {
     let mut bytes = Vec::new();
@@ -61,6 +76,14 @@ mod tests {
         assert_eq!((bytes.len(), more), (8, true));
         let (bytes, more) = read(Path::new("/proc/self/status"), SMALL_MAX).expect("read");
         assert!(!more && String::from_utf8_lossy(&bytes).contains("CapBnd:"));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn blocking_work_runs_beside_the_async_thread_not_on_it() {
+        let here = std::thread::current().id();
+        let there = off_workers(|| std::thread::current().id()).await;
+        assert!(there.is_some_and(|t| t != here), "{there:?} is {here:?}");
+        assert_eq!(off_workers(|| -> u8 { panic!("boom") }).await, None);
     }
 
     #[test]

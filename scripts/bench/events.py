@@ -10,10 +10,12 @@ that every exec is listed and exited: the exec list's title counts them, with an
 the filter `exited`.
 
 usage: events.py SANDBOX_JSON EXECMUX [--loops N] [--seconds S] [--rounds N]
+env:   BENCH_PERF=FILE  `perf record -g` of the console over the first round's loops
 """
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -112,6 +114,16 @@ def run_loops(sb, loops, seconds, tag, work):
     return made, fails, wall
 
 
+def profile(pid):
+    """With BENCH_PERF=FILE: `perf record` of the console over the first round's exec
+    loops, into FILE (read it with `perf report -i FILE`)."""
+    out = os.environ.get("BENCH_PERF")
+    if not out:
+        return None
+    return subprocess.Popen(["perf", "record", "-q", "-F", "2999", "--call-graph", "dwarf,16384", "-p", str(pid), "-o", out],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+
+
 def span_cpu(pids, run):
     """Runs `run()`; the CPU seconds each of `pids` spent meanwhile, and its result."""
     before = [cpu_ticks(p) for p in pids]
@@ -149,8 +161,12 @@ def main():
             (idle, idle_ctr), _ = span_cpu(pids, lambda: time.sleep(args.seconds))
             idle /= args.seconds
             idle_ctr /= args.seconds
+            perf = profile(tmux.pid) if r == 0 else None
             (busy, ctr), (made, fails, wall) = span_cpu(
                 pids, lambda r=r: run_loops(sb, args.loops, args.seconds, f"r{r}", work))
+            if perf:
+                perf.send_signal(signal.SIGINT)
+                perf.wait(30)
             total += made
             rows.append((idle, busy / wall, ctr / wall, made / wall, made, fails))
             log(f"round {r + 1}: {made} execs ({fails} failed) in {wall:.1f} s; console "

@@ -154,28 +154,37 @@ fn started(r: &ExecRecord) -> Option<SystemTime> {
 }
 
 impl App {
-    /// The exec list as shown: its source (container or node), filter and order.
-    pub(super) fn listed_execs(&self) -> Vec<&ExecRecord> {
+    /// The execs the list takes (its source and filter), in no particular order; None when
+    /// it shows a container and none is selected.
+    fn listed_unordered(&self) -> Option<impl Iterator<Item = &ExecRecord>> {
         let all = self.registry.execs().chain(self.registry.history());
-        let mut rows: Vec<&ExecRecord> = if self.execlist.node_wide {
-            all.filter(|r| {
-                self.scope
-                    .namespace()
-                    .is_none_or(|ns| *ns == r.key.namespace)
-            })
-            .collect()
+        let container = if self.execlist.node_wide {
+            None
         } else {
-            let Some(c) = self.selected_container() else {
-                return Vec::new();
-            };
-            let key = c.key();
-            all.filter(|r| r.key.namespace == key.namespace && r.key.container == key.container)
-                .collect()
+            Some(self.selected_container()?.key())
         };
         let needle = self.execlist.filter.to_lowercase();
-        if !needle.is_empty() {
-            rows.retain(|r| exec_text(r).contains(&needle));
-        }
+        let ns = self.scope.namespace();
+        Some(
+            all.filter(move |r| match &container {
+                None => ns.is_none_or(|ns| *ns == r.key.namespace),
+                Some(c) => r.key.namespace == c.namespace && r.key.container == c.container,
+            })
+            .filter(move |r| needle.is_empty() || exec_text(r).contains(&needle)),
+        )
+    }
+
+    /// How many execs the list shows (no sort: cheap enough for every message).
+    pub fn listed_count(&self) -> usize {
+        self.listed_unordered().map_or(0, Iterator::count)
+    }
+
+    /// The exec list as shown: its source (container or node), filter and order.
+    pub(super) fn listed_execs(&self) -> Vec<&ExecRecord> {
+        let Some(listed) = self.listed_unordered() else {
+            return Vec::new();
+        };
+        let mut rows: Vec<&ExecRecord> = listed.collect();
         let collected = |r: &ExecRecord| r.state == ExecState::Collected;
         match self.execlist.sort {
             ExecSort::Started => rows.sort_by_key(|r| (collected(r), Reverse(started(r)))),
@@ -239,7 +248,7 @@ impl App {
             s => 100_000 + s / 3600,
         };
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        for r in self.listed_execs() {
+        for r in self.listed_unordered().into_iter().flatten() {
             match self.exec_age(r) {
                 Age::Running(d) | Age::Ended(d) => shown(d).hash(&mut h),
                 Age::Unknown => 0_u64.hash(&mut h),
@@ -256,7 +265,10 @@ impl App {
 
     /// Whether the screen shows a time that moves with the clock (the ticker's frames).
     pub fn shows_clock(&self) -> bool {
-        !self.layout.zoomed && !self.listed_execs().is_empty()
+        !self.layout.zoomed
+            && self
+                .listed_unordered()
+                .is_some_and(|mut l| l.next().is_some())
     }
 
     /// The clock as of this message; the sweep timer starts with the first one.

@@ -136,7 +136,7 @@ impl App {
             .min(self.visible_containers().len().saturating_sub(1));
         self.selected_exec = self
             .selected_exec
-            .min(self.visible_execs().len().saturating_sub(1));
+            .min(self.listed_count().saturating_sub(1));
     }
 
     /// New output in tab `i`: a scrolled-back view stays on the same lines; a bell marks a

@@ -49,6 +49,9 @@ pub async fn run_on(
     fifo_base: std::path::PathBuf,
 ) -> Result<i32, CmdError> {
     let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
+    // containerd's events go to the event loop on a channel of their own, which it drains
+    // once a frame while they stream.
+    let (events_tx, events_rx) = mpsc::unbounded_channel();
     // Orphans of an execmux that died are reaped in the background and shown as events.
     {
         let (rt, base, scope, ctl) = (rt.clone(), fifo_base.clone(), scope.clone(), ctl_tx.clone());
@@ -64,7 +67,7 @@ pub async fn run_on(
     {
         let (feed_tx, mut feed_rx) = mpsc::channel::<FeedItem>(256);
         tokio::spawn(rt.clone().follow_events(None, feed_tx));
-        let ctl = ctl_tx.clone();
+        let ctl = events_tx;
         let rt = rt.clone();
         tokio::spawn(async move {
             while let Some(item) = feed_rx.recv().await {
@@ -142,7 +145,7 @@ pub async fn run_on(
         runner.run(initial);
     }
     runner.run(crate::app::msg::Effect::ListNamespaces);
-    let result = event_loop::run(&mut term, app, runner, ctl_rx).await;
+    let result = event_loop::run(&mut term, app, runner, ctl_rx, events_rx).await;
     crate::tui::leave();
     result?;
     Ok(0)
