@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::app::keymap::{Action, Keymap};
+use crate::keymap::{Action, Keymap};
 use crate::theme::{Theme, ThemeConfig};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -246,6 +246,19 @@ impl fmt::Display for Link {
     }
 }
 
+/// What an exec's driver reports to its owner while the exec runs (a console tab, the
+/// command line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// containerd stopped or started answering (the exec and its I/O go on meanwhile).
+    Link(Link),
+    /// A kill was sent but the exec has not exited yet (why, e.g. "container paused").
+    KillPending(String),
+    /// The exec stopped reading its input (it closed it or exited) with this many bytes
+    /// of typed or pasted input not delivered.
+    InputLost(usize),
+}
+
 /// A container event or a task event, decoded from containerd's event stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RuntimeEvent {

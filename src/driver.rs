@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::backend::{Exec, Input};
-use crate::domain::{ConsoleSize, ExitInfo, Link};
+use crate::domain::{ConsoleSize, ExitInfo, Notice};
 use crate::ending::{ExitError, Held};
 
 mod resize;
@@ -44,18 +44,6 @@ pub enum Control {
     Cancel,
     /// During a slow cancel: stop waiting, delete what can be, leave the rest to the reaper.
     Force,
-}
-
-/// What a session reports while it runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Notice {
-    /// containerd stopped or started answering (the exec and its I/O go on meanwhile).
-    Link(Link),
-    /// A kill was sent but the exec has not exited yet (why, e.g. "container paused").
-    KillPending(String),
-    /// The exec stopped reading its input (it closed it or exited) with this many bytes
-    /// of typed or pasted input not delivered.
-    InputLost(usize),
 }
 
 /// How a session ended.

@@ -11,6 +11,7 @@ pub mod driver;
 pub mod effects;
 pub mod ending;
 pub mod event_loop;
+pub mod keymap;
 pub mod launcher;
 pub mod live_execs;
 pub mod monitor;

@@ -10,8 +10,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use execmux::backend::Backend;
+use execmux::domain::Notice;
 use execmux::domain::{ContainerId, ExecKey, ExitInfo, Link};
-use execmux::driver::{Control, Notice, Outcome, Session};
+use execmux::driver::{Control, Outcome, Session};
 use execmux::launcher;
 use execmux::runtime::exec::new_exec_id;
 use execmux::runtime::spec::ProcessRequest;

@@ -6,7 +6,6 @@ use super::msg::{Effect, TabId};
 use super::tab::{Tab, TabState};
 use super::{App, Mode};
 use crate::domain::{ConsoleSize, EXEC_ID_PREFIX, ExecKey};
-use crate::registry::detach_keys;
 use crate::session::emulator::Emulator;
 use crate::session::shared::SharedTerminal;
 
@@ -134,7 +133,7 @@ impl App {
     /// This console's detach keys (the config's, checked at start; Docker's if they do not
     /// parse).
     fn detach_keys(&self) -> Vec<u8> {
-        detach_keys::parse(&self.settings.detach_keys).unwrap_or_else(|_| vec![0x10, 0x11])
+        self.settings.detach.clone()
     }
 
     fn maybe_exit_after_attach(&self) -> Vec<Effect> {

@@ -11,7 +11,7 @@ use super::tab::{Tab, TabState, ZOOM_KEY, ZoomChord, zoom_prefix};
 use super::{App, Form, Mode};
 use crate::domain::{ContainerInfo, ContainerKey, TaskState};
 use crate::registry::ExecConfig;
-use crate::registry::detach_keys::{self, Matcher, Scan};
+use crate::registry::detach_keys::{Matcher, Scan};
 use crate::session::keys::{self, KeyModes};
 
 /// Shown on a marked tab.
@@ -36,10 +36,8 @@ pub struct Broadcast {
 }
 
 impl Broadcast {
-    pub fn new(detach: &str) -> Self {
-        let keys = detach_keys::parse(detach)
-            .or_else(|_| detach_keys::parse(detach_keys::DEFAULT))
-            .unwrap_or_default();
+    /// Watches for the parsed detach keys `keys` (`Settings::detach`).
+    pub fn new(keys: Vec<u8>) -> Self {
         Self {
             grouped: Vec::new(),
             marked: BTreeSet::new(),
@@ -122,7 +120,7 @@ impl App {
         let marked = self.tabs.iter().filter(|t| self.is_marked(t.id)).count();
         self.status = Some(format!(
             "{marked} tab(s) marked; {} types into the running ones",
-            self.action_key(super::keymap::Action::Broadcast)
+            self.action_key(crate::keymap::Action::Broadcast)
         ));
         Vec::new()
     }
@@ -133,14 +131,14 @@ impl App {
         let Some(&first) = targets.first() else {
             self.status = Some(format!(
                 "no marked tab runs: {} marks the current tab",
-                self.action_key(super::keymap::Action::Mark)
+                self.action_key(crate::keymap::Action::Mark)
             ));
             return Vec::new();
         };
         if !targets.contains(&self.active) {
             self.active = first;
         }
-        let fresh = Broadcast::new(&self.settings.detach_keys);
+        let fresh = Broadcast::new(self.settings.detach.clone());
         (self.broadcast.matcher, self.broadcast.zoom) = (fresh.matcher, fresh.zoom);
         self.status = None;
         self.mode = Mode::Broadcast;
@@ -305,7 +303,7 @@ impl App {
     }
 
     /// The first key of an action, as the footer writes it.
-    fn action_key(&self, action: super::keymap::Action) -> String {
+    fn action_key(&self, action: crate::keymap::Action) -> String {
         self.keymap
             .keys(action)
             .first()

@@ -6,11 +6,11 @@ use std::fmt::Write as _;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::form::Outcome;
-use super::keymap::Action;
 use super::msg::{Effect, PendingExec};
 use super::tab::TabState;
 use super::{App, Confirm, Form, Mode, Pane};
 use crate::domain::Scope;
+use crate::keymap::Action;
 use crate::registry::{ExecConfig, Origin};
 
 /// Longest part of a program's own title shown on its tab.

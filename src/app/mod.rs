@@ -10,7 +10,6 @@ pub mod execlist;
 mod feed;
 mod form;
 mod input;
-pub mod keymap;
 pub mod layout;
 mod mouse;
 pub mod msg;
@@ -29,8 +28,8 @@ mod zoom;
 use std::collections::VecDeque;
 use std::time::SystemTime;
 
+use crate::keymap::Keymap;
 pub use form::{Field, Form};
-use keymap::Keymap;
 use layout::Layout;
 use msg::TabId;
 use ratatui::layout::Rect;
@@ -39,7 +38,7 @@ use tab::Tab;
 use crate::config::Config;
 use crate::domain::Scope;
 use crate::domain::{ContainerInfo, ContainerKey, ExecKey, Namespace};
-use crate::registry::{ExecRecord, Registry};
+use crate::registry::{ExecRecord, Registry, detach_keys};
 
 /// Events kept for the events pane.
 const EVENTS_KEPT: usize = 500;
@@ -99,7 +98,21 @@ pub struct EventLine {
 pub struct Settings {
     pub shell: Vec<String>,
     pub scrollback_lines: usize,
+    /// The detach keys as the config spells them (shown in the help and status bar).
     pub detach_keys: String,
+    /// The same keys as bytes, parsed once here (Docker's when they do not parse: the
+    /// config checks them when it loads).
+    pub detach: Vec<u8>,
+}
+
+impl Settings {
+    /// The bytes of a detach-key spec, or of Docker's default when it does not parse.
+    #[must_use]
+    pub fn detach_bytes(spec: &str) -> Vec<u8> {
+        detach_keys::parse(spec)
+            .or_else(|_| detach_keys::parse(detach_keys::DEFAULT))
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug)]
@@ -148,6 +161,7 @@ impl App {
                 shell: config.shell.clone(),
                 scrollback_lines: config.scrollback_lines,
                 detach_keys: config.detach_keys.clone(),
+                detach: Settings::detach_bytes(&config.detach_keys),
             },
             keymap: config.keymap(),
             address,
@@ -172,7 +186,7 @@ impl App {
             split: split::SplitView::default(),
             quitting: false,
             resyncs: resync::Resyncs::default(),
-            broadcast: broadcast::Broadcast::new(&config.detach_keys),
+            broadcast: broadcast::Broadcast::new(Settings::detach_bytes(&config.detach_keys)),
             clock: SystemTime::now,
             execlist: execlist::ExecList::new(std::time::Duration::from_secs(
                 config.gc_interval_secs,

@@ -4,8 +4,9 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::domain::FeedItem;
 use crate::domain::Scope;
-use crate::domain::{ConsoleSize, ContainerKey, ExecKey, ExitInfo, Namespace, ProcessDefaults};
-use crate::driver::Notice;
+use crate::domain::{
+    ConsoleSize, ContainerKey, ExecKey, ExitInfo, Namespace, Notice, ProcessDefaults,
+};
 use crate::registry::sync::Snapshot;
 use crate::registry::{ExecConfig, StartPlan};
 use crate::session::shared::SharedTerminal;

@@ -6,12 +6,12 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Position, Rect};
 
-use super::keymap::{Action, Keymap};
 use super::layout::Layout;
 use super::msg::{Effect, TabId};
 use super::split::{Dir, MAX_PANES, Panes, Split, window_start};
 use super::{App, Mode};
 use crate::domain::ConsoleSize;
+use crate::keymap::{Action, Keymap};
 
 /// What a key after the detach prefix does to the split, in terminal mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,10 +14,11 @@ use tokio::sync::mpsc;
 
 use crate::backend::{Backend, Output};
 use crate::cli::{ExecArgs, Global};
+use crate::domain::Notice;
 use crate::domain::{
     ConsoleSize, ContainerId, ContainerKey, ExecKey, ExitInfo, Link, ProcessDefaults,
 };
-use crate::driver::{Control, Ended, Notice, Outcome, Session, StdinHandle, StdinReport};
+use crate::driver::{Control, Ended, Outcome, Session, StdinHandle, StdinReport};
 use crate::launcher::LaunchError;
 use crate::registry::detach_keys::{Matcher, Scan};
 use crate::registry::{ExecConfig, Registry};

@@ -8,8 +8,8 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::popup::centered;
 use super::theme;
 use crate::app::App;
-use crate::app::keymap::Action;
 use crate::app::tab::{prefix_label, zoom_chord, zoom_prefix};
+use crate::keymap::Action;
 
 /// One line of the overlay: keys right-aligned, then what they do.
 fn row(key_style: Style, keys: &str, what: &str) -> Line<'static> {
@@ -66,8 +66,8 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
         "detach: back to navigation, the exec keeps running",
     ));
     lines.push(row(key, "shift-pageup/down", "scroll back / forward"));
-    let detach = crate::registry::detach_keys::parse(&app.settings.detach_keys).unwrap_or_default();
-    if let Some(prefix) = zoom_prefix(&detach) {
+    let detach = &app.settings.detach;
+    if let Some(prefix) = zoom_prefix(detach) {
         lines.push(row(
             key,
             &zoom_chord(prefix),
@@ -81,7 +81,7 @@ pub fn render(app: &App, f: &mut Frame<'_>) {
             "split: focus the pane that way; next arrangement",
         ));
     }
-    lines.extend(copy_help(key, &detach));
+    lines.extend(copy_help(key, detach));
     lines.push(row(
         key,
         "ctrl-d, no tty",

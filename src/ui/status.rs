@@ -7,9 +7,9 @@ use ratatui::widgets::Paragraph;
 
 use super::theme::{self, fg};
 use super::{fit, safe};
-use crate::app::keymap::Action;
 use crate::app::tab::TabState;
 use crate::app::{App, Connection, Mode, Pane};
+use crate::keymap::Action;
 
 /// The keys worth showing in the footer for the current mode, most useful first (in
 /// navigation mode the help key last: it is kept when others do not fit).

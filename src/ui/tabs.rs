@@ -8,10 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
 use super::{Drawn, safe, theme};
-use crate::app::keymap::Action;
 use crate::app::tab::{Tab, TabState};
 use crate::app::tab_bar::TabBar;
 use crate::app::{App, Mode};
+use crate::keymap::Action;
 use crate::session::view::TerminalView;
 
 pub fn render(app: &App, f: &mut Frame<'_>, bar: Rect, area: Rect) -> Drawn {

@@ -203,7 +203,7 @@ fn a_held_up_kill_and_a_lost_containerd_show_on_the_tab_and_the_status_bar() {
     key(&mut a, KeyCode::Char('y'), KeyModifiers::NONE);
     a.update(Msg::Notice {
         tab,
-        notice: crate::driver::Notice::KillPending("container paused".into()),
+        notice: crate::domain::Notice::KillPending("container paused".into()),
     });
     // A key in navigation mode clears the last message, not the pending kill.
     key(&mut a, KeyCode::Down, KeyModifiers::NONE);

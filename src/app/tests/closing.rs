@@ -1,7 +1,7 @@
 //! Closing and quitting around slow starts, late answers and slow kills.
 
 use super::*;
-use crate::driver::Notice;
+use crate::domain::Notice;
 
 /// Enter on web: a tab that is starting (prepared and launched, not started yet).
 fn starting_tab(app: &mut App, exec: &str) -> TabId {

@@ -327,7 +327,7 @@ fn open_shell_split(app: &mut App, exec: &str) -> TabId {
 
 #[test]
 fn no_default_key_is_bound_to_two_actions() {
-    use crate::app::keymap::{Action, Keymap};
+    use crate::keymap::{Action, Keymap};
     let m = Keymap::default();
     let mut seen = std::collections::BTreeMap::new();
     for a in Action::ALL {
