@@ -8,7 +8,6 @@ use alacritty_terminal::grid::Dimensions as _;
 use alacritty_terminal::term::cell::Flags;
 use unicode_width::UnicodeWidthChar as _;
 
-use crate::session::replies::{CELL_PIXELS, Listener};
 
 /// Bytes of one OSC string the parser gets; the rest until its end is dropped.
 pub const MAX_OSC_BYTES: usize = 4096;
@@ -119,19 +118,6 @@ pub(crate) fn bounded_title(title: Option<String>) -> Option<String> {
         Some((end, _)) => t[..end].to_owned(),
         None => t,
     })
-}
-
-/// Queues the reply to CSI 14 t: the text area's height and width in pixels, with our
-/// fixed cell size (saturating: rows and columns are only bounded by `u16`).
-pub(crate) fn reply_size_pixels<T>(term: &Term<T>, listener: &Listener) {
-    let px = |cells: usize, cell: u16| {
-        u32::try_from(cells)
-            .unwrap_or(u32::MAX)
-            .saturating_mul(u32::from(cell))
-    };
-    let height = px(term.screen_lines(), CELL_PIXELS.1);
-    let width = px(term.columns(), CELL_PIXELS.0);
-    listener.reply(format!("\x1b[4;{height};{width}t").as_bytes());
 }
 
 #[cfg(test)]

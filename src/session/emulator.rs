@@ -268,7 +268,7 @@ impl Emulator {
                 }
                 let c = if cell.c == '\t' { ' ' } else { cell.c };
                 for c in std::iter::once(c).chain(cell.zerowidth().unwrap_or(&[]).iter().copied()) {
-                    if !crate::session::view::is_unsafe_char(c) {
+                    if !crate::session::chars::is_unsafe_char(c) {
                         out.push(c);
                     }
                 }

@@ -656,7 +656,7 @@ impl Handler for Hooks<'_> {
     fn text_area_size_pixels(&mut self) {
         self.fold_cursor();
         // The engine multiplies in u16, which overflows past 4095 rows.
-        bounds::reply_size_pixels(self.term, &self.cap.listener);
+        crate::session::replies::reply_size_pixels(self.term, &self.cap.listener);
     }
 
     fn text_area_size_chars(&mut self) {

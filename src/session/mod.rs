@@ -5,6 +5,7 @@
 
 pub mod bounds;
 mod capture;
+pub mod chars;
 pub mod emulator;
 mod hooks;
 pub mod keys;

@@ -1,15 +1,17 @@
 //! What the engine tells us while it parses: replies the terminal owes the program (built
 //! only from the terminal's own state and our fixed palette), bells and the title. Clipboard
-//! requests and everything else are dropped (the text-area size in pixels is answered by the
-//! handler, whose arithmetic cannot overflow).
+//! requests and everything else are dropped; the text-area size in pixels (CSI 14 t) is
+//! answered with arithmetic that cannot overflow.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use alacritty_terminal::Term;
 use alacritty_terminal::event::{Event, EventListener};
+use alacritty_terminal::grid::Dimensions as _;
 use alacritty_terminal::vte::ansi::Rgb;
 
 use crate::session::bounds::MAX_TITLE_CHARS;
-use crate::session::view::is_unsafe_char;
+use crate::session::chars::is_unsafe_char;
 
 /// Pixel size of one cell, for the text-area size in pixels (CSI 14 t).
 pub const CELL_PIXELS: (u16, u16) = (8, 16);
@@ -149,6 +151,19 @@ pub(crate) fn palette(index: usize) -> Rgb {
         }
         _ => FOREGROUND,
     }
+}
+
+/// Queues the reply to CSI 14 t: the text area's height and width in pixels, with our
+/// fixed cell size (saturating: rows and columns are only bounded by `u16`).
+pub(crate) fn reply_size_pixels<T>(term: &Term<T>, listener: &Listener) {
+    let px = |cells: usize, cell: u16| {
+        u32::try_from(cells)
+            .unwrap_or(u32::MAX)
+            .saturating_mul(u32::from(cell))
+    };
+    let height = px(term.screen_lines(), CELL_PIXELS.1);
+    let width = px(term.columns(), CELL_PIXELS.0);
+    listener.reply(format!("\x1b[4;{height};{width}t").as_bytes());
 }
 
 #[cfg(test)]

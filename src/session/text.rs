@@ -12,7 +12,7 @@ use regex::Regex;
 use super::capture;
 use super::emulator::Emulator;
 use super::scrollback::{Attrs, CellStyle, Color, Line, Scrollback};
-use super::view::is_unsafe_char;
+use super::chars::is_unsafe_char;
 
 /// A cell of the document: its row (0 is the oldest scrollback row) and its first column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -10,6 +10,7 @@ use alacritty_terminal::grid::Row;
 use alacritty_terminal::index::Line as GridLine;
 use alacritty_terminal::term::cell::{Cell as EngineCell, Flags};
 
+pub use crate::session::chars::is_unsafe_char;
 use crate::session::capture::{self, BLINK};
 use crate::session::emulator::Emulator;
 use crate::session::scrollback::{self, Attrs, CellStyle, Line};
@@ -193,17 +194,6 @@ fn styled(out: &mut Cell, fg: Color, bg: Color, modifier: Modifier, underline: C
 
 fn blank(out: &mut [Cell]) {
     out.iter_mut().for_each(Cell::reset);
-}
-
-/// Characters that must never reach the host terminal: C0/C1 controls and DEL, bidi
-/// overrides and isolates, and line/paragraph separators.
-pub fn is_unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}'
-        )
-        || matches!(c, '\u{2066}'..='\u{2069}')
 }
 
 fn engine_style(cell: &EngineCell) -> (Color, Color, Modifier, Color) {

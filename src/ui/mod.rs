@@ -92,7 +92,7 @@ mod tests;
 fn safe(s: &str) -> String {
     s.chars()
         .map(|c| {
-            if crate::session::view::is_unsafe_char(c) {
+            if crate::session::chars::is_unsafe_char(c) {
                 '�'
             } else {
                 c
