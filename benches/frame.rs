@@ -12,6 +12,7 @@ use execmux::domain::{
 };
 use execmux::monitor::{Scope, Snapshot};
 use execmux::registry::ExecConfig;
+use execmux::session::terminal::TerminalWriter;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -19,7 +20,7 @@ fn main() {
     divan::main();
 }
 
-fn node(containers: usize) -> App {
+fn node(containers: usize) -> (App, TerminalWriter) {
     let mut app = App::new(
         &Config::default(),
         "bench".into(),
@@ -60,8 +61,8 @@ fn node(containers: usize) -> App {
     };
     let result = Ok((ProcessDefaults::default(), key, vec!["/bin/sh".into()]));
     let effects = app.update(Msg::Prepared(Box::new(Prepared { pending, result })));
-    let tab = match effects.first() {
-        Some(execmux::app::msg::Effect::Launch { tab, .. }) => *tab,
+    let (tab, mut writer) = match effects.into_iter().next() {
+        Some(execmux::app::msg::Effect::Launch { tab, terminal, .. }) => (tab, terminal),
         other => panic!("no tab: {other:?}"),
     };
     app.update(Msg::Started { tab, pid: 42 });
@@ -77,13 +78,13 @@ fn node(containers: usize) -> App {
             .as_bytes(),
         );
     }
-    feed(&mut app, tab, &screen);
-    app
+    feed(&mut app, &mut writer, tab, &screen);
+    (app, writer)
 }
 
 #[divan::bench(args = [10, 1000])]
 fn full_frame(bencher: divan::Bencher<'_, '_>, containers: usize) {
-    let app = node(containers);
+    let (app, _writer) = node(containers);
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     bencher.bench_local(|| {
         term.draw(|f| execmux::ui::render(&app, f)).expect("draw");
@@ -94,7 +95,7 @@ fn full_frame(bencher: divan::Bencher<'_, '_>, containers: usize) {
 /// console draws it, a partial frame of the changed row, against the whole frame.
 #[divan::bench(args = ["partial", "whole"])]
 fn echo_frame(bencher: divan::Bencher<'_, '_>, kind: &str) {
-    let mut app = node(10);
+    let (mut app, mut writer) = node(10);
     let tab = app.tabs[0].id;
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let mut screen = execmux::tui::Screen::default();
@@ -110,13 +111,13 @@ fn echo_frame(bencher: divan::Bencher<'_, '_>, kind: &str) {
         } else {
             b"~"
         };
-        feed(&mut app, tab, bytes);
+        feed(&mut app, &mut writer, tab, bytes);
         let cells = (kind == "partial")
             .then(|| execmux::ui::partial::cells(&app, &screen.drawn, &[tab]))
             .flatten();
         match cells {
-            Some((cells, cursor)) => {
-                execmux::tui::partial(&mut term, &mut screen, &cells, cursor).expect("partial");
+            Some(frame) => {
+                execmux::tui::partial(&mut term, &mut screen, frame).expect("partial");
             }
             None => execmux::tui::full(&mut term, &mut screen, |f| {
                 execmux::ui::render_frame(&app, f)
@@ -126,12 +127,11 @@ fn echo_frame(bencher: divan::Bencher<'_, '_>, kind: &str) {
     });
 }
 
-/// Output as a tab's reader task delivers it: parsed into the tab's terminal, then told.
-fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
-    let i = app.tabs.iter().position(|t| t.id == tab).expect("tab");
-    app.tabs[i].terminal.lock().feed(bytes);
-    app.tabs[i].terminal.mark_changed();
-    app.update(Msg::Changed { tab });
+/// Output as a tab's task delivers it: parsed into the tab's terminal, then told.
+fn feed(app: &mut App, writer: &mut TerminalWriter, tab: TabId, bytes: &[u8]) {
+    writer.feed(bytes);
+    let change = Box::new(writer.change(bytes.len() as u64));
+    app.update(Msg::Changed { tab, change });
 }
 
 /// A frame during a flood: the tab's screen scrolled by 50 new lines (every cell changed)
@@ -139,7 +139,7 @@ fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
 /// parse, to be subtracted. Lines of an SGR colour per character, or plain text.
 #[divan::bench(args = ["sgr feed", "sgr feed+draw", "plain feed", "plain feed+draw"])]
 fn flood_frame(bencher: divan::Bencher<'_, '_>, kind: &str) {
-    let mut app = node(10);
+    let (mut app, mut writer) = node(10);
     let tab = app.tabs[0].id;
     let mut chunks = Vec::new();
     for k in 0..8usize {
@@ -170,7 +170,7 @@ fn flood_frame(bencher: divan::Bencher<'_, '_>, kind: &str) {
     let mut n = 0usize;
     bencher.bench_local(|| {
         n += 1;
-        feed(&mut app, tab, &chunks[n % chunks.len()]);
+        feed(&mut app, &mut writer, tab, &chunks[n % chunks.len()]);
         if draw {
             execmux::tui::full(&mut term, &mut screen, |f| {
                 execmux::ui::render_frame(&app, f)

@@ -1,34 +1,40 @@
 //! Runs the app's effects on tokio tasks with the runtime and answers with messages: one
-//! worker task per tab owns its exec through the session driver, each output stream is
-//! parsed into the tab's terminal on a task of its own, and nothing here touches the model.
+//! worker task per tab owns its exec through the session driver, one task per tab owns its
+//! terminal ([`crate::tab_task`]), and nothing here touches the model or an emulator.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
 use crate::app::msg::{Effect, Msg, PendingExec, Prepared, TabId};
-use crate::backend::{Backend, Exec, Output, Streams};
+use crate::backend::{Backend, Exec, Streams};
 use crate::domain::{ConsoleSize, ExecKey};
-use crate::driver::stdin::ReplySender;
 use crate::driver::{Control, Outcome, Session};
 use crate::launcher::LaunchError;
 use crate::monitor::{self, Snapshot};
 use crate::registry::{RegistryError, StartPlan};
 use crate::runtime::exec::new_exec_id;
 use crate::runtime::{Runtime, spec};
-use crate::session::shared::SharedTerminal;
-
-/// Largest read from an exec's output at once.
-const CHUNK: usize = 16 * 1024;
-/// Output parsed under one hold of the tab's lock.
-const FEED_SLICE: usize = 4 * 1024;
+use crate::session::terminal::TerminalWriter;
+use crate::tab_task::{self, Fed, TermCmd};
 
 pub struct Runner {
     rt: Runtime,
     fifo_base: PathBuf,
     ctl: mpsc::UnboundedSender<Msg>,
-    tabs: HashMap<TabId, mpsc::UnboundedSender<Control>>,
+    tabs: HashMap<TabId, TabLink>,
+}
+
+/// How the runner reaches a tab: its exec's session and its terminal's task.
+struct TabLink {
+    control: mpsc::UnboundedSender<Control>,
+    terminal: mpsc::UnboundedSender<TermCmd>,
+}
+
+/// What a tab's exec worker is handed: the terminal task's two inputs.
+struct TermLink {
+    cmds: mpsc::UnboundedSender<TermCmd>,
+    output: mpsc::Sender<Fed>,
 }
 
 impl Runner {
@@ -55,15 +61,28 @@ impl Runner {
                 });
             }
             Effect::Transcript {
+                tab,
                 stem,
                 header,
-                terminal,
                 sgr,
             } => {
-                save(ctl, "transcript", move |dir| {
-                    let body = crate::session::text::transcript(&terminal.lock(), sgr);
-                    crate::transcript::save(dir, &stem, &[&header, &body])
+                // The tab's task renders its terminal; the file is written off the workers.
+                let answer = ctl.clone();
+                let then = Box::new(move |body: String| {
+                    save(answer, "transcript", move |dir| {
+                        crate::transcript::save(dir, &stem, &[&header, &body])
+                    });
                 });
+                let sent = self
+                    .tabs
+                    .get(&tab)
+                    .is_some_and(|t| t.terminal.send(TermCmd::Transcript { sgr, then }).is_ok());
+                if !sent {
+                    let _ = ctl.send(Msg::Saved {
+                        what: "transcript",
+                        result: Err("the tab is gone".into()),
+                    });
+                }
             }
             Effect::Resync {
                 scope,
@@ -101,19 +120,27 @@ impl Runner {
                 plan,
                 terminal,
             } => {
-                let (tx, rx) = mpsc::unbounded_channel();
-                self.tabs.insert(tab, tx);
+                let (term, rx) = self.open_tab(tab, terminal);
                 let backend = Backend::containerd(rt, self.fifo_base.clone());
-                tokio::spawn(tab_worker(backend, tab, plan, terminal, rx, ctl));
+                tokio::spawn(tab_worker(backend, tab, plan, term, rx, ctl));
             }
             Effect::Attach { tab, key, terminal } => {
-                let (tx, rx) = mpsc::unbounded_channel();
-                self.tabs.insert(tab, tx);
+                let (rows, cols) = terminal.read().size();
+                let size = ConsoleSize { rows, cols };
+                let (term, rx) = self.open_tab(tab, terminal);
                 let backend = Backend::containerd(rt, self.fifo_base.clone());
-                tokio::spawn(attach_worker(backend, tab, key, terminal, rx, ctl));
+                tokio::spawn(attach_worker(backend, tab, (key, size), term, rx, ctl));
+            }
+            Effect::Dismiss { tab } => {
+                // Its terminal's task ends with the last sender.
+                self.tabs.remove(&tab);
             }
             Effect::Input { tab, bytes } => self.send(tab, Control::Input(bytes)),
-            Effect::Resize { tab, size } => self.send(tab, Control::Resize(size)),
+            Effect::Resize { tab, size } => {
+                if let Some(t) = self.tabs.get(&tab) {
+                    let _ = t.terminal.send(TermCmd::Resize(size));
+                }
+            }
             Effect::Close { tab } => self.send(tab, Control::Cancel),
             Effect::Force { tab } => self.send(tab, Control::Force),
             Effect::Eof { tab } => self.send(tab, Control::Eof),
@@ -127,11 +154,29 @@ impl Runner {
         true
     }
 
-    fn send(&mut self, tab: TabId, cmd: Control) {
-        if let Some(tx) = self.tabs.get(&tab) {
-            if tx.send(cmd).is_err() {
-                self.tabs.remove(&tab);
-            }
+    /// Starts tab `tab`'s terminal task, owning `writer`; returns what the exec's worker
+    /// needs of it and the receiver of the session's controls.
+    fn open_tab(
+        &mut self,
+        tab: TabId,
+        writer: TerminalWriter,
+    ) -> (TermLink, mpsc::UnboundedReceiver<Control>) {
+        let (control, rx) = mpsc::unbounded_channel();
+        let (cmds, output) = tab_task::spawn(tab, writer, control.clone(), self.ctl.clone());
+        self.tabs.insert(
+            tab,
+            TabLink {
+                control,
+                terminal: cmds.clone(),
+            },
+        );
+        (TermLink { cmds, output }, rx)
+    }
+
+    /// A control for the tab's session (gone once the session ended: then nothing to do).
+    fn send(&self, tab: TabId, cmd: Control) {
+        if let Some(t) = self.tabs.get(&tab) {
+            let _ = t.control.send(cmd);
         }
     }
 }
@@ -198,13 +243,13 @@ async fn prepare(
     Ok((spec::defaults(&spec), key, args))
 }
 
-/// Owns one exec from launch to deletion: launches it, pumps its output into the tab's
-/// terminal, and drives the session until it ends.
+/// Owns one exec from launch to deletion: launches it, pumps its output to the tab's
+/// terminal task, and drives the session until it ends.
 async fn tab_worker(
     backend: Backend,
     tab: TabId,
     plan: StartPlan,
-    terminal: SharedTerminal,
+    term: TermLink,
     controls: mpsc::UnboundedReceiver<Control>,
     ctl: mpsc::UnboundedSender<Msg>,
 ) {
@@ -218,11 +263,11 @@ async fn tab_worker(
             return;
         }
     };
-    let _ = ctl.send(Msg::Started {
+    let started = Msg::Started {
         tab,
         pid: exec.pid(),
-    });
-    drive(exec, io, tab, terminal, controls, ctl).await;
+    };
+    drive(exec, io, (tab, started), term, controls, ctl).await;
 }
 
 /// Takes over a running exec of ours that another execmux left, then drives it as a
@@ -230,13 +275,11 @@ async fn tab_worker(
 async fn attach_worker(
     backend: Backend,
     tab: TabId,
-    key: ExecKey,
-    terminal: SharedTerminal,
+    (key, size): (ExecKey, ConsoleSize),
+    term: TermLink,
     controls: mpsc::UnboundedReceiver<Control>,
     ctl: mpsc::UnboundedSender<Msg>,
 ) {
-    let (rows, cols) = terminal.lock().size();
-    let size = ConsoleSize { rows, cols };
     let (exec, io) = match backend.attach(&key, Some(size)).await {
         Ok(l) => l,
         Err(e) => {
@@ -247,40 +290,45 @@ async fn attach_worker(
             return;
         }
     };
-    let _ = ctl.send(Msg::Attached {
+    let attached = Msg::Attached {
         tab,
         pid: exec.pid(),
         tty: exec.tty(),
         stdin: io.stdin.is_some(),
         size,
-    });
-    drive(exec, io, tab, terminal, controls, ctl).await;
+    };
+    drive(exec, io, (tab, attached), term, controls, ctl).await;
 }
 
-/// Pumps a started exec's output into the tab's terminal and drives its session to the
-/// end, answering `Ended`.
+/// Binds a started exec's session to the tab's terminal task, tells `started`, pumps the
+/// exec's output to the task and drives the session to the end; the task tells `Ended`
+/// after the last output.
 async fn drive(
     exec: Exec,
     io: Streams,
-    tab: TabId,
-    terminal: SharedTerminal,
+    (tab, started): (TabId, Msg),
+    term: TermLink,
     mut controls: mpsc::UnboundedReceiver<Control>,
     ctl: mpsc::UnboundedSender<Msg>,
 ) {
     let tty = exec.tty();
     let session = Session::new(exec, io.stdin);
-    let pump = Pump {
-        tab,
-        terminal,
-        // A terminal answers queries on a tty only: without one the stream is data.
+    // Bound before the console hears of the start, so that the resizes it sends then
+    // reach the exec. A terminal answers queries on a tty only: without one the stream is
+    // data.
+    let _ = term.cmds.send(TermCmd::Bind {
         replies: if tty { session.replies() } else { None },
-        ctl: ctl.clone(),
-        // Without a tty nothing turns LF into CRLF: the tab does, as a terminal would.
-        newline_is_crlf: !tty,
-    };
-    let mut readers = vec![tokio::spawn(pump.clone().run(io.stdout))];
+        tty,
+    });
+    let _ = ctl.send(started);
+    // Without a tty nothing turns LF into CRLF: the tab does, as a terminal would.
+    let mut readers = vec![tokio::spawn(tab_task::pump(
+        io.stdout,
+        term.output.clone(),
+        !tty,
+    ))];
     if let Some(err) = io.stderr {
-        readers.push(tokio::spawn(pump.run(err)));
+        readers.push(tokio::spawn(tab_task::pump(err, term.output.clone(), !tty)));
     }
     let notices = ctl.clone();
     let mut notice = move |notice| {
@@ -295,86 +343,6 @@ async fn drive(
         // A tab never detaches its session: leaving terminal mode keeps it open.
         Outcome::Detached => return,
     };
-    let _ = ctl.send(Msg::Ended { tab, exit });
-}
-
-/// Parses one output stream of an exec into its tab's terminal as it arrives, writes the
-/// terminal's replies to the exec's stdin, and tells the console "changed" (once until it
-/// looks).
-#[derive(Clone)]
-struct Pump {
-    tab: TabId,
-    terminal: SharedTerminal,
-    replies: Option<ReplySender>,
-    ctl: mpsc::UnboundedSender<Msg>,
-    newline_is_crlf: bool,
-}
-
-impl Pump {
-    async fn run(self, mut from: Output) {
-        let mut buf = vec![0u8; CHUNK];
-        let mut crlf = Vec::new();
-        loop {
-            let n = match from.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => n,
-            };
-            let bytes = if self.newline_is_crlf {
-                lf_to_crlf(&buf[..n], &mut crlf);
-                &crlf[..]
-            } else {
-                &buf[..n]
-            };
-            // Parsed a slice at a time, so that the renderer and the console (a hidden
-            // tab's bell, its title) never wait long for the lock while this tab floods.
-            let mut replies = Vec::new();
-            for part in bytes.chunks(FEED_SLICE) {
-                let mut emu = self.terminal.lock();
-                emu.feed(part);
-                replies.extend(emu.take_replies());
-            }
-            // Answers to the program's queries go straight to its stdin, in order with
-            // what it reads (a full queue drops them, as it drops typed keys).
-            if !replies.is_empty() {
-                if let Some(stdin) = &self.replies {
-                    let _ = stdin.send(replies);
-                }
-            }
-            self.terminal.count_parsed(n);
-            if self.terminal.mark_changed()
-                && self.ctl.send(Msg::Changed { tab: self.tab }).is_err()
-            {
-                return;
-            }
-            // Let the other tabs' tasks (keys, echoes) run between two chunks of a flood.
-            tokio::task::yield_now().await;
-        }
-    }
-}
-
-/// `bytes` into `out` with a CR before every LF, as a tty's output processing would.
-fn lf_to_crlf(bytes: &[u8], out: &mut Vec<u8>) {
-    out.clear();
-    for &b in bytes {
-        if b == b'\n' {
-            out.push(b'\r');
-        }
-        out.push(b);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::lf_to_crlf;
-    use crate::session::emulator::Emulator;
-
-    #[test]
-    fn output_without_a_tty_gets_cr_before_lf_and_no_staircase() {
-        let mut out = vec![b'x'];
-        lf_to_crlf(b"a\nb\r\nc\n", &mut out);
-        assert_eq!(out, b"a\r\nb\r\r\nc\r\n");
-        let mut emu = Emulator::new(4, 10, 0);
-        emu.feed(&out);
-        assert_eq!(emu.screen_text(), "a\nb\nc\n");
-    }
+    // After the pumps' output, in order; a tab already gone hears nothing.
+    let _ = term.output.send(Fed::Ended(exit)).await;
 }

@@ -1,11 +1,11 @@
-//! Owns the app and the channels: waits for input or runtime messages (a tab's reader says
-//! "changed" once its terminal has parsed new output), applies everything queued, then draws
-//! once. A change is drawn at once after a quiet spell; while output keeps coming, frames
-//! are at most ~60 a second, and while containerd's events keep coming at most 10 (they
-//! wait in their channel until that frame); a key that only goes to an exec costs no
-//! frame; nothing runs while nothing happens (but the GC sweep's timer, and a second's
-//! tick drawn only while the exec list shows times). A terminal that fails or goes away
-//! closes every tab as `q` does, then the loop ends.
+//! Owns the app and the channels: waits for input or runtime messages (a tab's task says
+//! "changed", with what changed, once its terminal has parsed new output), applies
+//! everything queued, then draws once. A change is drawn at once after a quiet spell;
+//! while output keeps coming, frames are at most ~60 a second, and while containerd's
+//! events keep coming at most 10 (they wait in their channel until that frame); a key that
+//! only goes to an exec costs no frame; nothing runs while nothing happens (but the GC
+//! sweep's timer, and a second's tick drawn only while the exec list shows times). A
+//! terminal that fails or goes away closes every tab as `q` does, then the loop ends.
 
 use std::io::Write as _;
 use std::time::Duration;
@@ -186,7 +186,7 @@ impl Loop {
             self.size = Some((w, h));
         }
         let shown = match &msg {
-            Msg::Changed { tab } => self.app.shows(*tab),
+            Msg::Changed { tab, .. } => self.app.shows(*tab),
             Msg::Tick => false,
             _ => true,
         };
@@ -195,18 +195,13 @@ impl Loop {
         // A small change (an echo, a prompt) is drawn as soon as it comes, like a key's own
         // effect; only a stream of output is held to the frame rate.
         let small = match &msg {
-            Msg::Changed { tab } => self
-                .app
-                .tabs
-                .iter()
-                .find(|t| t.id == *tab)
-                .is_some_and(|t| t.terminal.take_parsed() <= SMALL_CHANGE),
+            Msg::Changed { change, .. } => change.parsed <= SMALL_CHANGE,
             _ => false,
         };
         let before = typing_stamp(&self.app);
         let typed = matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Focus(_));
         let output_of = match &msg {
-            Msg::Changed { tab } => Some((*tab, chrome(&self.app, *tab))),
+            Msg::Changed { tab, .. } => Some((*tab, chrome(&self.app, *tab))),
             _ => None,
         };
         let status = tick && self.app.status.is_some();
@@ -289,7 +284,7 @@ impl Loop {
             crate::ui::partial::cells(&self.app, &screen.drawn, &self.dirty.screens)
         };
         match partial {
-            Some((cells, cursor)) => crate::tui::draw_cells(term, shape, screen, &cells, cursor),
+            Some(frame) => crate::tui::draw_cells(term, shape, screen, frame),
             None => crate::tui::draw(term, shape, screen, |f| {
                 crate::ui::render_frame(&self.app, f)
             }),

@@ -22,6 +22,7 @@ pub mod runtime;
 pub mod safe_file;
 pub mod sandbox;
 pub mod session;
+pub mod tab_task;
 pub mod theme;
 pub mod transcript;
 pub mod tui;

@@ -18,12 +18,11 @@ use crossterm::terminal::{
 };
 use ratatui::Terminal;
 use ratatui::backend::{Backend, CrosstermBackend};
-use ratatui::buffer::Cell;
-use ratatui::layout::Position;
 use unicode_width::UnicodeWidthStr as _;
 
 use crate::session::modes::CursorShape;
 use crate::ui::Drawn;
+use crate::ui::partial::Partial;
 
 pub type Term = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
 
@@ -108,10 +107,9 @@ pub fn draw_cells(
     term: &mut Term,
     shape: Option<CursorShape>,
     screen: &mut Screen,
-    cells: &[(u16, u16, Cell)],
-    cursor: Option<Position>,
+    frame: Partial,
 ) -> std::io::Result<()> {
-    bracketed(term, shape, |term| partial(term, screen, cells, cursor))
+    bracketed(term, shape, |term| partial(term, screen, frame))
 }
 
 fn bracketed(
@@ -176,16 +174,16 @@ pub fn full<B: Backend>(
     Ok(())
 }
 
-/// Writes `cells` and puts the cursor at `cursor` (hidden when None).
+/// Writes a partial frame's cells and puts the cursor where it says (hidden when None).
 pub fn partial<B: Backend>(
     term: &mut Terminal<B>,
     screen: &mut Screen,
-    cells: &[(u16, u16, Cell)],
-    cursor: Option<Position>,
+    frame: Partial,
 ) -> Result<(), B::Error> {
+    let Partial { cells, drawn } = frame;
     let backend = term.backend_mut();
     backend.draw(cells.iter().map(|(x, y, c)| (*x, *y, c)))?;
-    match cursor {
+    match drawn.cursor {
         Some(at) => {
             backend.set_cursor_position(at)?;
             backend.show_cursor()?;
@@ -193,12 +191,12 @@ pub fn partial<B: Backend>(
         None => backend.hide_cursor()?,
     }
     backend.flush()?;
-    for (x, y, _) in cells {
+    for (x, y, _) in &cells {
         let span = screen.stale.entry(*y).or_insert((*x, *x + 1));
         span.0 = span.0.min(*x);
         span.1 = span.1.max(*x + 1);
     }
-    screen.drawn.cursor = cursor;
+    screen.drawn = drawn;
     Ok(())
 }
 

@@ -1,18 +1,12 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
+use ratatui::layout::Position;
 
 use super::*;
 use crate::app::App;
 use crate::app::msg::{Msg, TabId};
-use crate::app::tests::{app, open_shell};
-
-fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
-    let i = app.tab_index(tab).expect("tab");
-    app.tabs[i].terminal.lock().feed(bytes);
-    app.tabs[i].terminal.mark_changed();
-    app.update(Msg::Changed { tab });
-}
+use crate::app::tests::{app, feed, open_shell};
 
 /// The screen a whole frame of `app` draws from nothing, with its cursor.
 fn reference(app: &App) -> (Buffer, Option<Position>) {
@@ -25,8 +19,8 @@ fn reference(app: &App) -> (Buffer, Option<Position>) {
 
 /// Draws what changed, partially when it can; says whether it did.
 fn frame(t: &mut Terminal<TestBackend>, screen: &mut Screen, app: &App, tab: TabId) -> bool {
-    if let Some((cells, cursor)) = crate::ui::partial::cells(app, &screen.drawn, &[tab]) {
-        partial(t, screen, &cells, cursor).expect("partial");
+    if let Some(p) = crate::ui::partial::cells(app, &screen.drawn, &[tab]) {
+        partial(t, screen, p).expect("partial");
         true
     } else {
         full(t, screen, |f| crate::ui::render_frame(app, f)).expect("full");
@@ -42,7 +36,7 @@ fn partial_frames_leave_the_screen_a_whole_frame_would_draw() {
     let mut screen = Screen::default();
     full(&mut t, &mut screen, |f| crate::ui::render_frame(&a, f)).expect("full");
     assert!(
-        screen.drawn.screens.iter().any(|(id, _)| *id == tab),
+        screen.drawn.screens.iter().any(|(id, ..)| *id == tab),
         "the tab's screen is drawn uncovered"
     );
     let steps: &[&[u8]] = &[
@@ -115,7 +109,9 @@ fn a_partial_frame_never_writes_over_the_right_half_of_a_wide_character() {
     let mut screen = Screen::default();
     full(&mut t, &mut screen, |f| crate::ui::render_frame(&a, f)).expect("full");
     feed(&mut a, tab, "/ # 漢字 café".as_bytes());
-    let (cells, _) = crate::ui::partial::cells(&a, &screen.drawn, &[tab]).expect("a partial frame");
+    let cells = crate::ui::partial::cells(&a, &screen.drawn, &[tab])
+        .expect("a partial frame")
+        .cells;
     let wide: Vec<(u16, u16)> = cells
         .iter()
         .filter(|(_, _, c)| c.symbol().width() == 2)
@@ -149,9 +145,8 @@ fn a_whole_frame_rewriting_a_partial_frames_row_keeps_its_wide_characters_in_pla
     let mut screen = Screen::default();
     full(&mut t, &mut screen, |f| crate::ui::render_frame(&a, f)).expect("full");
     feed(&mut a, tab, "/ # 漢字 café".as_bytes());
-    let (cells, cursor) =
-        crate::ui::partial::cells(&a, &screen.drawn, &[tab]).expect("a partial frame");
-    partial(&mut t, &mut screen, &cells, cursor).expect("partial");
+    let p = crate::ui::partial::cells(&a, &screen.drawn, &[tab]).expect("a partial frame");
+    partial(&mut t, &mut screen, p).expect("partial");
     // Something else changes: the whole frame writes the partial frame's row again.
     a.update(Msg::Error("something else".into()));
     full(&mut t, &mut screen, |f| crate::ui::render_frame(&a, f)).expect("full");

@@ -6,8 +6,7 @@ use super::msg::{Effect, TabId};
 use super::tab::{Tab, TabState};
 use super::{App, Mode};
 use crate::domain::{ConsoleSize, EXEC_ID_PREFIX, ExecKey};
-use crate::session::emulator::Emulator;
-use crate::session::shared::SharedTerminal;
+use crate::session::terminal;
 
 /// Why a foreign exec is not opened.
 pub fn foreign_refusal(exec: &str) -> String {
@@ -44,15 +43,14 @@ impl App {
         let title = super::tab::title(&name, &rec.command);
         let tty = rec.tty;
         let (rows, cols) = self.layout.console();
-        let terminal =
-            SharedTerminal::new(Emulator::new(rows, cols, self.settings.scrollback_lines));
+        let (terminal, view) = terminal::pair(rows, cols, self.settings.scrollback_lines);
         let id = self.next_tab_id();
         self.tabs.push(Tab::new(
             id,
             key.clone(),
             title,
             tty,
-            terminal.clone(),
+            (view, (rows, cols)),
             detach,
         ));
         self.active = self.tabs.len() - 1;
@@ -114,8 +112,10 @@ impl App {
 
     /// The take-over was refused or failed: the tab goes and the reason stays in sight.
     pub(super) fn on_attach_refused(&mut self, tab: TabId, message: String) -> Vec<Effect> {
+        let mut effects = Vec::new();
         if let Some(i) = self.tab_index(tab) {
             self.tabs.remove(i);
+            effects.push(Effect::Dismiss { tab });
             if self.active > i {
                 self.active = self.active.saturating_sub(1);
             }
@@ -125,7 +125,7 @@ impl App {
             }
         }
         self.error(message);
-        let mut effects = self.unzoom_if_no_tab();
+        effects.extend(self.unzoom_if_no_tab());
         effects.extend(self.maybe_exit_after_attach());
         effects
     }

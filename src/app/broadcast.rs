@@ -258,7 +258,7 @@ impl App {
         let mut effects = Vec::new();
         for i in self.broadcast_targets() {
             let tab = &mut self.tabs[i];
-            let Some(own) = keys::encode(&key, key_modes(tab)) else {
+            let Some(own) = keys::encode(&key, tab.key_modes()) else {
                 continue;
             };
             tab.scroll = 0;
@@ -283,7 +283,7 @@ impl App {
 
     /// A paste in broadcast mode: to every target, bracketed where its program asked.
     pub(super) fn broadcast_paste(&mut self, text: &str) -> Vec<Effect> {
-        self.each_target(|tab| Some(keys::encode_paste(text, key_modes(tab))))
+        self.each_target(|tab| Some(keys::encode_paste(text, tab.key_modes())))
     }
 
     /// One `Input` per target with the bytes `bytes` gives for it (none for None).
@@ -309,15 +309,5 @@ impl App {
             .first()
             .cloned()
             .unwrap_or_default()
-    }
-}
-
-/// The key modes the program in a tab asked for.
-fn key_modes(tab: &Tab) -> KeyModes {
-    let emu = tab.terminal.lock();
-    KeyModes {
-        application_cursor: emu.application_cursor(),
-        bracketed_paste: emu.bracketed_paste(),
-        application_keypad: emu.modes().application_keypad,
     }
 }

@@ -66,7 +66,7 @@ impl App {
             self.status = Some("no tab open: Enter on a container opens its shell".into());
             return Vec::new();
         };
-        let emu = tab.terminal.lock();
+        let emu = tab.terminal.read();
         let len = emu.scrollback().len();
         let scroll = tab.scroll.min(len);
         let point = match emu.cursor() {
@@ -137,7 +137,7 @@ impl App {
     /// A key of copy mode.
     fn copy_command(&mut self, c: &mut Copy, key: KeyEvent) -> Next {
         let tab = &self.tabs[self.active];
-        let emu = tab.terminal.lock();
+        let emu = tab.terminal.read();
         let here = c.cursor.point(&emu);
         let last_row = text::rows(&emu).saturating_sub(1);
         let last_col = emu.size().1.saturating_sub(1);
@@ -242,7 +242,7 @@ impl App {
             return;
         };
         {
-            let emu = self.tabs[self.active].terminal.lock();
+            let emu = self.tabs[self.active].terminal.read();
             search.refresh(&emu);
         }
         match search.step(c.cursor, older) {
@@ -287,7 +287,7 @@ impl App {
     /// Scrolls the tab so that the cursor's row is in view.
     fn follow(&mut self, c: &Copy) {
         let tab = &mut self.tabs[self.active];
-        let emu = tab.terminal.lock();
+        let emu = tab.terminal.read();
         let len = emu.scrollback().len();
         let height = usize::from(emu.size().0);
         let row = c.cursor.point(&emu).row;
@@ -305,7 +305,7 @@ impl App {
             self.status = Some("nothing selected: v starts a selection".into());
             return Vec::new();
         };
-        let emu = self.tabs[self.active].terminal.lock();
+        let emu = self.tabs[self.active].terminal.read();
         let text = text::selection(&emu, a.point(&emu), b.point(&emu));
         drop(emu);
         self.status = Some(format!(

@@ -66,7 +66,7 @@ impl App {
     pub(super) fn point_at(&self, at: Position) -> Option<Abs> {
         let screen = self.layout.screen();
         let tab = self.tabs.get(self.active)?;
-        let emu = tab.terminal.lock();
+        let emu = tab.terminal.read();
         let len = emu.scrollback().len();
         let top = len - tab.scroll.min(len);
         let p = Point {

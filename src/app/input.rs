@@ -300,9 +300,11 @@ impl App {
             self.mode = Mode::Confirm(Confirm::CloseTab(tab.id));
             return Vec::new();
         }
-        self.tabs.remove(self.active);
+        let gone = self.tabs.remove(self.active).id;
         self.active = self.active.min(self.tabs.len().saturating_sub(1));
-        self.unzoom_if_no_tab()
+        let mut effects = vec![Effect::Dismiss { tab: gone }];
+        effects.extend(self.unzoom_if_no_tab());
+        effects
     }
 
     fn kill_selected(&mut self) -> Vec<Effect> {

@@ -252,7 +252,7 @@ impl App {
 
     /// The host cursor's shape the program asked for (None: no cursor shown).
     pub fn cursor_shape(&self) -> Option<crate::session::modes::CursorShape> {
-        self.cursor_tab()?.terminal.lock().cursor_style()
+        self.cursor_tab()?.terminal.read().cursor_style()
     }
 
     pub fn tab_index(&self, id: TabId) -> Option<usize> {

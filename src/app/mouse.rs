@@ -82,7 +82,7 @@ impl App {
             .tabs
             .get_mut(i)
             .filter(|t| t.state.is_running() && !t.input_closed)?;
-        let modes = tab.terminal.lock().modes();
+        let modes = tab.modes;
         let bytes = match route(ev.kind, focused, tab.scroll > 0, modes) {
             Route::Ours => return None,
             Route::Report => mouse::encode(

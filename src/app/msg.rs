@@ -9,7 +9,7 @@ use crate::domain::{
 };
 use crate::registry::sync::Snapshot;
 use crate::registry::{ExecConfig, StartPlan};
-use crate::session::shared::SharedTerminal;
+use crate::session::terminal::{TermChange, TerminalWriter};
 
 /// A tab's identity, never reused within a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -75,9 +75,11 @@ pub enum Msg {
         tab: TabId,
         message: String,
     },
-    /// The tab's terminal parsed new output (coalesced: one message until it is looked at).
+    /// The tab's terminal changed (output parsed, a resize applied): what the model needs
+    /// of it.
     Changed {
         tab: TabId,
+        change: Box<TermChange>,
     },
     /// Something the tab's session reports while it runs or closes.
     Notice {
@@ -115,7 +117,7 @@ pub enum Msg {
 }
 
 /// Outputs of `update`: I/O for the effects runner.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Effect {
     /// Read containers and execs again (after a subscription, a namespace change); the
     /// answer (`Snapshot` or `ResyncFailed`) carries the generation back.
@@ -132,18 +134,21 @@ pub enum Effect {
     Launch {
         tab: TabId,
         plan: StartPlan,
-        terminal: SharedTerminal,
+        /// For the tab's own task, which alone changes the terminal.
+        terminal: TerminalWriter,
     },
     /// Take over a running exec of ours left by another execmux and stream it into the
     /// tab's terminal; answers `Attached` or `AttachRefused`.
     Attach {
         tab: TabId,
         key: ExecKey,
-        terminal: SharedTerminal,
+        terminal: TerminalWriter,
     },
+    /// The tab is gone from the console: its terminal's task ends.
+    Dismiss { tab: TabId },
     /// Bytes typed into a tab.
     Input { tab: TabId, bytes: Vec<u8> },
-    /// The tab's terminal size changed (sent after Start, debounced by the runner).
+    /// The tab's pane has this size: its terminal takes it, and its exec with a tty.
     Resize { tab: TabId, size: ConsoleSize },
     /// Kill (SIGKILL), wait, delete, remove FIFOs; answers `Ended`.
     Close { tab: TabId },
@@ -160,9 +165,9 @@ pub enum Effect {
     SaveText { stem: String, text: String },
     /// Writes a tab's transcript (header, scrollback, screen) to a new file; answers `Saved`.
     Transcript {
+        tab: TabId,
         stem: String,
         header: String,
-        terminal: SharedTerminal,
         sgr: bool,
     },
     /// Everything is closed: leave.

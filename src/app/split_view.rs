@@ -150,14 +150,13 @@ impl App {
     /// Scrolls tab `i` by `lines` (positive: back into the scrollback).
     pub(super) fn scroll_tab(&mut self, i: usize, lines: isize) {
         if let Some(tab) = self.tabs.get_mut(i) {
-            let max = tab.terminal.lock().scrollback().len();
-            tab.scroll = tab.scroll.saturating_add_signed(lines).min(max);
+            tab.scroll = tab.scroll.saturating_add_signed(lines).min(tab.scrollback);
         }
     }
 
-    /// Every shown terminal takes its pane's size and its running tty exec is told; a shown
-    /// tab's bell mark goes. Run after every update: nothing is locked or sent unless the
-    /// panes, their tabs or their sizes changed.
+    /// Every shown terminal is given its pane's size (its task applies it to the terminal
+    /// and a tty exec); a shown tab's bell mark goes. Run after every update: nothing is
+    /// sent unless the panes, their tabs or their sizes changed.
     pub(super) fn sync_panes(&mut self) -> Vec<Effect> {
         let panes = self.panes();
         if !self.layout.zoomed {
@@ -177,21 +176,14 @@ impl App {
         for (i, b) in panes.iter() {
             let (rows, cols) = console(self.layout.inner(b));
             let tab = &mut self.tabs[i];
-            {
-                let mut emu = tab.terminal.lock();
-                if emu.size() == (rows, cols) {
-                    continue;
-                }
-                emu.resize(rows, cols);
-                tab.seen_scrolled_off = emu.scrolled_off();
-                tab.scroll = tab.scroll.min(emu.scrollback().len());
+            if tab.size == (rows, cols) {
+                continue;
             }
-            if tab.state.is_running() && tab.tty {
-                effects.push(Effect::Resize {
-                    tab: tab.id,
-                    size: ConsoleSize { rows, cols },
-                });
-            }
+            tab.size = (rows, cols);
+            effects.push(Effect::Resize {
+                tab: tab.id,
+                size: ConsoleSize { rows, cols },
+            });
         }
         effects
     }

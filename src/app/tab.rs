@@ -2,7 +2,8 @@
 
 use crate::domain::{ExecKey, Link};
 use crate::registry::detach_keys::Matcher;
-use crate::session::shared::SharedTerminal;
+use crate::session::modes::Modes;
+use crate::session::terminal::TerminalView;
 
 use super::Connection;
 use super::msg::TabId;
@@ -145,12 +146,16 @@ pub struct Tab {
     pub title: String,
     pub tty: bool,
     pub state: TabState,
-    /// Fed by the tab's own reader task; drawn and asked for its modes here.
-    pub terminal: SharedTerminal,
+    /// Changed by the tab's own task alone; read here (drawing, copy mode, search).
+    pub terminal: TerminalView,
+    /// The size the tab's terminal was last given (its task applies it).
+    pub size: (u16, u16),
+    /// Rows the terminal's scrollback held at the last change told.
+    pub scrollback: usize,
+    /// The terminal's modes at the last change told (keys and the mouse follow them).
+    pub modes: Modes,
     /// Rows scrolled back (0: the live screen).
     pub scroll: usize,
-    /// The terminal's count of rows scrolled off, when the tab last looked.
-    pub seen_scrolled_off: u64,
     /// A kill was sent and is pending (why), while the tab closes.
     pub pending: Option<String>,
     /// Whether containerd answers the tab's session (its I/O goes on either way).
@@ -168,6 +173,15 @@ pub struct Tab {
 }
 
 impl Tab {
+    /// The key modes the program asked for, as last told.
+    pub fn key_modes(&self) -> crate::session::keys::KeyModes {
+        crate::session::keys::KeyModes {
+            application_cursor: self.modes.application_cursor,
+            bracketed_paste: self.modes.bracketed_paste,
+            application_keypad: self.modes.application_keypad,
+        }
+    }
+
     /// Whether containerd is out of reach for the tab's session (its own waiter says so, or
     /// the console's event stream does); its I/O goes on meanwhile.
     pub fn reconnecting(&self, console: &Connection) -> bool {
@@ -181,18 +195,21 @@ impl Tab {
         key: ExecKey,
         title: String,
         tty: bool,
-        terminal: SharedTerminal,
+        (terminal, size): (TerminalView, (u16, u16)),
         detach: Vec<u8>,
     ) -> Self {
+        let modes = terminal.read().modes();
         Self {
             id,
             key,
             title,
             tty,
             state: TabState::Starting,
+            modes,
             terminal,
+            size,
+            scrollback: 0,
             scroll: 0,
-            seen_scrolled_off: 0,
             pending: None,
             link: Link::Up,
             zoom: ZoomChord {

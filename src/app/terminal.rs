@@ -7,7 +7,7 @@ use super::msg::Effect;
 use super::tab::ZOOM_KEY;
 use super::{App, Mode};
 use crate::registry::detach_keys::Scan;
-use crate::session::keys::{self, KeyModes};
+use crate::session::keys;
 
 /// Ctrl-D: end of input for a tab without a tty.
 const CTRL_D: u8 = 4;
@@ -44,7 +44,7 @@ impl App {
             self.mode = Mode::Navigate;
             return Vec::new();
         }
-        let modes = key_modes(&tab.terminal);
+        let modes = tab.key_modes();
         let Some(bytes) = keys::encode(&key, modes) else {
             return Vec::new();
         };
@@ -128,7 +128,7 @@ impl App {
         else {
             return Vec::new();
         };
-        if !tab.terminal.lock().modes().focus_reports {
+        if !tab.modes.focus_reports {
             return Vec::new();
         }
         let bytes = if gained { b"\x1b[I" } else { b"\x1b[O" };
@@ -148,7 +148,7 @@ impl App {
                 else {
                     return Vec::new();
                 };
-                let modes = key_modes(&tab.terminal);
+                let modes = tab.key_modes();
                 tab.scroll = 0;
                 vec![Effect::Input {
                     tab: tab.id,
@@ -162,15 +162,5 @@ impl App {
             }
             _ => Vec::new(),
         }
-    }
-}
-
-/// The key modes the program in a tab asked for.
-fn key_modes(terminal: &crate::session::shared::SharedTerminal) -> KeyModes {
-    let emu = terminal.lock();
-    KeyModes {
-        application_cursor: emu.application_cursor(),
-        bracketed_paste: emu.bracketed_paste(),
-        application_keypad: emu.modes().application_keypad,
     }
 }

@@ -1,5 +1,5 @@
 //! The transcript keys: the active tab's scrollback and screen go to a new file under a
-//! header from its exec's record; the effects runner writes it.
+//! header from its exec's record; the tab's task renders it and the effects runner writes it.
 
 use super::App;
 use super::msg::Effect;
@@ -23,9 +23,9 @@ impl App {
         };
         let kind = if sgr { "transcript-sgr" } else { "transcript" };
         vec![Effect::Transcript {
+            tab: tab.id,
             stem: format!("{kind}-{}-{}", tab.key.container, tab.key.exec),
             header,
-            terminal: tab.terminal.clone(),
             sgr,
         }]
     }

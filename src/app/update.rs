@@ -7,8 +7,7 @@ use super::{App, Mode};
 use crate::domain::Link;
 use crate::domain::{ConsoleSize, ExecKey, ExitInfo, Notice};
 use crate::registry::LifecycleKind;
-use crate::session::emulator::Emulator;
-use crate::session::shared::SharedTerminal;
+use crate::session::terminal::{self, TermChange};
 
 impl App {
     /// Applies one message; returns the I/O to perform.
@@ -50,9 +49,9 @@ impl App {
                 size,
             } => self.on_attached(tab, pid, (tty, stdin), size),
             Msg::AttachRefused { tab, message } => self.on_attach_refused(tab, message),
-            Msg::Changed { tab } => {
+            Msg::Changed { tab, change } => {
                 if let Some(i) = self.tab_index(tab) {
-                    self.on_changed(i);
+                    self.on_changed(i, &change);
                 }
                 Vec::new()
             }
@@ -138,31 +137,26 @@ impl App {
             .min(self.listed_count().saturating_sub(1));
     }
 
-    /// New output in tab `i`: a scrolled-back view stays on the same lines; a bell marks a
-    /// hidden tab.
-    fn on_changed(&mut self, i: usize) {
+    /// Tab `i`'s terminal changed: a scrolled-back view stays on the same lines; a bell
+    /// marks a hidden tab.
+    fn on_changed(&mut self, i: usize, change: &TermChange) {
         let shown = self.is_shown(i);
         let t = &mut self.tabs[i];
-        if !t.terminal.take_changed() {
-            return;
-        }
-        let emu = t.terminal.lock();
         // A bell in a tab out of sight marks it until it is shown.
-        let bells = emu.bells();
-        if bells > t.seen_bells && !shown {
+        if change.bells > t.seen_bells && !shown {
             t.bell = true;
         }
-        t.seen_bells = bells;
-        if emu.title() != t.program_title.as_deref() {
-            t.program_title = emu.title().map(str::to_owned);
+        t.seen_bells = change.bells;
+        if change.title != t.program_title {
+            t.program_title.clone_from(&change.title);
         }
-        let now = emu.scrolled_off();
         if t.scroll > 0 {
-            let moved =
-                usize::try_from(now.saturating_sub(t.seen_scrolled_off)).unwrap_or(usize::MAX);
-            t.scroll = t.scroll.saturating_add(moved).min(emu.scrollback().len());
+            let moved = usize::try_from(change.scrolled).unwrap_or(usize::MAX);
+            t.scroll = t.scroll.saturating_add(moved);
         }
-        t.seen_scrolled_off = now;
+        t.scroll = t.scroll.min(change.scrollback);
+        t.scrollback = change.scrollback;
+        t.modes = change.modes;
     }
 
     fn on_notice(&mut self, tab: TabId, notice: &Notice) {
@@ -238,14 +232,13 @@ impl App {
             .and_then(|c| c.display_name().map(str::to_owned))
             .unwrap_or_else(|| key.container.to_string());
         let title = super::tab::title(&name, &config.args);
-        let terminal =
-            SharedTerminal::new(Emulator::new(rows, cols, self.settings.scrollback_lines));
+        let (terminal, view) = terminal::pair(rows, cols, self.settings.scrollback_lines);
         self.tabs.push(Tab::new(
             id,
             key,
             title,
             config.tty,
-            terminal.clone(),
+            (view, (rows, cols)),
             detach,
         ));
         self.active = self.tabs.len() - 1;
@@ -277,7 +270,7 @@ impl App {
         t.state = TabState::Running { pid };
         // The pane may have changed between create and start: its size after Start wins.
         let t = &self.tabs[i];
-        let (rows, cols) = t.terminal.lock().size();
+        let (rows, cols) = t.size;
         if t.tty
             && self.registry.get(&key).and_then(|r| r.console) != Some(ConsoleSize { rows, cols })
         {

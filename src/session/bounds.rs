@@ -8,7 +8,6 @@ use alacritty_terminal::grid::Dimensions as _;
 use alacritty_terminal::term::cell::Flags;
 use unicode_width::UnicodeWidthChar as _;
 
-
 /// Bytes of one OSC string the parser gets; the rest until its end is dropped.
 pub const MAX_OSC_BYTES: usize = 4096;
 /// Zero-width characters kept per cell; more are dropped.

@@ -7,8 +7,8 @@ use alacritty_terminal::term::cell::{Cell, Flags};
 use alacritty_terminal::vte::ansi::{Color as EngineColor, NamedColor};
 
 pub(crate) use crate::session::bounds::MAX_ZEROWIDTH;
-use crate::session::scrollback::{Attrs, CellStyle, Color, Scrollback};
 use crate::session::chars::is_unsafe_char;
+use crate::session::scrollback::{Attrs, CellStyle, Color, Scrollback};
 
 /// Blink has no flag of its own in the engine; we keep it in this unused bit.
 pub(crate) const BLINK: Flags = Flags::from_bits_retain(1 << 15);

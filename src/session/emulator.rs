@@ -45,6 +45,41 @@ pub struct Emulator {
     osc: OscCap,
     cap: Capture,
     title: Option<String>,
+    /// What changed on the screen, as generations a reader compares with what it drew.
+    gens: Generations,
+}
+
+/// Generations of the screen: `whole` moves when the whole screen may have changed (a
+/// scroll, a resize, a screen switch), `rows[r]` when row `r` did. Kept by the emulator as
+/// it parses; a renderer that recorded them when it drew knows what to draw again without
+/// changing the emulator.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Generations {
+    pub whole: u64,
+    pub rows: Vec<u64>,
+    next: u64,
+}
+
+impl Generations {
+    /// The rows whose generation differs from `drawn`'s, or None when the whole screen
+    /// may have changed since (or the row count did).
+    pub fn changed_since(&self, drawn: &Self) -> Option<Vec<u16>> {
+        if self.whole != drawn.whole || self.rows.len() != drawn.rows.len() {
+            return None;
+        }
+        Some(
+            (0u16..)
+                .zip(self.rows.iter().zip(&drawn.rows))
+                .filter(|(_, (now, then))| now != then)
+                .map(|(r, _)| r)
+                .collect(),
+        )
+    }
+
+    fn bump(&mut self) -> u64 {
+        self.next += 1;
+        self.next
+    }
 }
 
 impl Emulator {
@@ -62,12 +97,19 @@ impl Emulator {
         let size = TermSize::new(usize::from(cols), usize::from(rows));
         let mut cap = Capture::new(usize::from(rows), scrollback_lines, listener.clone());
         cap.ring.set_width(cols);
+        let mut term = Term::new(config, &size, listener);
+        // A new screen is drawn whole by whoever first draws it: generations start there.
+        term.reset_damage();
         Self {
-            term: Term::new(config, &size, listener),
+            term,
             parser: Processor::new(),
             osc: OscCap::default(),
             cap,
             title: None,
+            gens: Generations {
+                rows: vec![0; usize::from(rows)],
+                ..Generations::default()
+            },
         }
     }
 
@@ -81,6 +123,7 @@ impl Emulator {
         self.osc
             .filter(bytes, |part| parser.advance(&mut hooks, part));
         self.cap.listener.update_title(&mut self.title);
+        self.note_damage();
     }
 
     /// Resizes the screen (rows clamp to 1, columns to 2). Rows pushed off the top of the
@@ -111,20 +154,35 @@ impl Emulator {
         self.cap
             .reset_geometry(usize::from(rows), usize::from(cols));
         self.cap.ring.set_width(cols);
+        self.note_damage();
+        self.gens.rows.resize(usize::from(rows), 0);
+        self.gens.whole = self.gens.bump();
     }
 
-    /// The screen rows changed since the last call, or None when the whole screen may have
-    /// (a scroll, a resize, a screen switch); either way the changes are forgotten. The
-    /// renderer alone calls it, under the same lock as its drawing of the screen.
-    pub fn take_damage(&mut self) -> Option<Vec<u16>> {
-        let rows = match self.term.damage() {
-            TermDamage::Full => None,
+    /// The engine's damage since the last look turned into generations; the engine forgets
+    /// it.
+    fn note_damage(&mut self) {
+        let whole = match self.term.damage() {
+            TermDamage::Full => true,
             TermDamage::Partial(lines) => {
-                Some(lines.filter_map(|d| u16::try_from(d.line).ok()).collect())
+                let now = self.gens.bump();
+                for d in lines {
+                    if let Some(g) = self.gens.rows.get_mut(d.line) {
+                        *g = now;
+                    }
+                }
+                false
             }
         };
+        if whole {
+            self.gens.whole = self.gens.bump();
+        }
         self.term.reset_damage();
-        rows
+    }
+
+    /// The screen's generations: what changed since a reader last recorded them.
+    pub fn generations(&self) -> &Generations {
+        &self.gens
     }
 
     /// (rows, cols).

@@ -14,8 +14,8 @@ pub mod modes;
 pub mod mouse;
 mod replies;
 pub mod scrollback;
-pub mod shared;
 pub mod style;
+pub mod terminal;
 pub mod text;
 pub mod view;
 

@@ -10,9 +10,9 @@ use alacritty_terminal::term::cell::Flags;
 use regex::Regex;
 
 use super::capture;
+use super::chars::is_unsafe_char;
 use super::emulator::Emulator;
 use super::scrollback::{Attrs, CellStyle, Color, Line, Scrollback};
-use super::chars::is_unsafe_char;
 
 /// A cell of the document: its row (0 is the oldest scrollback row) and its first column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -10,8 +10,8 @@ use alacritty_terminal::grid::Row;
 use alacritty_terminal::index::Line as GridLine;
 use alacritty_terminal::term::cell::{Cell as EngineCell, Flags};
 
-pub use crate::session::chars::is_unsafe_char;
 use crate::session::capture::{self, BLINK};
+pub use crate::session::chars::is_unsafe_char;
 use crate::session::emulator::Emulator;
 use crate::session::scrollback::{self, Attrs, CellStyle, Line};
 

@@ -52,10 +52,7 @@ fn shell_with_lines(a: &mut App) {
     let text: Vec<String> = (1..=60)
         .map(|n| format!("{n:03} {}", if n % 7 == 0 { "seven" } else { "other" }))
         .collect();
-    let i = a.tab_index(tab).expect("tab");
-    a.tabs[i].terminal.lock().feed(text.join("\r\n").as_bytes());
-    a.tabs[i].terminal.mark_changed();
-    a.update(Msg::Changed { tab });
+    crate::app::tests::feed(a, tab, text.join("\r\n").as_bytes());
 }
 
 #[test]

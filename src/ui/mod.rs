@@ -21,14 +21,16 @@ use ratatui::layout::{Position, Rect};
 
 use crate::app::msg::TabId;
 use crate::app::{App, Mode, Pane};
+use crate::session::emulator::Generations;
 
 /// What a frame left on the screen, for a later partial frame.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Drawn {
     /// Where the host cursor stands (None: hidden).
     pub cursor: Option<Position>,
-    /// Tabs whose live screen fills the rect and nothing else draws over it.
-    pub screens: Vec<(TabId, Rect)>,
+    /// Tabs whose live screen fills the rect and nothing else draws over it, with the
+    /// screen's generations as drawn.
+    pub screens: Vec<(TabId, Rect, Generations)>,
 }
 
 /// Draws the whole screen.

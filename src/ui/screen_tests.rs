@@ -8,6 +8,7 @@ use ratatui::backend::TestBackend;
 
 use crate::app::App;
 use crate::app::msg::{Effect, Msg, Prepared, TabId};
+use crate::app::tests::feed;
 use crate::app::tests::{app, container};
 use crate::domain::{ExecKey, ProcessDefaults};
 use crate::registry::sync::Snapshot;
@@ -72,13 +73,6 @@ fn open(app: &mut App, exec: &str, args: &[&str]) -> TabId {
     let tab = *tab;
     app.update(Msg::Started { tab, pid: 4242 });
     tab
-}
-
-fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
-    let i = app.tabs.iter().position(|t| t.id == tab).expect("tab");
-    app.tabs[i].terminal.lock().feed(bytes);
-    app.tabs[i].terminal.mark_changed();
-    app.update(Msg::Changed { tab });
 }
 
 /// Seven tabs at 160x45, the second one rang its bell while hidden; the first is current.

@@ -7,6 +7,7 @@ use ratatui::backend::TestBackend;
 
 use crate::app::App;
 use crate::app::msg::{Msg, TabId};
+use crate::app::tests::feed;
 use crate::app::tests::{app, open_shell};
 
 fn draw(app: &App) -> String {
@@ -24,13 +25,6 @@ fn detach(app: &mut App) {
     key(app, KeyCode::Char('q'), KeyModifiers::CONTROL);
 }
 
-fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
-    let i = app.tabs.iter().position(|t| t.id == tab).expect("tab");
-    app.tabs[i].terminal.lock().feed(bytes);
-    app.tabs[i].terminal.mark_changed();
-    app.update(Msg::Changed { tab });
-}
-
 /// `n` shell tabs, each showing its own size; the last is current, in terminal mode.
 fn tabs(n: usize) -> (App, Vec<TabId>) {
     let mut a = app();
@@ -46,7 +40,7 @@ fn tabs(n: usize) -> (App, Vec<TabId>) {
 
 fn show_sizes(a: &mut App, ids: &[TabId]) {
     for (k, id) in ids.iter().enumerate() {
-        let (rows, cols) = a.tabs[k].terminal.lock().size();
+        let (rows, cols) = a.tabs[k].size;
         feed(
             a,
             *id,

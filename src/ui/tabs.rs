@@ -138,16 +138,17 @@ fn pane(
         f.render_widget(block, area);
         inner
     };
-    let mut emu = tab.terminal.lock();
+    let emu = tab.terminal.read();
     f.render_widget(TerminalView::new(&emu).scroll(tab.scroll), inner);
     let copy = matches!(&app.mode, Mode::Copy(c) if c.tab == tab.id);
     if let Mode::Copy(c) = &app.mode {
         super::copy::overlay(&app.theme, c, tab, &emu, inner, f.buffer_mut());
     }
-    // Drawn whole now: what changed before is on the screen.
-    let _ = emu.take_damage();
+    // Drawn whole now: a partial frame draws the rows that changed since these.
     if tab.scroll == 0 && !copy && !matches!(tab.state, TabState::Failed { .. }) {
-        drawn.screens.push((tab.id, inner));
+        drawn
+            .screens
+            .push((tab.id, inner, emu.generations().clone()));
     }
     // The host's own cursor stands where the program's is (and hides when it hides it),
     // while keys go to this tab and it shows its live screen.

@@ -6,6 +6,7 @@ use ratatui::backend::TestBackend;
 
 use crate::app::App;
 use crate::app::msg::Msg;
+use crate::app::tests::feed;
 use crate::app::tests::{app, open_shell};
 use crate::domain::FeedItem;
 use crate::domain::{ExecKey, RuntimeEvent};
@@ -122,14 +123,6 @@ fn container_text_cannot_reach_the_terminal() {
         !screen.contains('\u{1b}') && !screen.contains('\u{7}') && !screen.contains('\u{202e}')
     );
     assert!(screen.contains("x�]0;pwned�"), "{screen}");
-}
-
-/// Output as a tab's reader task delivers it: parsed into the tab's terminal, then told.
-fn feed(app: &mut App, tab: crate::app::msg::TabId, bytes: &[u8]) {
-    let i = app.tabs.iter().position(|t| t.id == tab).expect("tab");
-    app.tabs[i].terminal.lock().feed(bytes);
-    app.tabs[i].terminal.mark_changed();
-    app.update(Msg::Changed { tab });
 }
 
 #[test]

@@ -111,6 +111,7 @@ pub(crate) fn open_shell(app: &mut App, exec: &str) -> TabId {
     assert!(plan.env.contains(&"TERM=xterm".to_owned()));
     let tab = *tab;
     assert!(app.update(Msg::Started { tab, pid: 4242 }).is_empty());
+    settle(app);
     tab
 }
 
@@ -141,7 +142,7 @@ fn enter_on_a_container_opens_a_focused_shell_tab() {
     assert!(
         app.tabs[0]
             .terminal
-            .lock()
+            .read()
             .screen_text()
             .starts_with("hello")
     );
@@ -215,7 +216,10 @@ fn resizes_reach_running_tty_tabs_and_their_emulators() {
             }
         }]
     );
-    assert_eq!(app.tabs[0].terminal.lock().size(), (46, 114));
+    assert_eq!(app.tabs[0].size, (46, 114));
+    // The tab's task applies it to the terminal.
+    settle(&mut app);
+    assert_eq!(app.tabs[0].terminal.read().size(), (46, 114));
     assert!(
         app.update(Msg::Resize(200, 50)).is_empty(),
         "no change, no resize"
@@ -248,8 +252,11 @@ fn closing_a_running_tab_asks_then_kills_and_shows_the_outcome() {
             .map(|r| r.state),
         Some(ExecState::Killed)
     );
-    // A second x dismisses the ended tab without asking.
-    assert!(app.update(key(KeyCode::Char('x'))).is_empty());
+    // A second x dismisses the ended tab without asking; its terminal's task ends.
+    assert_eq!(
+        app.update(key(KeyCode::Char('x'))),
+        vec![Effect::Dismiss { tab }]
+    );
     assert!(app.tabs.is_empty());
 }
 
@@ -334,11 +341,11 @@ fn background_output_reaches_its_own_tab_only() {
     assert!(
         app.tabs[0]
             .terminal
-            .lock()
+            .read()
             .screen_text()
             .starts_with("in a")
     );
-    assert!(!app.tabs[1].terminal.lock().screen_text().contains("in a"));
+    assert!(!app.tabs[1].terminal.read().screen_text().contains("in a"));
     assert_eq!(app.active, 1);
     let _ = b;
 }
@@ -409,14 +416,30 @@ fn the_filter_narrows_containers() {
     assert_eq!(ids, vec!["worker"]);
 }
 
-/// Output as a tab's reader task delivers it: parsed into the tab's terminal, then told.
-fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
-    let i = app.tabs.iter().position(|t| t.id == tab).expect("tab");
-    app.tabs[i].terminal.lock().feed(bytes);
-    app.tabs[i].terminal.mark_changed();
-    app.update(Msg::Changed { tab });
+/// Output as a tab's task delivers it: the pane's size applied, the bytes parsed into the
+/// tab's terminal, then told.
+pub(crate) fn feed(app: &mut App, tab: TabId, bytes: &[u8]) {
+    settle(app);
+    let i = app.tab_index(tab).expect("tab");
+    let mut w = app.tabs[i].terminal.test_writer();
+    w.feed(bytes);
+    let change = Box::new(w.change(bytes.len() as u64));
+    app.update(Msg::Changed { tab, change });
 }
 
+/// Plays the tabs' tasks for the sizes the panes gave them: each terminal takes its tab's
+/// size, and the change is told.
+pub(crate) fn settle(app: &mut App) {
+    for i in 0..app.tabs.len() {
+        let (tab, (rows, cols)) = (app.tabs[i].id, app.tabs[i].size);
+        let mut w = app.tabs[i].terminal.test_writer();
+        if w.read().size() != (rows, cols) {
+            w.resize(rows, cols);
+            let change = Box::new(w.change(0));
+            app.update(Msg::Changed { tab, change });
+        }
+    }
+}
 mod broadcast;
 mod closing;
 mod copy;

@@ -21,8 +21,9 @@ fn resize(tab: TabId, rows: u16, cols: u16) -> Effect {
     }
 }
 
+/// The size tab `i` was given (its task applies it to its terminal).
 fn size(app: &App, i: usize) -> (u16, u16) {
-    app.tabs[i].terminal.lock().size()
+    app.tabs[i].size
 }
 
 /// Three detached shell tabs (at 120x40 a single tab's console is 36x66); the last is
@@ -216,7 +217,10 @@ fn closing_the_focused_pane_refills_the_split_and_resizes_the_tab_that_comes_in(
         "the outcome stays in its pane until dismissed"
     );
     // Dismissed: b takes the focus, a comes back into the split at its pane's size.
-    assert_eq!(app.update(key(KeyCode::Char('x'))), vec![resize(a, 36, 32)]);
+    assert_eq!(
+        app.update(key(KeyCode::Char('x'))),
+        vec![Effect::Dismiss { tab: c }, resize(a, 36, 32)]
+    );
     assert_eq!(app.tabs.len(), 2);
     assert_eq!(app.active, 1);
     assert!(app.shows(a) && app.shows(b));
@@ -315,8 +319,8 @@ fn open_in(app: &mut App, exec: &str) -> (TabId, ConsoleSize, Vec<Effect>) {
     let Some(Effect::Launch { tab, plan, .. }) = effects.first() else {
         panic!("{effects:?}")
     };
-    let console = plan.console.expect("a tty");
-    (*tab, console, effects.clone())
+    let (tab, console) = (*tab, plan.console.expect("a tty"));
+    (tab, console, effects)
 }
 
 fn open_shell_split(app: &mut App, exec: &str) -> TabId {

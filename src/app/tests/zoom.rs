@@ -29,7 +29,7 @@ fn z_zooms_the_tab_and_back_and_the_exec_is_resized() {
             }
         }]
     );
-    assert_eq!(app.tabs[0].terminal.lock().size(), (39, 120));
+    assert_eq!(app.tabs[0].size, (39, 120));
     // A new size keeps the zoom.
     assert_eq!(
         resize_to(&app.update(Msg::Resize(100, 30))),
