@@ -100,23 +100,28 @@ async fn exec_gets_its_exit_code_through_an_outage() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn execmux exec");
-    let exec = common::eventually(10, async || ctx.exec_pids(&c).await.pop())
-        .await
-        .expect("the exec runs");
+    // The exec's own host pid, as containerd lists it: the check below looks at that
+    // process only, not at any process on the host with the same command line.
+    let (pid, exec) = common::eventually(10, async || {
+        let listed = ctx.rt.pids(&ctx.ns, &c).await.ok()?;
+        listed.into_iter().find_map(|p| Some((p.pid, p.exec?)))
+    })
+    .await
+    .expect("the exec runs");
     let mut stdin = child.stdin.take().expect("stdin");
     common::daemon_down(Down::Crash, async || {
         // The exit happens while containerd is away.
         std::io::Write::write_all(&mut stdin, b"42\n").expect("write");
-        common::eventually(10, async || {
-            let pids = std::fs::read_dir("/proc").ok()?;
-            let still = pids.flatten().any(|e| {
-                std::fs::read(e.path().join("cmdline"))
-                    .is_ok_and(|c| c.starts_with(b"sh\0-c\0read x; exit $x"))
-            });
-            (!still).then_some(())
+        let state = common::eventually(10, async || match common::proc_state(pid) {
+            None | Some('Z') => Some(()),
+            Some(_) => None,
         })
-        .await
-        .expect("the exec exits during the outage");
+        .await;
+        assert!(
+            state.is_some(),
+            "the exec (pid {pid}) still runs 10 s after its input: {:?}",
+            common::proc_state(pid)
+        );
     })
     .await;
     drop(stdin);
