@@ -51,6 +51,9 @@ impl From<Opened> for Streams {
 pub enum Backend {
     /// A containerd daemon; an exec's FIFOs live under `fifo_base`.
     Containerd { rt: Runtime, fifo_base: PathBuf },
+    /// A Kubernetes cluster: execs over `pods/exec`. An exec's container is `POD/CONTAINER`
+    /// (or `POD` for the pod's first container) in the plan's namespace.
+    Kube(crate::kube::Cluster),
 }
 
 impl Backend {
@@ -64,6 +67,14 @@ impl Backend {
             Self::Containerd { rt, fifo_base } => {
                 let (l, io) = launcher::launch(rt, fifo_base, plan).await?;
                 Ok((Exec::Containerd(l), io.into()))
+            }
+            Self::Kube(cluster) => {
+                let kplan = kube_plan(plan).map_err(LaunchError::Kube)?;
+                let (e, io) =
+                    crate::kube::exec::launch(cluster.client.clone(), &kplan, plan.key.clone())
+                        .await
+                        .map_err(LaunchError::Kube)?;
+                Ok((Exec::Kube(Box::new(e)), io))
             }
         }
     }
@@ -80,6 +91,12 @@ impl Backend {
                 let (l, io) = launcher::attach(rt, key, console).await?;
                 Ok((Exec::Containerd(l), io.into()))
             }
+            Self::Kube(_) => {
+                let _ = (key, console);
+                Err(AttachError::Refused(
+                    crate::runtime::adopt::Refusal::NoReattach,
+                ))
+            }
         }
     }
 }
@@ -89,18 +106,35 @@ impl Backend {
 #[derive(Debug)]
 pub enum Exec {
     Containerd(Launched),
+    Kube(Box<crate::kube::KubeExec>),
 }
 
 /// Sends size changes to one exec; cheap to clone, usable from a task of its own.
 #[derive(Debug, Clone)]
 pub enum Resizer {
-    Containerd { rt: Runtime, key: ExecKey },
+    Containerd {
+        rt: Runtime,
+        key: ExecKey,
+    },
+    /// The exec's resize channel; `None` without a tty.
+    Kube(Option<futures::channel::mpsc::Sender<kube::api::TerminalSize>>),
 }
 
 impl Resizer {
     pub async fn resize(&self, size: ConsoleSize) -> Result<(), RuntimeError> {
         match self {
             Self::Containerd { rt, key } => rt.exec_resize(key, size).await,
+            Self::Kube(tx) => {
+                use futures::SinkExt as _;
+                let Some(tx) = tx else { return Ok(()) };
+                tx.clone()
+                    .send(kube::api::TerminalSize {
+                        width: size.cols,
+                        height: size.rows,
+                    })
+                    .await
+                    .map_err(|_| RuntimeError::Invalid("the exec's stream is closed".into()))
+            }
         }
     }
 }
@@ -109,12 +143,14 @@ impl Exec {
     pub fn key(&self) -> &ExecKey {
         match self {
             Self::Containerd(l) => &l.key,
+            Self::Kube(k) => &k.key,
         }
     }
 
     pub fn pid(&self) -> u32 {
         match self {
             Self::Containerd(l) => l.pid,
+            Self::Kube(k) => k.pid(),
         }
     }
 
@@ -122,6 +158,7 @@ impl Exec {
     pub fn tty(&self) -> bool {
         match self {
             Self::Containerd(l) => l.tty,
+            Self::Kube(k) => k.tty,
         }
     }
 
@@ -129,6 +166,7 @@ impl Exec {
     pub fn link(&self) -> watch::Receiver<Link> {
         match self {
             Self::Containerd(l) => l.link(),
+            Self::Kube(k) => k.link(),
         }
     }
 
@@ -136,6 +174,7 @@ impl Exec {
     pub async fn exited(&mut self) -> Result<ExitInfo, ExitError> {
         match self {
             Self::Containerd(l) => l.exited().await,
+            Self::Kube(k) => k.exited().await.map_err(ExitError::Kube),
         }
     }
 
@@ -145,22 +184,31 @@ impl Exec {
                 rt: l.runtime().clone(),
                 key: l.key.clone(),
             },
+            Self::Kube(k) => Resizer::Kube(k.resizer()),
         }
     }
 
     /// Tells the backend that input is over, once the stdin stream itself was closed.
     /// Pipe mode only: on a tty it would hang up the terminal.
     pub fn close_stdin(&self) -> impl Future<Output = Result<(), RuntimeError>> + Send + 'static {
-        let (rt, key) = match self {
-            Self::Containerd(l) => (l.runtime().clone(), l.key.clone()),
+        let target = match self {
+            Self::Containerd(l) => Some((l.runtime().clone(), l.key.clone())),
+            // The stream's own close (v5) told the server when our end shut down.
+            Self::Kube(_) => None,
         };
-        async move { rt.exec_close_stdin(&key).await }
+        async move {
+            match target {
+                Some((rt, key)) => rt.exec_close_stdin(&key).await,
+                None => Ok(()),
+            }
+        }
     }
 
     /// After the exit: deletes the exec and its leftovers, with its exit status.
     pub async fn finish(self) -> Result<ExitInfo, ExitError> {
         match self {
             Self::Containerd(l) => l.finish().await,
+            Self::Kube(k) => k.finish().await.map_err(ExitError::Kube),
         }
     }
 
@@ -174,6 +222,10 @@ impl Exec {
     ) -> Result<ExitInfo, ExitError> {
         match self {
             Self::Containerd(l) => l.end(policy, stop, notice).await,
+            Self::Kube(k) => {
+                let _ = (policy, notice);
+                k.end(stop).await.map_err(ExitError::Kube)
+            }
         }
     }
 
@@ -181,6 +233,7 @@ impl Exec {
     pub async fn cancel(self) -> Result<ExitInfo, ExitError> {
         match self {
             Self::Containerd(l) => l.cancel().await,
+            Self::Kube(k) => k.end(std::future::pending()).await.map_err(ExitError::Kube),
         }
     }
 
@@ -188,6 +241,10 @@ impl Exec {
     pub fn watched(&self) -> Policy {
         match self {
             Self::Containerd(l) => Policy::watched(l.runtime()),
+            Self::Kube(_) => Policy {
+                give_up: crate::kube::exec::KILL_WAIT,
+                while_paused: crate::ending::WhilePaused::GiveUp,
+            },
         }
     }
 
@@ -195,6 +252,39 @@ impl Exec {
     pub fn detach(self) {
         match self {
             Self::Containerd(l) => l.detach(),
+            Self::Kube(k) => k.detach(),
         }
     }
+}
+
+/// A plan of the registry as the Kubernetes backend runs it: the container `POD/NAME` (or
+/// `POD`), the command, tty, stdin and size. What Kubernetes cannot set for one exec
+/// (user, privileges) is refused, never dropped quietly.
+fn kube_plan(plan: &StartPlan) -> Result<crate::kube::KubePlan, crate::kube::KubeError> {
+    use crate::kube::KubeError;
+    if plan.user.is_some() {
+        return Err(KubeError::Refused(
+            "Kubernetes runs an exec as its container's user: a user cannot be chosen".into(),
+        ));
+    }
+    if plan.privileged {
+        return Err(KubeError::Refused(
+            "Kubernetes gives an exec its container's privileges: --privileged cannot apply".into(),
+        ));
+    }
+    let target = plan.key.container.as_str();
+    let (pod, container) = match target.split_once('/') {
+        Some((p, c)) => (p.to_owned(), Some(c.to_owned())),
+        None => (target.to_owned(), None),
+    };
+    Ok(crate::kube::KubePlan {
+        namespace: plan.key.namespace.as_str().to_owned(),
+        pod,
+        container,
+        command: plan.args.clone(),
+        tty: plan.tty,
+        stdin: plan.stdin,
+        console: plan.console,
+        id: plan.key.exec.to_string(),
+    })
 }

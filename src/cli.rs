@@ -15,6 +15,7 @@ embedded terminal per exec. Press ? in it for the keys.
 Environment:
   CONTAINERD_ADDRESS    socket when -a is not given (default /run/containerd/containerd.sock)
   CONTAINERD_NAMESPACE  namespace when -n is not given (default: default)
+  KUBECONFIG            with --kube: the kubeconfig files (default ~/.kube/config)
   EXECMUX_RUNTIME_DIR   where exec FIFO directories live (default /run/execmux for root,
                         else $XDG_RUNTIME_DIR/execmux)
   EXECMUX_AUDIT_LOG     the audit log (default $XDG_STATE_HOME/execmux/audit.log)
@@ -24,6 +25,8 @@ Environment:
 Exit status of `execmux exec` and `execmux attach`: the exec's own exit code; 126 when the
 command cannot be run, 127 when it is not found, 128 for other start failures; 125 when
 execmux itself fails (bad input, containerd error, an exec that cannot be attached).
+With --kube the same: the command's code as kubectl passes it on, 125 for execmux's own
+errors (a missing pod, a refusal, an unreachable API server), where kubectl says 1.
 
 Control characters that containers put in names, labels, images and command lines are
 printed escaped (\\xNN, \\u{NNNN}; in JSON \\uNNNN, C1 and DEL included), never raw.";
@@ -51,15 +54,14 @@ pub struct Global {
         global = true
     )]
     pub address: PathBuf,
-    /// Namespace to work in.
+    /// Namespace to work in (default: default; with --kube, the kubeconfig context's).
     #[arg(
         short = 'n',
         long = "namespace",
         env = "CONTAINERD_NAMESPACE",
-        default_value = "default",
         global = true
     )]
-    pub namespace: String,
+    pub namespace: Option<String>,
     /// Every namespace (console, ps and execs).
     #[arg(
         short = 'A',
@@ -76,6 +78,17 @@ pub struct Global {
         hide_env_values = true
     )]
     pub runtime_dir: Option<PathBuf>,
+    /// Work on a Kubernetes cluster through its API server (pods/exec) instead of a node's
+    /// containerd: `exec --kube POD` and `ps --kube` (the console on a cluster is not
+    /// available yet).
+    #[arg(long, global = true)]
+    pub kube: bool,
+    /// With --kube: the kubeconfig context (default: the current context).
+    #[arg(long, global = true, value_name = "NAME", requires = "kube")]
+    pub context: Option<String>,
+    /// With --kube: the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).
+    #[arg(long, global = true, value_name = "PATH", requires = "kube")]
+    pub kubeconfig: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,7 +202,15 @@ pub struct ExecArgs {
     /// it comes, then the end and the exit code.
     #[arg(long, value_name = "FILE")]
     pub transcript: Option<PathBuf>,
-    /// The container.
+    /// With --kube: the pod's container (default: its first, as kubectl picks it).
+    #[arg(
+        short = 'c',
+        long = "container",
+        value_name = "NAME",
+        requires = "kube"
+    )]
+    pub kube_container: Option<String>,
+    /// The container (with --kube: the pod).
     pub container: String,
     /// The command and its arguments (after `--` when they start with a dash).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true, num_args = 1.., value_name = "CMD")]

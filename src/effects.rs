@@ -262,6 +262,13 @@ async fn tab_worker(
             });
             return;
         }
+        Err(LaunchError::Kube(e)) => {
+            let _ = ctl.send(Msg::StartFailed {
+                tab,
+                message: e.to_string(),
+            });
+            return;
+        }
     };
     let started = Msg::Started {
         tab,

@@ -37,6 +37,9 @@ pub enum ExitError {
     /// The exec exited but containerd did not delete it; it is left for the reaper.
     #[error("exec not deleted ({0}); it is left for the reaper")]
     Delete(Arc<RuntimeError>),
+    /// The Kubernetes backend lost the exit or could not end the exec.
+    #[error("{0}")]
+    Kube(Arc<crate::kube::KubeError>),
 }
 
 impl ExitError {

@@ -25,6 +25,9 @@ pub enum LaunchError {
     Create(RuntimeError),
     #[error("{0}")]
     Start(RuntimeError),
+    /// The Kubernetes backend refused or failed the exec (nothing runs).
+    #[error("{0}")]
+    Kube(crate::kube::KubeError),
 }
 
 /// A started exec; `finish`, `cancel`, `end` or `detach` ends it, and a drop without one

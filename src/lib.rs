@@ -12,6 +12,7 @@ pub mod effects;
 pub mod ending;
 pub mod event_loop;
 pub mod keymap;
+pub mod kube;
 pub mod launcher;
 pub mod live_execs;
 pub mod monitor;

@@ -84,6 +84,25 @@ fn main() {
     let print_config = cli.print_config;
     let result = runtime.block_on(async move {
         match cli.command {
+            Some(Command::Ps { json }) if global.kube => cmd::kube::ps(&global, json).await,
+            Some(Command::Exec(args)) if global.kube => cmd::kube::exec(&global, args).await,
+            Some(Command::Execs { .. }) if global.kube => Err(cmd::CmdError::Usage(
+                "not with --kube: Kubernetes keeps no list of execs; the ones execmux runs \
+                 are listed by the console that runs them"
+                    .into(),
+            )),
+            Some(Command::Attach(_)) if global.kube => Err(cmd::CmdError::Usage(
+                "not with --kube: a Kubernetes exec cannot be taken up again".into(),
+            )),
+            Some(Command::Demo | Command::Drain(_) | Command::Sandbox { .. }) | None
+                if global.kube && !print_config =>
+            {
+                Err(cmd::CmdError::Usage(
+                    "not with --kube yet: the console (and demo) run on containerd; \
+                     `execmux exec --kube` and `execmux ps --kube` work on a cluster"
+                        .into(),
+                ))
+            }
             Some(Command::Demo) => cmd::demo::run().await,
             Some(Command::Ps { json }) => cmd::ps::run(&global, json).await,
             Some(Command::Execs {

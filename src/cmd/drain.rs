@@ -114,6 +114,7 @@ pub async fn drain(global: &Global, args: DrainArgs) -> Result<i32, CmdError> {
     let (launched, io) = match launcher::launch(&rt, &super::runtime_dir(global), &plan).await {
         Ok(l) => l,
         Err(LaunchError::Create(e)) => return Err(e.into()),
+        Err(LaunchError::Kube(e)) => return Err(e.into()),
         Err(LaunchError::Start(e)) => {
             // 126/127 as `execmux exec` gives them (cannot run, not found).
             let message = e.message();

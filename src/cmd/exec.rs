@@ -241,6 +241,7 @@ pub async fn run(global: &Global, args: ExecArgs) -> Result<i32, CmdError> {
     let (exec, io) = match backend.launch(&plan).await {
         Ok(l) => l,
         Err(LaunchError::Create(e)) => return Err(e.into()),
+        Err(LaunchError::Kube(e)) => return Err(e.into()),
         Err(LaunchError::Start(e)) => {
             let message = e.message();
             let code = registry.start_failed(&key, &message, SystemTime::now());

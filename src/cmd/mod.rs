@@ -9,6 +9,7 @@ pub mod drain;
 pub mod exec;
 pub mod execs;
 pub mod guard;
+pub mod kube;
 pub mod ps;
 mod rawtty;
 mod tee;
@@ -69,6 +70,8 @@ pub enum CmdError {
     Exec(#[from] crate::ending::ExitError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Kube(#[from] crate::kube::KubeError),
 }
 
 pub async fn connect(global: &Global) -> Result<Runtime, CmdError> {
@@ -76,7 +79,7 @@ pub async fn connect(global: &Global) -> Result<Runtime, CmdError> {
 }
 
 pub fn namespace(global: &Global) -> Result<Namespace, CmdError> {
-    let ns = global.namespace.trim();
+    let ns = global.namespace.as_deref().unwrap_or("default").trim();
     if ns.is_empty() {
         return Err(CmdError::Usage("namespace must not be empty".into()));
     }

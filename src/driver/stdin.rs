@@ -209,7 +209,11 @@ async fn write_loop(
             }
             u = user.recv() => match u {
                 Some(b) => (b, true),
-                None => return,
+                None => {
+                    // End of input: a stream (Kubernetes) learns it from the shutdown.
+                    let _ = pipe.shutdown().await;
+                    return;
+                }
             },
         };
         let n = u64::try_from(bytes.len()).unwrap_or(u64::MAX);

@@ -37,6 +37,12 @@ pub enum Refusal {
     Unproven { exec: String, pid: u32 },
     #[error("exec {0} is being attached by another execmux")]
     Busy(String),
+    /// Kubernetes keeps no exec that a new stream could join.
+    #[error(
+        "a Kubernetes exec cannot be taken up again: the API has no call that joins a \
+         running exec's streams"
+    )]
+    NoReattach,
 }
 
 /// Why an attach failed.
