@@ -117,7 +117,7 @@ pub enum Resizer {
         key: ExecKey,
     },
     /// The exec's resize channel; `None` without a tty.
-    Kube(Option<futures::channel::mpsc::Sender<kube::api::TerminalSize>>),
+    Kube(Option<tokio::sync::mpsc::Sender<kube::api::TerminalSize>>),
 }
 
 impl Resizer {
@@ -125,15 +125,13 @@ impl Resizer {
         match self {
             Self::Containerd { rt, key } => rt.exec_resize(key, size).await,
             Self::Kube(tx) => {
-                use futures::SinkExt as _;
                 let Some(tx) = tx else { return Ok(()) };
-                tx.clone()
-                    .send(kube::api::TerminalSize {
-                        width: size.cols,
-                        height: size.rows,
-                    })
-                    .await
-                    .map_err(|_| RuntimeError::Invalid("the exec's stream is closed".into()))
+                tx.send(kube::api::TerminalSize {
+                    width: size.cols,
+                    height: size.rows,
+                })
+                .await
+                .map_err(|_| RuntimeError::Invalid("the exec's stream is closed".into()))
             }
         }
     }

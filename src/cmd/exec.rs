@@ -36,6 +36,8 @@ pub(super) enum Input {
     Detach,
     /// The exec stopped taking input: reading stopped.
     Closed,
+    /// The terminal went away (a read failed with EIO: the terminal was hung up).
+    HangUp,
 }
 
 /// The reader of the caller's stdin: how its reading ended, told once.
@@ -93,6 +95,11 @@ fn pump_stdin(from: &mut impl Read, to: &StdinHandle, detach: Option<Vec<u8>>) -
     loop {
         let n = match from.read(&mut buf) {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if e.raw_os_error() == Some(nix::libc::EIO) => {
+                let held = matcher.as_mut().map(Matcher::flush).unwrap_or_default();
+                let _ = to.blocking_send(held);
+                return Input::HangUp;
+            }
             Ok(0) | Err(_) => {
                 let held = matcher.as_mut().map(Matcher::flush).unwrap_or_default();
                 if to.blocking_send(held).is_err() {
@@ -364,6 +371,10 @@ async fn forward(
                 Some(Input::Detach) => {
                     input = None;
                     Control::Detach
+                }
+                Some(Input::HangUp) => {
+                    input = None;
+                    cancelled("a hang-up of the terminal")
                 }
                 Some(Input::Closed) => {
                     // The exec took no more: the session's report says so at the end.

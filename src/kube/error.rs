@@ -27,6 +27,13 @@ pub enum KubeError {
     /// Any other answer of the API server.
     #[error("{0}")]
     Api(String),
+    /// The exec ended with input it did not read, and the server holds its status until
+    /// that input is taken (containerd's CRI waits for the copy of stdin).
+    #[error(
+        "the exec ended before it read all of its input ({0} bytes sent); its exit code is not \
+         known: the cluster reports it only once all input was taken"
+    )]
+    InputLeft(u64),
     /// The exec's stream ended without a status.
     #[error("the exec's stream ended without its exit status{0}")]
     NoStatus(String),

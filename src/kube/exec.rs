@@ -5,16 +5,14 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use futures::SinkExt;
-use k8s_openapi::api::core::v1::Pod;
-use kube::Api;
-use kube::api::{AttachParams, AttachedProcess, TerminalSize};
-use tokio::sync::watch;
+use kube::api::TerminalSize;
+use tokio::sync::{mpsc, watch};
 
 use super::KubeError;
 use super::kill;
 use super::marker::{MarkState, Marked};
 use super::status::{Ending, ending};
+use super::stream::{self, Target, Tasks};
 use crate::backend::{Input, Output, Streams};
 use crate::domain::{ConsoleSize, ExecKey, ExitInfo, Link};
 
@@ -37,24 +35,23 @@ pub struct KubePlan {
 const EXIT_AFTER_KILL: Duration = Duration::from_secs(5);
 /// How long the killer is tried (again each second while the API server fails).
 pub const KILL_WAIT: Duration = Duration::from_secs(20);
-/// The stream buffers: big enough that a flood does not crawl through 1 KiB steps.
-const STREAM_BUF: usize = 64 * 1024;
 
 type ExitSlot = Option<Result<ExitInfo, Arc<KubeError>>>;
 
 /// A running exec in a pod.
 pub struct KubeExec {
     pub key: ExecKey,
-    api: Api<Pod>,
+    client: kube::Client,
+    namespace: String,
     pod: String,
     container: Option<String>,
     pub tty: bool,
     mark: watch::Receiver<MarkState>,
     exit: watch::Receiver<ExitSlot>,
-    resize: Option<futures::channel::mpsc::Sender<TerminalSize>>,
+    resize: Option<mpsc::Sender<TerminalSize>>,
     link: watch::Sender<Link>,
-    /// Holds the stream open (dropping it aborts the stream's task).
-    process: Option<AttachedProcess>,
+    /// Holds the stream open (dropping it ends the stream).
+    process: Option<Tasks>,
     ended: bool,
 }
 
@@ -69,83 +66,85 @@ impl std::fmt::Debug for KubeExec {
     }
 }
 
-fn params(container: Option<&str>, tty: bool, stdin: bool) -> AttachParams {
-    let mut ap = AttachParams::default()
-        .stdin(stdin)
-        .stdout(true)
-        .stderr(!tty)
-        .tty(tty)
-        .max_stdin_buf_size(STREAM_BUF)
-        .max_stdout_buf_size(STREAM_BUF)
-        .max_stderr_buf_size(STREAM_BUF);
-    if let Some(c) = container {
-        ap = ap.container(c);
-    }
-    ap
-}
-
 pub async fn launch(
     client: kube::Client,
     plan: &KubePlan,
     key: ExecKey,
 ) -> Result<(KubeExec, Streams), KubeError> {
-    let api: Api<Pod> = Api::namespaced(client, &plan.namespace);
-    let ap = params(plan.container.as_deref(), plan.tty, plan.stdin);
-    let command = kill::wrapped(&plan.id, &plan.command);
-    let mut process = api
-        .exec(&plan.pod, command, &ap)
-        .await
-        .map_err(|e| KubeError::from_kube(e, &plan.namespace, &plan.pod))?;
-    let mut resize = process.terminal_size();
-    if let (Some(tx), Some(size)) = (resize.as_mut(), plan.console) {
-        // Queued before any output is read: the first message the stream's task sends.
-        let _ = tx
-            .send(TerminalSize {
-                width: size.cols,
-                height: size.rows,
-            })
-            .await;
-    }
-    let stdout = process
-        .stdout()
+    let first = plan.console.filter(|_| plan.tty).map(|size| TerminalSize {
+        width: size.cols,
+        height: size.rows,
+    });
+    let opened = stream::open(
+        &client,
+        Target {
+            namespace: &plan.namespace,
+            pod: &plan.pod,
+            container: plan.container.as_deref(),
+            command: kill::wrapped(&plan.id, &plan.command),
+            tty: plan.tty,
+            stdin: plan.stdin,
+            stdout: true,
+        },
+        first,
+    )
+    .await?;
+    let stdout = opened
+        .stdout
         .ok_or_else(|| KubeError::Api("the exec has no stdout".into()))?;
     let (stdout, mark) = Marked::new(stdout, &plan.id);
-    let stderr = process.stderr().map(|e| Box::pin(e) as Output);
-    let stdin = process.stdin().map(|i| Box::pin(i) as Input);
+    let stderr = opened.stderr.map(|e| Box::pin(e) as Output);
+    let stdin = opened.stdin.map(|i| Box::pin(i) as Input);
     let (exit_tx, exit) = watch::channel(None);
-    if let Some(status) = process.take_status() {
-        tokio::spawn(async move {
-            let got = match status.await {
-                Some(s) => match ending(&s) {
-                    Ending::Exited(code) => Ok(ExitInfo {
-                        code,
-                        at: Some(SystemTime::now()),
-                    }),
+    let exit_tx = Arc::new(exit_tx);
+    let status = opened.status;
+    let first_exit = exit_tx.clone();
+    tokio::spawn(async move {
+        let got = match status.await {
+            Ok(s) => {
+                let code = match ending(&s) {
+                    Ending::Exited(code) => code,
                     Ending::Failed { code, message } => {
                         tracing::info!(code, message = %message, "exec failed in the pod");
-                        Ok(ExitInfo {
-                            code,
-                            at: Some(SystemTime::now()),
-                        })
+                        code
                     }
-                },
-                None => Err(Arc::new(KubeError::NoStatus(String::new()))),
-            };
-            exit_tx.send_replace(Some(got));
-        });
+                };
+                Ok(ExitInfo {
+                    code,
+                    at: Some(SystemTime::now()),
+                })
+            }
+            Err(_) => Err(Arc::new(KubeError::NoStatus(String::new()))),
+        };
+        set_once(&first_exit, got);
+    });
+    if plan.stdin {
+        let probe = Probe {
+            client: client.clone(),
+            namespace: plan.namespace.clone(),
+            pod: plan.pod.clone(),
+            container: plan.container.clone(),
+        };
+        tokio::spawn(watch_stdin(
+            probe,
+            opened.progress.clone(),
+            mark.clone(),
+            exit_tx,
+        ));
     }
     let (link, _) = watch::channel(Link::Up);
     let exec = KubeExec {
         key,
-        api,
+        client,
+        namespace: plan.namespace.clone(),
         pod: plan.pod.clone(),
         container: plan.container.clone(),
         tty: plan.tty,
         mark,
         exit,
-        resize,
+        resize: opened.resize,
         link,
-        process: Some(process),
+        process: Some(opened.tasks),
         ended: false,
     };
     Ok((
@@ -156,6 +155,101 @@ pub async fn launch(
             stderr,
         },
     ))
+}
+
+/// The first exit told wins.
+fn set_once(tx: &watch::Sender<ExitSlot>, got: Result<ExitInfo, Arc<KubeError>>) {
+    tx.send_if_modified(|v| {
+        if v.is_some() {
+            return false;
+        }
+        *v = Some(got);
+        true
+    });
+}
+
+/// How long a stdin send may wait on the server before the exec's process is looked for.
+const STUCK: Duration = Duration::from_secs(2);
+
+/// An exec that exits without reading all of its stdin leaves the cluster waiting for
+/// that input to be taken before it reports the exit (containerd's CRI), so the stream
+/// would hang with our send stuck. When a send waits for `STUCK`, a probe exec looks
+/// for the exec's process: gone means ended, with the input left.
+async fn watch_stdin(
+    probe: Probe,
+    progress: Arc<stream::Progress>,
+    mut mark: watch::Receiver<MarkState>,
+    exit: Arc<watch::Sender<ExitSlot>>,
+) {
+    let mut since: Option<(u64, tokio::time::Instant)> = None;
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        if exit.borrow().is_some() || exit.receiver_count() == 0 {
+            return;
+        }
+        let Some(at) = progress.stuck_at() else {
+            since = None;
+            continue;
+        };
+        let began = match since {
+            Some((sent, t)) if sent == at => t,
+            _ => {
+                since = Some((at, tokio::time::Instant::now()));
+                continue;
+            }
+        };
+        if began.elapsed() < STUCK {
+            continue;
+        }
+        let m = match *mark.borrow_and_update() {
+            MarkState::Found(m) => m,
+            MarkState::Missing => return,
+            MarkState::Waiting => continue,
+        };
+        match probe.alive(m.pid, m.start).await {
+            Ok(false) => {
+                tracing::info!(sent = at, "the exec ended with input it did not read");
+                set_once(&exit, Err(Arc::new(KubeError::InputLeft(at))));
+                return;
+            }
+            Ok(true) => since = Some((at, tokio::time::Instant::now())),
+            Err(e) => tracing::info!(error = %e, "probe of a stuck exec"),
+        }
+    }
+}
+
+/// Asks the container whether a process still runs.
+struct Probe {
+    client: kube::Client,
+    namespace: String,
+    pod: String,
+    container: Option<String>,
+}
+
+impl Probe {
+    async fn alive(&self, pid: u32, start: u64) -> Result<bool, KubeError> {
+        let opened = stream::open(
+            &self.client,
+            Target {
+                namespace: &self.namespace,
+                pod: &self.pod,
+                container: self.container.as_deref(),
+                command: kill::alive(pid, start),
+                tty: false,
+                stdin: false,
+                stdout: false,
+            },
+            None,
+        )
+        .await?;
+        let status = opened.status.await.ok();
+        drop(opened.tasks);
+        match status.as_ref().map(ending) {
+            Some(Ending::Exited(0)) => Ok(true),
+            Some(Ending::Exited(1)) => Ok(false),
+            _ => Err(KubeError::NoStatus(" (the probe)".into())),
+        }
+    }
 }
 
 impl KubeExec {
@@ -183,7 +277,7 @@ impl KubeExec {
         }
     }
 
-    pub fn resizer(&self) -> Option<futures::channel::mpsc::Sender<TerminalSize>> {
+    pub fn resizer(&self) -> Option<mpsc::Sender<TerminalSize>> {
         self.resize.clone()
     }
 
@@ -207,8 +301,12 @@ impl KubeExec {
                 let exit = tokio::time::timeout(EXIT_AFTER_KILL, self.exited()).await;
                 match (exit, killed) {
                     (Ok(Ok(e)), _) => Ok(e),
-                    // The status was lost with the stream, but the killer saw the process go.
-                    (_, Ok(())) => Ok(ExitInfo { code: 137, at: Some(SystemTime::now()) }),
+                    // The status was lost with the stream, but the killer killed the process.
+                    (_, Ok(Killed::Yes)) => Ok(ExitInfo { code: 137, at: Some(SystemTime::now()) }),
+                    (Ok(Err(e)), Ok(Killed::AlreadyGone)) => Err(e),
+                    (Err(_), Ok(Killed::AlreadyGone)) => Err(Arc::new(KubeError::NoStatus(
+                        " (it had ended before the kill)".into(),
+                    ))),
                     (_, Err(e)) => Err(Arc::new(e)),
                 }
             } => r,
@@ -250,9 +348,18 @@ impl Drop for KubeExec {
     }
 }
 
+/// What the killer found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Killed {
+    Yes,
+    /// Nothing of the exec was running.
+    AlreadyGone,
+}
+
 /// What the killer needs, apart from the exec.
 struct Killer {
-    api: Api<Pod>,
+    client: kube::Client,
+    namespace: String,
     pod: String,
     container: Option<String>,
     id: String,
@@ -267,7 +374,8 @@ impl Killer {
             _ => (0, 0),
         };
         Self {
-            api: e.api.clone(),
+            client: e.client.clone(),
+            namespace: e.namespace.clone(),
             pod: e.pod.clone(),
             container: e.container.clone(),
             id: e.key.exec.to_string(),
@@ -278,12 +386,12 @@ impl Killer {
 
     /// Runs the killer until it says nothing is left, trying again each second within
     /// `bound` while the API server fails.
-    async fn run(&self, bound: Duration) -> Result<(), KubeError> {
+    async fn run(&self, bound: Duration) -> Result<Killed, KubeError> {
         let deadline = tokio::time::Instant::now() + bound;
         loop {
             let r = self.once().await;
             match r {
-                Ok(()) => return Ok(()),
+                Ok(k) => return Ok(k),
                 Err(e @ (KubeError::PodNotFound { .. } | KubeError::Forbidden(_))) => {
                     return Err(e);
                 }
@@ -296,18 +404,22 @@ impl Killer {
         }
     }
 
-    async fn once(&self) -> Result<(), KubeError> {
-        let mut ap = AttachParams::default().stdout(false).stderr(true);
-        if let Some(c) = &self.container {
-            ap = ap.container(c);
-        }
-        let ns = self.api.namespace().unwrap_or_default().to_owned();
-        let mut p = self
-            .api
-            .exec(&self.pod, kill::killer(&self.id, self.pid, self.start), &ap)
-            .await
-            .map_err(|e| KubeError::from_kube(e, &ns, &self.pod))?;
-        let mut err = p.stderr();
+    async fn once(&self) -> Result<Killed, KubeError> {
+        let opened = stream::open(
+            &self.client,
+            Target {
+                namespace: &self.namespace,
+                pod: &self.pod,
+                container: self.container.as_deref(),
+                command: kill::killer(&self.id, self.pid, self.start),
+                tty: false,
+                stdin: false,
+                stdout: false,
+            },
+            None,
+        )
+        .await?;
+        let mut err = opened.stderr;
         let said = tokio::spawn(async move {
             // Read to the end (the stream waits on an unread stderr), keep the start.
             let mut text = Vec::new();
@@ -323,13 +435,12 @@ impl Killer {
             }
             String::from_utf8_lossy(&text).into_owned()
         });
-        let status = match p.take_status() {
-            Some(s) => s.await,
-            None => None,
-        };
+        let status = opened.status.await.ok();
+        drop(opened.tasks);
         let said = said.await.unwrap_or_default();
         match status.as_ref().map(ending) {
-            Some(Ending::Exited(0)) => Ok(()),
+            Some(Ending::Exited(0)) => Ok(Killed::Yes),
+            Some(Ending::Exited(3)) => Ok(Killed::AlreadyGone),
             Some(_) => Err(KubeError::Api(format!(
                 "the kill of exec {} did not finish: {}",
                 self.id,

@@ -6,7 +6,8 @@
 //! process (when its start time still matches, so a reused pid is spared), every
 //! descendant of it, and every process whose environment carries the exec's id (what was
 //! reparented after its parent died), in rounds until none is left or 100 rounds (about
-//! 5 s) passed. Zombies count as gone. It exits 0 when nothing of the exec is left.
+//! 5 s) passed. Zombies count as gone. It exits 0 when it killed and nothing of the exec
+//! is left, 3 when nothing of it was running in the first place, 1 when some is left.
 //!
 //! Both scripts need `sh` in the container, and [`KILL`] also `tr`, `grep` and `kill`
 //! (busybox and coreutils have them); a container without them runs the command
@@ -52,12 +53,31 @@ E
 $table
 E
   done
-  [ "$marked" = " " ] && exit 0
+  if [ "$marked" = " " ]; then [ "$round" = 1 ] && exit 3; exit 0; fi
   kill -9 $marked 2>/dev/null
   sleep 0.05 2>/dev/null || sleep 1
 done
 echo "processes of exec $id still running after 100 rounds:$marked" >&2
 exit 1"#;
+
+/// The prober: `sh -c ALIVE execmux-alive PID START` exits 0 while that process runs,
+/// 1 when it is gone (or a zombie, or another process has its pid).
+pub const ALIVE: &str = r#"p=$1; s=$2
+read -r l < "/proc/$p/stat" 2>/dev/null || exit 1
+l=${l##*) }; set -- $l
+case "$1" in Z|X|x) exit 1;; esac
+[ "${20}" = "$s" ] || exit 1"#;
+
+pub fn alive(pid: u32, start: u64) -> Vec<String> {
+    vec![
+        "sh".to_owned(),
+        "-c".to_owned(),
+        ALIVE.to_owned(),
+        "execmux-alive".to_owned(),
+        pid.to_string(),
+        start.to_string(),
+    ]
+}
 
 /// The command line that runs `command` as exec `id`.
 pub fn wrapped(id: &str, command: &[String]) -> Vec<String> {

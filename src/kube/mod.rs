@@ -9,6 +9,7 @@ pub mod kill;
 pub mod marker;
 pub mod pods;
 pub mod status;
+pub mod stream;
 
 pub use config::{Cluster, connect};
 pub use error::KubeError;
