@@ -74,7 +74,7 @@ impl Backend {
                     crate::kube::exec::launch(cluster.client.clone(), &kplan, plan.key.clone())
                         .await
                         .map_err(LaunchError::Kube)?;
-                Ok((Exec::Kube(Box::new(e)), io))
+                Ok((Exec::Kube(e), io))
             }
         }
     }
@@ -104,9 +104,11 @@ impl Backend {
 /// One running exec of ours. Ended by `finish` (after its exit), `end`, or `detach`; one
 /// dropped without them is killed and deleted all the same.
 #[derive(Debug)]
+// One per session, moved a handful of times: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Exec {
     Containerd(Launched),
-    Kube(Box<crate::kube::KubeExec>),
+    Kube(crate::kube::KubeExec),
 }
 
 /// Sends size changes to one exec; cheap to clone, usable from a task of its own.

@@ -371,10 +371,10 @@ pub async fn run(
             Some(m) = feed.recv(), if !lp.dirty.backend || terminal_gone => (Some(m), false),
             () = sleep_until_opt(deadline) => (None, false),
         };
-        if let Some(msg) = msg {
-            if !lp.apply(msg, from_user) {
-                return Ok(());
-            }
+        if let Some(msg) = msg
+            && !lp.apply(msg, from_user)
+        {
+            return Ok(());
         }
         // Apply what else is queued: every key typed meanwhile first, then the rest.
         while !terminal_gone {

@@ -58,10 +58,8 @@ pub fn cmdline(pid: u32) -> Vec<String> {
         .take(ARGS_MAX)
         .map(|s| String::from_utf8_lossy(s).into_owned())
         .collect();
-    if cut {
-        if let Some(last) = args.last_mut() {
-            last.push('…');
-        }
+    if cut && let Some(last) = args.last_mut() {
+        last.push('…');
     }
     args
 }

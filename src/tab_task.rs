@@ -135,10 +135,10 @@ impl TabTerminal {
         let replies = self.writer.feed(bytes);
         // Answers to the program's queries go straight to its stdin, in order with what it
         // reads (a full queue drops them, as it drops typed keys).
-        if !replies.is_empty() {
-            if let Some(stdin) = &self.replies {
-                let _ = stdin.send(replies);
-            }
+        if !replies.is_empty()
+            && let Some(stdin) = &self.replies
+        {
+            let _ = stdin.send(replies);
         }
         bytes.len()
     }

@@ -4,8 +4,8 @@
 //! looked for on the node with the containerd client (`ctr task ps` on the sandbox's
 //! socket), outside any teardown; `kubectl` is the reference client.
 //!
-//! EXECMUX_KUBECONFIG names the cluster's kubeconfig; without it these tests say so and
-//! pass, unless EXECMUX_REQUIRE_KUBE=1 (the test command sets both), where they fail.
+//! `EXECMUX_KUBECONFIG` names the cluster's kubeconfig; without it these tests say so and
+//! pass, unless `EXECMUX_REQUIRE_KUBE=1` (the test command sets both), where they fail.
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
 mod common;
@@ -18,17 +18,16 @@ use std::time::{Duration, Instant};
 use common::pty::Pty;
 
 fn kubeconfig() -> Option<PathBuf> {
-    match std::env::var_os("EXECMUX_KUBECONFIG") {
-        Some(p) => Some(PathBuf::from(p)),
-        None => {
-            assert!(
-                std::env::var("EXECMUX_REQUIRE_KUBE").as_deref() != Ok("1"),
-                "EXECMUX_REQUIRE_KUBE=1 but no EXECMUX_KUBECONFIG: start the cluster with \
-                 scripts/kube-sandbox.sh up"
-            );
-            eprintln!("no EXECMUX_KUBECONFIG: the cluster tests do not run");
-            None
-        }
+    if let Some(p) = std::env::var_os("EXECMUX_KUBECONFIG") {
+        Some(PathBuf::from(p))
+    } else {
+        assert!(
+            std::env::var("EXECMUX_REQUIRE_KUBE").as_deref() != Ok("1"),
+            "EXECMUX_REQUIRE_KUBE=1 but no EXECMUX_KUBECONFIG: start the cluster with \
+             scripts/kube-sandbox.sh up"
+        );
+        eprintln!("no EXECMUX_KUBECONFIG: the cluster tests do not run");
+        None
     }
 }
 
@@ -233,7 +232,7 @@ fn a_missing_pod_container_or_bad_option_is_a_clear_error() {
 fn stdin_of_any_size_arrives_whole_and_input_left_unread_is_an_error() {
     let Some(kc) = kubeconfig() else { return };
     let data: Vec<u8> = (0..20_000_000u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13).to_le_bytes()[0])
         .collect();
     let mut child = execmux(&kc)
         .args([
@@ -351,7 +350,7 @@ fn a_tty_exec_has_the_terminals_size_through_resizes_and_exit_3() {
 }
 
 /// Kubernetes itself leaves an exec running when its stream ends: the reason execmux
-/// ends execs with a killer exec. `kubectl exec` SIGKILLed mid-run leaves its process.
+/// ends execs with a killer exec. `kubectl exec` `SIGKILLed` mid-run leaves its process.
 #[test]
 fn the_end_of_a_stream_leaves_the_process_running_in_kubernetes() {
     let Some(kc) = kubeconfig() else { return };
@@ -420,7 +419,7 @@ fn a_cancelled_exec_leaves_no_process_in_the_container() {
     ] {
         let marker = format!("sleep {}{n}", unique());
         let script = format!("{marker}1 & sh -c '{marker}2 & wait' & {marker}3");
-        let mut child = execmux(&kc)
+        let child = execmux(&kc)
             .args([
                 "exec", "--kube", "-c", "side", "box", "--", "sh", "-c", &script,
             ])

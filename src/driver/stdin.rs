@@ -207,13 +207,10 @@ async fn write_loop(
                 };
                 (b, false)
             }
-            u = user.recv() => match u {
-                Some(b) => (b, true),
-                None => {
-                    // End of input: a stream (Kubernetes) learns it from the shutdown.
-                    let _ = pipe.shutdown().await;
-                    return;
-                }
+            u = user.recv() => if let Some(b) = u { (b, true) } else {
+                // End of input: a stream (Kubernetes) learns it from the shutdown.
+                let _ = pipe.shutdown().await;
+                return;
             },
         };
         let n = u64::try_from(bytes.len()).unwrap_or(u64::MAX);

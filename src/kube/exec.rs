@@ -297,9 +297,9 @@ impl KubeExec {
         let killer = Killer::of(&self);
         tokio::select! {
             r = async {
-                let killed = killer.run(KILL_WAIT).await;
+                let outcome = killer.run(KILL_WAIT).await;
                 let exit = tokio::time::timeout(EXIT_AFTER_KILL, self.exited()).await;
-                match (exit, killed) {
+                match (exit, outcome) {
                     (Ok(Ok(e)), _) => Ok(e),
                     // The status was lost with the stream, but the killer killed the process.
                     (_, Ok(Killed::Yes)) => Ok(ExitInfo { code: 137, at: Some(SystemTime::now()) }),
@@ -323,16 +323,15 @@ impl KubeExec {
         self.ended = true;
         let killer = Killer::of(self);
         let process = self.process.take();
-        match tokio::runtime::Handle::try_current() {
-            Ok(h) => {
-                h.spawn(async move {
-                    if let Err(e) = killer.run(KILL_WAIT).await {
-                        tracing::warn!(exec = %killer.id, error = %e, "killing a dropped exec");
-                    }
-                    drop(process);
-                });
-            }
-            Err(_) => tracing::warn!(exec = %killer.id, "dropped outside a runtime: not killed"),
+        if let Ok(h) = tokio::runtime::Handle::try_current() {
+            h.spawn(async move {
+                if let Err(e) = killer.run(KILL_WAIT).await {
+                    tracing::warn!(exec = %killer.id, error = %e, "killing a dropped exec");
+                }
+                drop(process);
+            });
+        } else {
+            tracing::warn!(exec = %killer.id, "dropped outside a runtime: not killed");
         }
     }
 

@@ -175,8 +175,8 @@ mod tests {
             .filter_map(|e| {
                 let p = e.ok()?.path();
                 let environ = std::fs::read(p.join("environ")).ok()?;
-                let stat = std::fs::read_to_string(p.join("stat")).ok()?;
-                let state = stat.rsplit_once(") ")?.1.split(' ').next()?.to_owned();
+                let line = std::fs::read_to_string(p.join("stat")).ok()?;
+                let state = line.rsplit_once(") ")?.1.split(' ').next()?.to_owned();
                 let ours = environ
                     .split(|b| *b == 0)
                     .any(|v| v == format!("EXECMUX_EXEC={id}").as_bytes());

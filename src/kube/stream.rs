@@ -236,12 +236,9 @@ async fn write_loop<K>(
                     }
                 }
             },
-            s = sizes.recv(), if sizes_open => match s {
-                Some(s) => send_size(&mut sink, &s).await,
-                None => {
-                    sizes_open = false;
-                    Ok(())
-                }
+            s = sizes.recv(), if sizes_open => if let Some(s) = s { send_size(&mut sink, &s).await } else {
+                sizes_open = false;
+                Ok(())
             },
             _ = ping.tick() => sink.send(Message::Ping(Bytes::new())).await,
         };

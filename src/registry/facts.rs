@@ -50,13 +50,13 @@ impl Registry {
         if facts.execmux {
             rec.origin = Origin::Execmux;
         }
-        if let Some(t) = facts.started_at {
-            if rec.state == ExecState::Running {
-                rec.started_at = Some(t);
-                // It cannot have been created after it started.
-                if rec.created_at.is_none_or(|c| c > t) {
-                    rec.created_at = Some(t);
-                }
+        if let Some(t) = facts.started_at
+            && rec.state == ExecState::Running
+        {
+            rec.started_at = Some(t);
+            // It cannot have been created after it started.
+            if rec.created_at.is_none_or(|c| c > t) {
+                rec.created_at = Some(t);
             }
         }
     }

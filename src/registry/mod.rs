@@ -559,10 +559,11 @@ impl Registry {
                 },
             );
         }
-        if let (Some(pid), Some(rec)) = (pid, self.execs.get(key)) {
-            if rec.state == ExecState::Created && rec.origin != Origin::Own {
-                self.started(key, pid, now);
-            }
+        if let (Some(pid), Some(rec)) = (pid, self.execs.get(key))
+            && rec.state == ExecState::Created
+            && rec.origin != Origin::Own
+        {
+            self.started(key, pid, now);
         }
     }
 
@@ -579,11 +580,11 @@ impl Registry {
 
     /// Fills in what only `Tasks.Get` or the process spec tells about a foreign exec.
     pub fn describe(&mut self, key: &ExecKey, command: Vec<String>, tty: bool) {
-        if let Some(rec) = self.execs.get_mut(key) {
-            if rec.command.is_empty() {
-                rec.command = command;
-                rec.tty = tty;
-            }
+        if let Some(rec) = self.execs.get_mut(key)
+            && rec.command.is_empty()
+        {
+            rec.command = command;
+            rec.tty = tty;
         }
     }
 

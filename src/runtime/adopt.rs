@@ -142,12 +142,11 @@ pub async fn claim(rt: &Runtime, key: &ExecKey) -> Result<Claim, AttachError> {
     let dir = FifoDir::read(&dir.dir);
     let previous = judge(key, &dir)?;
     write_owner(&dir.dir, &Owner::current(key))?;
-    if dir.detached {
-        if let Err(e) = std::fs::remove_file(dir.dir.join(DETACHED_FILE)) {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                return Err(RuntimeError::io("clear the detached mark", e).into());
-            }
-        }
+    if dir.detached
+        && let Err(e) = std::fs::remove_file(dir.dir.join(DETACHED_FILE))
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        return Err(RuntimeError::io("clear the detached mark", e).into());
     }
     tracing::info!(exec = %key, from = previous.pid, detached = dir.detached, "exec taken over");
     Ok(Claim {

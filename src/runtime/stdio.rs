@@ -194,10 +194,10 @@ impl StdioSet {
 
     /// Removes the directory with everything in it (after the opens have finished).
     pub fn remove(&self) {
-        if let Err(e) = std::fs::remove_dir_all(&self.dir) {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                tracing::warn!(dir = %self.dir.display(), error = %e, "cannot remove FIFO dir");
-            }
+        if let Err(e) = std::fs::remove_dir_all(&self.dir)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(dir = %self.dir.display(), error = %e, "cannot remove FIFO dir");
         }
     }
 }

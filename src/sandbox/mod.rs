@@ -128,22 +128,21 @@ impl Sandbox {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if let Ok(rt) = Runtime::connect(&self.client.address).await {
-                if rt.namespaces().await.is_ok() {
-                    return Ok(());
-                }
+            if let Ok(rt) = Runtime::connect(&self.client.address).await
+                && rt.namespaces().await.is_ok()
+            {
+                return Ok(());
             }
-            if let Some(c) = self.child.as_mut() {
-                if let Ok(Some(status)) = c.try_wait() {
-                    let log =
-                        std::fs::read_to_string(dir.join("containerd.log")).unwrap_or_default();
-                    let tail: Vec<&str> = log.lines().rev().take(5).collect();
-                    self.child = None;
-                    return Err(RuntimeError::Invalid(format!(
-                        "sandbox containerd exited with {status}: {}",
-                        tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
-                    )));
-                }
+            if let Some(c) = self.child.as_mut()
+                && let Ok(Some(status)) = c.try_wait()
+            {
+                let log = std::fs::read_to_string(dir.join("containerd.log")).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(5).collect();
+                self.child = None;
+                return Err(RuntimeError::Invalid(format!(
+                    "sandbox containerd exited with {status}: {}",
+                    tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+                )));
             }
             if Instant::now() > deadline {
                 return Err(RuntimeError::Timeout {
@@ -367,10 +366,10 @@ fn stop_pid(pid: u32) {
 }
 
 fn remove_dir(dir: &Path) {
-    if let Err(e) = std::fs::remove_dir_all(dir) {
-        if e.kind() != std::io::ErrorKind::NotFound {
-            tracing::warn!(dir = %dir.display(), error = %e, "cannot remove sandbox dir");
-        }
+    if let Err(e) = std::fs::remove_dir_all(dir)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(dir = %dir.display(), error = %e, "cannot remove sandbox dir");
     }
 }
 

@@ -33,10 +33,12 @@ pub fn encode(key: &KeyEvent, modes: KeyModes) -> Option<Vec<u8>> {
     let shift = held.contains(KeyModifiers::SHIFT);
     let param = modifier_param(held);
 
-    if modes.application_keypad && param.is_none() && key.state.contains(KeyEventState::KEYPAD) {
-        if let Some(final_byte) = keypad_final(key.code) {
-            return Some(vec![ESC, b'O', final_byte]);
-        }
+    if modes.application_keypad
+        && param.is_none()
+        && key.state.contains(KeyEventState::KEYPAD)
+        && let Some(final_byte) = keypad_final(key.code)
+    {
+        return Some(vec![ESC, b'O', final_byte]);
     }
     let bytes = match key.code {
         KeyCode::Char(c) => with_alt(alt, char_bytes(c, ctrl)),

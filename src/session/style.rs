@@ -198,15 +198,18 @@ impl RunEncoder {
                     && open.underline == style.underline;
                 let strip_shape =
                     self.strip.len() == usize::from(*len) || (*len == 1 && self.strip.is_empty());
-                if let (Color::Indexed(new), Color::Indexed(old)) = (style.fg, open.fg) {
-                    if same_but_fg && strip_shape && width == 1 && *len < 4096 {
-                        if self.strip.is_empty() {
-                            self.strip.push(old);
-                        }
-                        self.strip.push(new);
-                        *len += 1;
-                        return;
+                if let (Color::Indexed(new), Color::Indexed(old)) = (style.fg, open.fg)
+                    && same_but_fg
+                    && strip_shape
+                    && width == 1
+                    && *len < 4096
+                {
+                    if self.strip.is_empty() {
+                        self.strip.push(old);
                     }
+                    self.strip.push(new);
+                    *len += 1;
+                    return;
                 }
             }
             self.flush(out);

@@ -152,14 +152,14 @@ fn pane(
     }
     // The host's own cursor stands where the program's is (and hides when it hides it),
     // while keys go to this tab and it shows its live screen.
-    if focused && app.cursor_tab().is_some() {
-        if let Some((row, col)) = emu
+    if focused
+        && app.cursor_tab().is_some()
+        && let Some((row, col)) = emu
             .cursor()
             .filter(|(r, c)| *r < inner.height && *c < inner.width)
-        {
-            f.set_cursor_position((inner.x + col, inner.y + row));
-            drawn.cursor = Some((inner.x + col, inner.y + row).into());
-        }
+    {
+        f.set_cursor_position((inner.x + col, inner.y + row));
+        drawn.cursor = Some((inner.x + col, inner.y + row).into());
     }
     if let TabState::Failed { message, code } = &tab.state {
         let text = Paragraph::new(vec![

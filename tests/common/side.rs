@@ -81,17 +81,18 @@ impl Tab {
                 let left = l.chars().take_while(|c| *c == ' ').count();
                 Some((i, left, size))
             });
-            if let Some((top, left, (rows, cols))) = found {
-                if rows + 1 >= console_rows && cols >= console_cols - 2 {
-                    pty.write(b"clear\r");
-                    return Self {
-                        pty,
-                        top,
-                        left,
-                        rows,
-                        cols,
-                    };
-                }
+            if let Some((top, left, (rows, cols))) = found
+                && rows + 1 >= console_rows
+                && cols >= console_cols - 2
+            {
+                pty.write(b"clear\r");
+                return Self {
+                    pty,
+                    top,
+                    left,
+                    rows,
+                    cols,
+                };
             }
             assert!(
                 Instant::now() < deadline,
