@@ -27,12 +27,12 @@ while [ "$round" -lt 100 ]; do
   for d in /proc/[0-9]*; do
     p=${d#/proc/}
     [ "$p" = "$me" ] && continue
-    read -r l < "$d/stat" 2>/dev/null || continue
+    read -r l 2>/dev/null < "$d/stat" || continue
     l=${l##*) }; set -- $l
     case "$1" in Z|X|x) continue;; esac
     m=0
     if [ "$p" = "$root" ] && [ "${20}" = "$start" ]; then m=1
-    elif tr '\000' '\n' < "$d/environ" 2>/dev/null | grep -qx "EXECMUX_EXEC=$id"; then m=1; fi
+    elif tr '\000' '\n' 2>/dev/null < "$d/environ" | grep -qx "EXECMUX_EXEC=$id"; then m=1; fi
     table="$table$p $2 $m
 "
   done
@@ -63,7 +63,7 @@ exit 1"#;
 /// The prober: `sh -c ALIVE execmux-alive PID START` exits 0 while that process runs,
 /// 1 when it is gone (or a zombie, or another process has its pid).
 pub const ALIVE: &str = r#"p=$1; s=$2
-read -r l < "/proc/$p/stat" 2>/dev/null || exit 1
+read -r l 2>/dev/null < "/proc/$p/stat" || exit 1
 l=${l##*) }; set -- $l
 case "$1" in Z|X|x) exit 1;; esac
 [ "${20}" = "$s" ] || exit 1"#;
@@ -205,7 +205,7 @@ mod tests {
             .arg("1")
             .status()
             .expect("killer");
-        assert!(status.success());
+        assert_eq!(status.code(), Some(3), "the killer says it found nothing");
         assert!(
             victim.try_wait().expect("try_wait").is_none(),
             "a reused pid was killed"
