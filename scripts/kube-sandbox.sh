@@ -10,6 +10,7 @@
 #   scripts/kube-sandbox.sh down     stop what `up` started (by its recorded PIDs), remove the state
 #   scripts/kube-sandbox.sh status   say what runs
 #   scripts/kube-sandbox.sh build    only build (or check) the cached binaries
+#   scripts/kube-sandbox.sh kubectl  print the kubectl to use: PATH's, else one built here
 #
 # Environment: EXECMUX_KUBE_CACHE (binaries and Go caches, default /var/cache/execmux-kube),
 # EXECMUX_KUBE_STATE (the running cluster, default /run/execmux-kube), EXECMUX_KUBE_PORT
@@ -68,35 +69,18 @@ have_binaries() {
     [ "$(cat "$BIN/VERSIONS" 2>/dev/null)" = "kubernetes $K8S_VERSION etcd $ETCD_VERSION" ]
 }
 
-build() {
-  have_binaries && return 0
-  mkdir -p "$CACHE_ROOT"
-  # One build at a time per cache: a second `up` waits for the first one's build.
-  exec 8>"$CACHE_ROOT/.lock"
-  if ! flock -n 8; then
-    log "another build holds $CACHE_ROOT/.lock: waiting for it"
-    flock 8
-  fi
-  if have_binaries; then
-    exec 8>&-
-    return 0
-  fi
-  local go work out start
-  go=$(go_bin)
-  work=$CACHE/build
-  out=$CACHE/bin.new
-  rm -rf "$work" "$out"
-  mkdir -p "$work" "$out"
-  start=$(date +%s)
-  log "cold build of kubernetes $K8S_VERSION and etcd $ETCD_VERSION with $($go version)"
-  log "(15-40 minutes on 2 cores at nice 19; modules and build cache go to $CACHE_ROOT)"
+WORK=$CACHE/build
 
+# Writes the wrapper module into $WORK and downloads what it needs; sets Go's environment.
+prepare_module() {
+  local go mod
+  go=$(go_bin)
   # Go's caches live beside the binaries, so the cache is one directory to size or remove.
   # The module cache is kept for the next release's build; the build cache (3 GB) is not.
-  export GOMODCACHE=$CACHE_ROOT/gomod GOCACHE=$work/gocache GOFLAGS=-mod=mod
+  export GOMODCACHE=$CACHE_ROOT/gomod GOCACHE=$WORK/gocache GOFLAGS=-mod=mod
   export GOTOOLCHAIN=local CGO_ENABLED=0 GOMAXPROCS=2 GOWORK=off
-  local mod
-  mod=$(cd "$work" && "$go" mod download -json "k8s.io/kubernetes@$K8S_VERSION" |
+  mkdir -p "$WORK"
+  mod=$(cd "$WORK" && "$go" mod download -json "k8s.io/kubernetes@$K8S_VERSION" |
     sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
   [ -f "$mod" ] || die "could not download k8s.io/kubernetes@$K8S_VERSION's go.mod"
   local staging_version=v0.${K8S_VERSION#v1.}
@@ -115,30 +99,72 @@ build() {
     sed -n 's|^[[:space:]]*\(k8s\.io/[a-z0-9-]*\) => \./staging/src/.*|\1|p' "$mod" |
       while read -r m; do echo "	$m => $m $staging_version"; done
     echo ")"
-  } >"$work/go.mod"
-  log "wrapper module: $work/go.mod ($(grep -c ' => ' "$work/go.mod") staging modules at $staging_version)"
-
+  } >"$WORK/go.mod"
+  log "wrapper module: $WORK/go.mod ($(grep -c ' => ' "$WORK/go.mod") staging modules at $staging_version)"
   log "downloading modules"
-  (cd "$work" && nice -n 19 "$go" mod download)
-  # Version stamps as the release's own build sets them (kubectl shows them; the node
-  # reports the kubelet's).
+  (cd "$WORK" && nice -n 19 "$go" mod download)
+}
+
+# go_build PACKAGE OUTPUT: builds one command of the wrapper module, stamped with the
+# release's version as its own build does (kubectl and the node report it).
+go_build() {
   local minor=${K8S_VERSION#v1.}
   minor=${minor%%.*}
   local pkg=k8s.io/component-base/version
   local ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
   ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
-  local target
+  (cd "$WORK" && nice -n 19 "$(go_bin)" build -p 2 -trimpath -ldflags "$ldflags" -o "$2" "$1")
+}
+
+# Prints the kubectl to use: the one on PATH, else one built here from the same release
+# (cached beside the other binaries).
+kubectl_path() {
+  if command -v kubectl >/dev/null 2>&1; then
+    command -v kubectl
+    return 0
+  fi
+  if [ ! -x "$BIN/kubectl" ]; then
+    log "no kubectl on PATH: building kubectl $K8S_VERSION"
+    prepare_module
+    go_build k8s.io/kubernetes/cmd/kubectl "$BIN/kubectl.new"
+    mv "$BIN/kubectl.new" "$BIN/kubectl"
+    rm -rf "$WORK/gocache"
+  fi
+  echo "$BIN/kubectl"
+}
+
+build() {
+  have_binaries && return 0
+  mkdir -p "$CACHE_ROOT"
+  # One build at a time per cache: a second `up` waits for the first one's build.
+  exec 8>"$CACHE_ROOT/.lock"
+  if ! flock -n 8; then
+    log "another build holds $CACHE_ROOT/.lock: waiting for it"
+    flock 8
+  fi
+  if have_binaries; then
+    exec 8>&-
+    return 0
+  fi
+  local out start target
+  out=$CACHE/bin.new
+  rm -rf "$out"
+  mkdir -p "$out"
+  start=$(date +%s)
+  log "cold build of kubernetes $K8S_VERSION and etcd $ETCD_VERSION with $($(go_bin) version)"
+  log "(15-40 minutes on 2 cores at nice 19; modules and build cache go to $CACHE_ROOT)"
+  prepare_module
   for target in k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubelet; do
     log "building ${target##*/} ($(($(date +%s) - start)) s so far)"
-    (cd "$work" && nice -n 19 "$go" build -p 2 -trimpath -ldflags "$ldflags" -o "$out/" "$target")
+    go_build "$target" "$out/"
   done
   log "building etcd ($(($(date +%s) - start)) s so far)"
-  (cd "$work" && nice -n 19 "$go" build -p 2 -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3)
+  go_build go.etcd.io/etcd/server/v3 "$out/etcd"
   echo "kubernetes $K8S_VERSION etcd $ETCD_VERSION" >"$out/VERSIONS"
   rm -rf "$BIN"
   mv "$out" "$BIN"
   # Go makes its module cache read-only; -modcacherw is not needed since it is kept.
-  rm -rf "$work/gocache"
+  rm -rf "$WORK/gocache"
   log "built in $(($(date +%s) - start)) s: $(du -sh "$BIN" | cut -f1) of binaries, $(du -sh "$CACHE_ROOT" | cut -f1) of cache in all"
   exec 8>&-
 }
@@ -648,13 +674,14 @@ status() {
 }
 
 main() {
-  [ $# -eq 1 ] || die "usage: $0 up|down|status|build"
+  [ $# -eq 1 ] || die "usage: $0 up|down|status|build|kubectl"
   case $1 in
     up) up ;;
     down) down ;;
     status) status ;;
     build) build ;;
-    *) die "usage: $0 up|down|status|build" ;;
+    kubectl) build && kubectl_path ;;
+    *) die "usage: $0 up|down|status|build|kubectl" ;;
   esac
 }
 

@@ -202,13 +202,10 @@ pub struct ExecArgs {
     /// it comes, then the end and the exit code.
     #[arg(long, value_name = "FILE")]
     pub transcript: Option<PathBuf>,
-    /// With --kube: the pod's container (default: its first, as kubectl picks it).
-    #[arg(
-        short = 'c',
-        long = "container",
-        value_name = "NAME",
-        requires = "kube"
-    )]
+    /// With --kube: the pod's container (default: the one its
+    /// `kubectl.kubernetes.io/default-container` annotation names, else its first, as
+    /// kubectl picks it).
+    #[arg(short = 'c', long = "container", value_name = "NAME")]
     pub kube_container: Option<String>,
     /// The container (with --kube: the pod).
     pub container: String,

@@ -42,7 +42,23 @@ fn init_logging() {
 /// every other usage error (2), `--help` and `--version` (0).
 fn parse_cli() -> Cli {
     match Cli::try_parse() {
-        Ok(cli) => cli,
+        Ok(cli) => {
+            // `-c` belongs to `exec` and `--kube` may come before it, where clap's
+            // `requires` does not see a global flag: checked here, as clap would say it.
+            if let Some(Command::Exec(args)) = &cli.command
+                && args.kube_container.is_some()
+                && !cli.global.kube
+            {
+                use clap::CommandFactory;
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::MissingRequiredArgument,
+                        "-c/--container names a pod's container: it needs --kube",
+                    )
+                    .exit();
+            }
+            cli
+        }
         Err(e) if e.kind() == clap::error::ErrorKind::InvalidUtf8 => {
             let (n, arg) = std::env::args_os()
                 .enumerate()

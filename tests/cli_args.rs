@@ -54,3 +54,20 @@ fn an_argument_that_is_not_utf8_exits_125_naming_it() {
         );
     }
 }
+
+/// `-c` is a pod's container: without `--kube` it is a usage error, wherever `--kube` would
+/// have gone; `--context` and `--kubeconfig` likewise.
+#[test]
+fn kube_only_options_need_kube() {
+    for args in [
+        &["exec", "-c", "side", "box", "--", "true"][..],
+        &["--context", "x", "ps"][..],
+        &["ps", "--kubeconfig", "/nonexistent"][..],
+    ] {
+        let os_args: Vec<&OsStr> = args.iter().map(|a| os(a)).collect();
+        let out = execmux(&os_args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("--kube"), "{args:?}: {err}");
+    }
+}

@@ -46,8 +46,13 @@ fn execmux(kc: &PathBuf) -> Command {
     c
 }
 
+/// The reference client: `EXECMUX_KUBECTL` (the test command sets it), else `kubectl`.
+fn kubectl_bin() -> std::ffi::OsString {
+    std::env::var_os("EXECMUX_KUBECTL").unwrap_or_else(|| "kubectl".into())
+}
+
 fn kubectl(kc: &PathBuf, args: &[&str]) -> Output {
-    Command::new("kubectl")
+    Command::new(kubectl_bin())
         .env("KUBECONFIG", kc)
         .args(args)
         .output()
@@ -168,6 +173,22 @@ fn exit_codes_streams_and_the_container_flag() {
         &["exec", "box", "-c", "side", "--", "cat", "/tmp/side-mark"],
     );
     assert_eq!(String::from_utf8_lossy(&read.stdout).trim(), token);
+    // The global flag before the subcommand reaches the same container.
+    let ours = execmux(&kc)
+        .args([
+            "--kube",
+            "exec",
+            "-c",
+            "side",
+            "box",
+            "--",
+            "cat",
+            "/tmp/side-mark",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(ours.status.code(), Some(0), "{ours:?}");
+    assert_eq!(String::from_utf8_lossy(&ours.stdout).trim(), token);
     let other = kubectl(
         &kc,
         &["exec", "box", "-c", "box", "--", "cat", "/tmp/side-mark"],
@@ -182,6 +203,7 @@ fn exit_codes_streams_and_the_container_flag() {
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(127), "{out:?}");
+    assert_eq!(out.stderr, b"no-such-command: command not found\n");
 }
 
 #[test]
@@ -355,7 +377,7 @@ fn a_tty_exec_has_the_terminals_size_through_resizes_and_exit_3() {
 fn the_end_of_a_stream_leaves_the_process_running_in_kubernetes() {
     let Some(kc) = kubeconfig() else { return };
     let marker = format!("sleep {}7", unique());
-    let mut k = Command::new("kubectl")
+    let mut k = Command::new(kubectl_bin())
         .env("KUBECONFIG", &kc)
         .args(["exec", "box2", "--", "sleep", &marker[6..]])
         .stdout(Stdio::null())

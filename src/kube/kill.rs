@@ -13,10 +13,13 @@
 //! (busybox and coreutils have them); a container without them runs the command
 //! unwrapped and cannot be ended but by its stream (the README says so).
 
-/// The wrapper: `sh -c WRAP execmux ID CMD...`.
+/// The wrapper: `sh -c WRAP execmux ID CMD...`. A bare command name that the
+/// container's PATH lacks ends with `NAME: command not found` and 127 (the shell's own
+/// message would name the wrapper's line).
 pub const WRAP: &str = r#"EXECMUX_EXEC=$1; export EXECMUX_EXEC; shift
 s() { read -r l < /proc/$$/stat && l=${l##*) } && set -- $l && t=${20}; }
 s; printf '\033_execmux;%s;%s;%s\033\\' "$EXECMUX_EXEC" "$$" "${t:-0}"
+case $1 in */*) ;; *) command -v "$1" >/dev/null 2>&1 || { printf '%s: command not found\n' "$1" >&2; exit 127; };; esac
 exec "$@""#;
 
 /// The killer: `sh -c KILL execmux-kill ID PID START`.

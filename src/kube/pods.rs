@@ -88,6 +88,20 @@ pub fn rows_of(pod: &Pod) -> Vec<PodContainer> {
         .collect()
 }
 
+/// The annotation that names the container `kubectl exec` picks without `-c`.
+const DEFAULT_CONTAINER: &str = "kubectl.kubernetes.io/default-container";
+
+/// The container `kubectl exec` picks without `-c`: the one the pod's default-container
+/// annotation names, else its first.
+fn default_container<'a>(pod: &Pod, rows: &'a [PodContainer]) -> Option<&'a PodContainer> {
+    pod.metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(DEFAULT_CONTAINER))
+        .and_then(|name| rows.iter().find(|r| &r.container == name))
+        .or_else(|| rows.first())
+}
+
 /// Whether `container` of `pod` runs, from the pod's status: `Err` says why not.
 pub async fn check_running(
     client: kube::Client,
@@ -109,8 +123,8 @@ pub async fn check_running(
                 names.join(", ")
             ))
         })?,
-        None => rows
-            .first()
+        // As kubectl picks it: the pod's default-container annotation, else its first.
+        None => default_container(&p, &rows)
             .ok_or_else(|| KubeError::Refused(format!("pod {pod} has no containers")))?,
     };
     if row.state != "running" {
@@ -120,4 +134,35 @@ pub async fn check_running(
         )));
     }
     Ok(row.container.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(annotation: Option<&str>) -> Pod {
+        let mut v = serde_json::json!({
+            "metadata": {"name": "p", "namespace": "default"},
+            "spec": {"containers": [{"name": "app"}, {"name": "side"}]},
+        });
+        if let Some(a) = annotation {
+            v["metadata"]["annotations"] = serde_json::json!({ DEFAULT_CONTAINER: a });
+        }
+        serde_json::from_value(v).expect("pod")
+    }
+
+    #[test]
+    fn without_c_the_annotated_container_is_picked_else_the_first() {
+        for (annotation, want) in [
+            (None, "app"),
+            (Some("side"), "side"),
+            // An annotation naming no container of the pod is ignored, as kubectl does.
+            (Some("gone"), "app"),
+        ] {
+            let p = pod(annotation);
+            let rows = rows_of(&p);
+            let got = default_container(&p, &rows).map(|r| r.container.as_str());
+            assert_eq!(got, Some(want), "annotation {annotation:?}");
+        }
+    }
 }
