@@ -168,37 +168,51 @@ fn set_once(tx: &watch::Sender<ExitSlot>, got: Result<ExitInfo, Arc<KubeError>>)
     });
 }
 
-/// How long a stdin send may wait on the server before the exec's process is looked for.
+/// How long the stream may wait on the exec's input before its process is looked for, and
+/// the longest wait between two looks at a process that still runs.
 const STUCK: Duration = Duration::from_secs(2);
+const STUCK_MAX: Duration = Duration::from_secs(60);
+/// How long a look may take, and how long the status may still take once the process was
+/// seen gone.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+const STATUS_GRACE: Duration = Duration::from_secs(2);
 
 /// An exec that exits without reading all of its stdin leaves the cluster waiting for
 /// that input to be taken before it reports the exit (containerd's CRI), so the stream
-/// would hang with our send stuck. When a send waits for `STUCK`, a probe exec looks
-/// for the exec's process: gone means ended, with the input left.
+/// would hang: our send stuck, or the input (and the end of it) buffered on the way. When
+/// the stream waits like that for `STUCK`, a probe exec looks for the exec's process: gone
+/// (and still no status after `STATUS_GRACE`) means ended, with the input left. A process
+/// that still runs is looked at again, less and less often.
 async fn watch_stdin(
     probe: Probe,
     progress: Arc<stream::Progress>,
     mut mark: watch::Receiver<MarkState>,
     exit: Arc<watch::Sender<ExitSlot>>,
 ) {
-    let mut since: Option<(u64, tokio::time::Instant)> = None;
+    let over = || exit.borrow().is_some() || exit.receiver_count() == 0;
+    // What the stream had moved (input sent, output frames) when it began to wait.
+    let mut since: Option<((u64, u64), tokio::time::Instant)> = None;
+    let mut wait = STUCK;
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        if exit.borrow().is_some() || exit.receiver_count() == 0 {
+        if over() {
             return;
         }
-        let Some(at) = progress.stuck_at() else {
+        let Some(at) = progress.waiting_at() else {
             since = None;
+            wait = STUCK;
             continue;
         };
+        let moved = (at, progress.received());
         let began = match since {
-            Some((sent, t)) if sent == at => t,
+            Some((m, t)) if m == moved => t,
             _ => {
-                since = Some((at, tokio::time::Instant::now()));
+                since = Some((moved, tokio::time::Instant::now()));
+                wait = STUCK;
                 continue;
             }
         };
-        if began.elapsed() < STUCK {
+        if began.elapsed() < wait {
             continue;
         }
         let m = match *mark.borrow_and_update() {
@@ -206,14 +220,31 @@ async fn watch_stdin(
             MarkState::Missing => return,
             MarkState::Waiting => continue,
         };
-        match probe.alive(m.pid, m.start).await {
-            Ok(false) => {
+        match tokio::time::timeout(PROBE_TIMEOUT, probe.alive(m.pid, m.start)).await {
+            Ok(Ok(false)) => {
+                tokio::time::sleep(STATUS_GRACE).await;
+                if over() {
+                    return;
+                }
+                if progress.waiting_at().is_none() || progress.received() != moved.1 {
+                    // Output still drains: the status comes after it.
+                    continue;
+                }
                 tracing::info!(sent = at, "the exec ended with input it did not read");
-                set_once(&exit, Err(Arc::new(KubeError::InputLeft(at))));
+                let e = if at > 0 {
+                    KubeError::InputLeft(at)
+                } else {
+                    KubeError::NoStatus(" (its process has ended)".into())
+                };
+                set_once(&exit, Err(Arc::new(e)));
                 return;
             }
-            Ok(true) => since = Some((at, tokio::time::Instant::now())),
-            Err(e) => tracing::info!(error = %e, "probe of a stuck exec"),
+            Ok(Ok(true)) => {
+                since = Some((moved, tokio::time::Instant::now()));
+                wait = (wait * 2).min(STUCK_MAX);
+            }
+            Ok(Err(e)) => tracing::info!(error = %e, "probe of a stuck exec"),
+            Err(_) => tracing::info!("probe of a stuck exec: no answer in 10 s"),
         }
     }
 }

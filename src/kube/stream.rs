@@ -48,19 +48,40 @@ pub struct Target<'a> {
     pub stdout: bool,
 }
 
-/// How stdin moves: what was sent, and whether a send is waiting on the server now.
+/// How stdin moves: what was sent, whether a send (of input, a size, a ping or the end of
+/// input) waits on the server now, and whether the end of input was told.
 #[derive(Debug, Default)]
 pub struct Progress {
     pub sent: AtomicU64,
     pub sending: AtomicBool,
+    pub closed: AtomicBool,
+    /// Frames of output received, and whether one is being handed on (its reader is
+    /// slow): a stream whose output moves is not stuck.
+    pub received: AtomicU64,
+    pub delivering: AtomicBool,
 }
 
 impl Progress {
-    /// Whether a send waits, and how much went before it.
-    pub fn stuck_at(&self) -> Option<u64> {
-        self.sending
-            .load(Ordering::Acquire)
+    /// How much input went, while the stream waits on the exec to take it: a send waits,
+    /// or the end of input was told (input may still be buffered on the way). `None` while
+    /// the writer has nothing to wait for.
+    pub fn waiting_at(&self) -> Option<u64> {
+        let waits = self.sending.load(Ordering::Acquire) || self.closed.load(Ordering::Acquire);
+        (waits && !self.delivering.load(Ordering::Acquire))
             .then(|| self.sent.load(Ordering::Acquire))
+    }
+
+    /// The output frames received so far.
+    pub fn received(&self) -> u64 {
+        self.received.load(Ordering::Acquire)
+    }
+
+    /// Runs one send, flagged as waiting while it does.
+    async fn flagged<F: std::future::Future>(&self, send: F) -> F::Output {
+        self.sending.store(true, Ordering::Release);
+        let r = send.await;
+        self.sending.store(false, Ordering::Release);
+        r
     }
 }
 
@@ -132,8 +153,9 @@ pub async fn open(
         progress.clone(),
     ));
     let stop_writer = writer.abort_handle();
+    let counted = progress.clone();
     let reader = tokio::spawn(async move {
-        read_loop(source, stdout_theirs, stderr_theirs, status_tx).await;
+        read_loop(source, stdout_theirs, stderr_theirs, status_tx, &counted).await;
         // The exec is over: input it did not take is refused from now on.
         stop_writer.abort();
     });
@@ -155,6 +177,7 @@ async fn read_loop<S, E>(
     mut stdout: Option<DuplexStream>,
     mut stderr: Option<DuplexStream>,
     status: oneshot::Sender<Status>,
+    progress: &Progress,
 ) where
     S: futures::Stream<Item = Result<Message, E>> + Unpin,
 {
@@ -181,11 +204,16 @@ async fn read_loop<S, E>(
             }
             _ => continue,
         };
+        progress.received.fetch_add(1, Ordering::AcqRel);
         if let Some(p) = pipe
             && !data.is_empty()
-            && p.write_all(data).await.is_err()
         {
-            *pipe = None;
+            progress.delivering.store(true, Ordering::Release);
+            let r = p.write_all(data).await;
+            progress.delivering.store(false, Ordering::Release);
+            if r.is_err() {
+                *pipe = None;
+            }
         }
     }
     for p in [stdout, stderr].into_iter().flatten() {
@@ -221,26 +249,25 @@ async fn write_loop<K>(
                     let mut frame = Vec::with_capacity(n + 1);
                     frame.push(STDIN);
                     frame.extend_from_slice(&buf[..n]);
-                    progress.sending.store(true, Ordering::Release);
-                    let r = sink.send(Message::Binary(Bytes::from(frame))).await;
-                    progress.sending.store(false, Ordering::Release);
+                    let r = progress.flagged(sink.send(Message::Binary(Bytes::from(frame)))).await;
                     progress.sent.fetch_add(n as u64, Ordering::AcqRel);
                     r
                 }
                 _ => {
                     stdin = None;
+                    progress.closed.store(true, Ordering::Release);
                     if closes {
-                        sink.send(Message::Binary(Bytes::from_static(&[CLOSE, STDIN]))).await
+                        progress.flagged(sink.send(Message::Binary(Bytes::from_static(&[CLOSE, STDIN])))).await
                     } else {
-                        sink.close().await
+                        progress.flagged(sink.close()).await
                     }
                 }
             },
-            s = sizes.recv(), if sizes_open => if let Some(s) = s { send_size(&mut sink, &s).await } else {
+            s = sizes.recv(), if sizes_open => if let Some(s) = s { progress.flagged(send_size(&mut sink, &s)).await } else {
                 sizes_open = false;
                 Ok(())
             },
-            _ = ping.tick() => sink.send(Message::Ping(Bytes::new())).await,
+            _ = ping.tick() => progress.flagged(sink.send(Message::Ping(Bytes::new()))).await,
         };
         if sent.is_err() {
             return;
