@@ -13,6 +13,8 @@ use tokio::time::Instant;
 
 use crate::audit::{self, AuditEvent, AuditKind};
 use crate::domain::{ExecKey, ExitInfo, TaskState};
+use crate::family;
+use crate::procfs::off_workers;
 use crate::runtime::{Runtime, RuntimeError};
 
 /// How often the wait after a kill looks again: a kill that did not reach the exec is sent
@@ -138,8 +140,10 @@ pub struct Target<'a> {
 }
 
 impl Target<'_> {
-    /// SIGKILL, recorded in the audit log; false when it did not reach the exec.
+    /// SIGKILL to every process the exec started (`family`), then to the exec, recorded
+    /// in the audit log; false when it did not reach the exec.
     pub async fn kill(&self) -> bool {
+        self.end_family().await;
         let r = self.rt.exec_kill(self.key, 9).await;
         if let Some(a) = self.audit {
             let mut line = AuditEvent {
@@ -155,6 +159,30 @@ impl Target<'_> {
             tracing::warn!(exec = %self.key, error = %e, "kill");
         }
         r.is_ok()
+    }
+
+    /// Kills what the exec started, among its container's processes; what cannot be
+    /// listed is logged and left (the exec's own kill still follows).
+    async fn end_family(&self) {
+        let k = self.key;
+        let pids = match self.rt.pids(&k.namespace, &k.container).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::info!(exec = %k, error = %e, "the exec's processes not listed");
+                return;
+            }
+        };
+        let root = pids
+            .iter()
+            .find(|p| p.exec.as_ref() == Some(&k.exec))
+            .map(|p| p.pid);
+        let all: Vec<u32> = pids.iter().map(|p| p.pid).collect();
+        let mark = family::mark(&k.exec);
+        if let Some(ended) = off_workers(move || family::end(&all, root, &mark)).await
+            && ended.killed > 0
+        {
+            tracing::info!(exec = %k, killed = ended.killed, "killed the processes the exec started");
+        }
     }
 
     /// Whether the container of the exec is paused (the kill is held until it resumes).

@@ -11,6 +11,7 @@ pub mod driver;
 pub mod effects;
 pub mod ending;
 pub mod event_loop;
+pub mod family;
 pub mod keymap;
 pub mod kube;
 pub mod launcher;

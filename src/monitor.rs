@@ -138,23 +138,11 @@ fn local_facts(key: &ExecKey, pid: u32, status: Option<&ProcessStatus>) -> Facts
     }
 }
 
-/// Field 22 of a `/proc/PID/stat` line (the start time in clock ticks after boot), counted
-/// after the last `)`: the name before it is the process's own choice.
-fn start_ticks(stat: &str) -> Option<u64> {
-    // After ") " comes the state, field 3: the start time is the 20th from there.
-    stat[stat.rfind(')')? + 1..]
-        .split_whitespace()
-        .nth(19)?
-        .parse()
-        .ok()
-}
-
 /// When a host process started: its start time in clock ticks after boot (field 22 of
 /// `/proc/PID/stat`, read after the last `)` so that a name holding `) ` cannot shift the
 /// fields) plus the boot time. None when either cannot be read.
 pub fn process_start(pid: u32) -> Option<SystemTime> {
-    let stat = crate::procfs::read_small(format!("/proc/{pid}/stat")).ok()?;
-    let ticks = start_ticks(&stat)?;
+    let ticks = crate::procfs::stat(pid)?.start;
     let (boot, hz) = (*BOOT)?;
     let after_boot = std::time::Duration::from_secs(ticks / hz)
         + std::time::Duration::from_nanos((ticks % hz) * 1_000_000_000 / hz);
@@ -225,14 +213,6 @@ mod tests {
             args.last().is_some_and(|a| a.ends_with('…')),
             "the cut is marked"
         );
-    }
-
-    #[test]
-    fn a_name_holding_parens_and_fields_cannot_shift_the_start_time() {
-        let tail = "S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 4242 0 0";
-        assert_eq!(start_ticks(&format!("77 (sh) {tail}")), Some(4242));
-        assert_eq!(start_ticks(&format!("77 (x) S 1 1 1) {tail}")), Some(4242));
-        assert_eq!(start_ticks("77 (sh"), None);
     }
 
     #[test]

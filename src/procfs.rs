@@ -64,9 +64,63 @@ pub fn cmdline(pid: u32) -> Vec<String> {
     args
 }
 
+/// The fields of a `/proc/PID/stat` line that name a process's place among others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    pub pid: u32,
+    /// The state letter (`R`, `S`, `T`, `Z`, ...).
+    pub state: char,
+    pub ppid: u32,
+    pub pgrp: u32,
+    pub session: u32,
+    /// Start time in clock ticks after boot: with the pid, it names one process.
+    pub start: u64,
+}
+
+/// Parses a `/proc/PID/stat` line. The name between the parentheses is the process's own
+/// choice (up to 15 bytes of anything but NUL, `) ` and digits included), so the fields are
+/// counted from the last `)`; the pid is the number before the first space.
+pub fn parse_stat(line: &str) -> Option<Stat> {
+    let pid = line.split(' ').next()?.parse().ok()?;
+    let rest = line.get(line.rfind(')')? + 1..)?;
+    let f: Vec<&str> = rest.split_whitespace().take(20).collect();
+    let num = |i: usize| f.get(i)?.parse().ok();
+    Some(Stat {
+        pid,
+        state: f.first()?.chars().next()?,
+        ppid: num(1)?,
+        pgrp: num(2)?,
+        session: num(3)?,
+        start: f.get(19)?.parse().ok()?,
+    })
+}
+
+/// The stat of host process `pid`, None when it is gone or unreadable.
+pub fn stat(pid: u32) -> Option<Stat> {
+    parse_stat(&read_small(format!("/proc/{pid}/stat")).ok()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stat_fields_count_from_the_last_parenthesis_whatever_the_name_holds() {
+        let tail = "S 10 20 30 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 4242 1 2 3";
+        for name in ["sh", "x) S 1 1 1", "x) R 7 ", ") ) )", "a b c d e f"] {
+            let st = parse_stat(&format!("77 ({name}) {tail}")).expect(name);
+            assert_eq!(
+                (st.pid, st.state, st.ppid, st.pgrp, st.session, st.start),
+                (77, 'S', 10, 20, 30, 4242),
+                "{name}"
+            );
+        }
+        assert_eq!(parse_stat("77 (sh"), None);
+        assert_eq!(parse_stat("77 (sh) S 1 2"), None);
+        let me = stat(std::process::id()).expect("our own stat");
+        assert_eq!(me.pid, std::process::id());
+        assert_eq!(me.ppid, nix::unistd::getppid().as_raw().cast_unsigned());
+    }
 
     #[test]
     fn a_read_stops_at_its_limit_and_says_so() {

@@ -198,19 +198,34 @@ async fn signals_cancel_the_exec_and_it_is_killed_and_deleted() {
         nix::sys::signal::Signal::SIGINT,
         nix::sys::signal::Signal::SIGHUP,
     ] {
+        // A background job of the exec's: ended with it.
+        let job = format!("{}", 74_000 + sig as i32);
+        let script = format!("sleep {job} & /bin/sleep 1000");
         let child = ctx
             .execmux()
-            .args(["exec", "box", "--", "/bin/sleep", "1000"])
+            .args(["exec", "box", "--", "/bin/sh", "-c", &script])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn");
         wait_for_exec(&ctx, &c).await;
+        common::eventually(10, async || {
+            (common::live_with_args(&["sleep", &job]).len() == 1).then_some(())
+        })
+        .await
+        .expect("the background job started");
         let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
         nix::sys::signal::kill(pid, sig).expect("signal");
         let out = child.wait_with_output().expect("wait");
         assert_eq!(out.status.code(), Some(137), "{sig}: {}", text(&out.stderr));
         assert!(ctx.exec_pids(&c).await.is_empty(), "{sig}: exec killed");
+        let left = common::eventually(10, async || {
+            common::live_with_args(&["sleep", &job])
+                .is_empty()
+                .then_some(())
+        })
+        .await;
+        assert!(left.is_some(), "{sig}: its background job killed");
     }
     ctx.leak_check().await;
 }

@@ -76,7 +76,11 @@ impl Runtime {
         // Reading the container's passwd and group files is file I/O on a root the
         // container controls: off the async workers.
         let process = {
-            let req = req.clone();
+            // The mark by which the exec's own processes are found at its end.
+            let mut req = req.clone();
+            let prefix = format!("{}=", crate::family::MARK);
+            req.env.retain(|e| !e.starts_with(&prefix));
+            req.env.push(crate::family::mark(&key.exec));
             tokio::task::spawn_blocking(move || spec::build(&base, &req, root.as_deref()))
                 .await
                 .map_err(|e| RuntimeError::Invalid(format!("the user lookup ended: {e}")))??

@@ -226,6 +226,25 @@ pub async fn eventually<T>(secs: u64, mut f: impl AsyncFnMut() -> Option<T>) -> 
     }
 }
 
+/// Host processes, not zombies, whose command line is exactly `args`.
+pub fn live_with_args(args: &[&str]) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let Ok(cmd) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+                return false;
+            };
+            let got: Vec<&[u8]> = cmd.split(|b| *b == 0).filter(|a| !a.is_empty()).collect();
+            got.len() == args.len()
+                && got.iter().zip(args).all(|(g, a)| *g == a.as_bytes())
+                && proc_state(*pid).is_some_and(|s| s != 'Z')
+        })
+        .collect()
+}
+
 /// The state letter of a host process (`R`, `S`, `T`, `Z`...; field 3 of `/proc/PID/stat`),
 /// None when it is gone.
 pub fn proc_state(pid: u32) -> Option<char> {
