@@ -79,8 +79,8 @@ pub struct Global {
     )]
     pub runtime_dir: Option<PathBuf>,
     /// Work on a Kubernetes cluster through its API server (pods/exec) instead of a node's
-    /// containerd: `exec --kube POD` and `ps --kube` (the console on a cluster is not
-    /// available yet).
+    /// containerd: the console (`execmux --kube`: pods' containers from a watch, a tab per
+    /// exec), `exec --kube POD` and `ps --kube`.
     #[arg(long, global = true)]
     pub kube: bool,
     /// With --kube: the kubeconfig context (default: the current context).

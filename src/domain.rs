@@ -362,6 +362,8 @@ pub enum FeedItem {
     },
     /// The stream ended or failed; a resubscription follows after a backoff.
     Lost(String),
+    /// The backend's view changed (a cluster's pods): read it again.
+    Changed,
 }
 
 /// Serialises a time as RFC 3339 (UTC), or null.

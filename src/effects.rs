@@ -19,10 +19,20 @@ use crate::session::terminal::TerminalWriter;
 use crate::tab_task::{self, Fed, TermCmd};
 
 pub struct Runner {
-    rt: Runtime,
-    fifo_base: PathBuf,
+    backend: Backend,
+    /// The pods a cluster's watch keeps (the Kubernetes backend only).
+    pods: crate::kube::watch::PodView,
+    /// The cluster's watch: the scope it follows, its task, and where its news go.
+    watch: Option<Watch>,
     ctl: mpsc::UnboundedSender<Msg>,
     tabs: HashMap<TabId, TabLink>,
+}
+
+/// A watch of a cluster's pods for one scope; a resync for another scope replaces it.
+struct Watch {
+    scope: crate::domain::Scope,
+    task: Option<tokio::task::AbortHandle>,
+    events: mpsc::UnboundedSender<Msg>,
 }
 
 /// How the runner reaches a tab: its exec's session and its terminal's task.
@@ -40,16 +50,42 @@ struct TermLink {
 impl Runner {
     pub fn new(rt: Runtime, fifo_base: PathBuf, ctl: mpsc::UnboundedSender<Msg>) -> Self {
         Self {
-            rt,
-            fifo_base,
+            backend: Backend::containerd(rt, fifo_base),
+            pods: crate::kube::watch::PodView::default(),
+            watch: None,
             ctl,
             tabs: HashMap::new(),
         }
     }
 
+    /// A runner on a cluster: its containers come from a watch of the pods of the scope
+    /// asked for (started by the first resync), whose news go to `events`.
+    pub fn kube(
+        cluster: crate::kube::Cluster,
+        events: mpsc::UnboundedSender<Msg>,
+        ctl: mpsc::UnboundedSender<Msg>,
+    ) -> Self {
+        Self {
+            backend: Backend::Kube(cluster),
+            pods: crate::kube::watch::PodView::default(),
+            watch: Some(Watch {
+                scope: crate::domain::Scope::All,
+                task: None,
+                events,
+            }),
+            ctl,
+            tabs: HashMap::new(),
+        }
+    }
+
+    /// Whether the backend is a Kubernetes cluster.
+    pub fn is_cluster(&self) -> bool {
+        matches!(self.backend, Backend::Kube(_))
+    }
+
     /// Starts one effect; returns false when the app is to exit.
     pub fn run(&mut self, effect: Effect) -> bool {
-        let rt = self.rt.clone();
+        let backend = self.backend.clone();
         let ctl = self.ctl.clone();
         match effect {
             Effect::Exit => return false,
@@ -88,21 +124,18 @@ impl Runner {
                 scope,
                 believed,
                 generation,
-            } => {
-                tokio::spawn(async move {
-                    let msg = match monitor::snapshot(&rt, &scope, &believed).await {
-                        Ok(s) => Msg::Snapshot(Snapshot { generation, ..s }),
-                        Err(e) => Msg::ResyncFailed {
-                            generation,
-                            error: format!("resync: {e}"),
-                        },
-                    };
-                    let _ = ctl.send(msg);
-                });
-            }
+            } => self.resync(scope, believed, generation),
             Effect::ListNamespaces => {
                 tokio::spawn(async move {
-                    let msg = match rt.namespaces().await {
+                    let listed = match &backend {
+                        Backend::Containerd { rt, .. } => {
+                            rt.namespaces().await.map_err(|e| e.to_string())
+                        }
+                        Backend::Kube(c) => crate::kube::pods::namespaces(c.client.clone())
+                            .await
+                            .map_err(|e| e.to_string()),
+                    };
+                    let msg = match listed {
                         Ok(ns) => Msg::Namespaces(ns),
                         Err(e) => Msg::Error(format!("list namespaces: {e}")),
                     };
@@ -111,7 +144,10 @@ impl Runner {
             }
             Effect::Prepare(pending) => {
                 tokio::spawn(async move {
-                    let result = prepare(&rt, &pending).await;
+                    let result = match &backend {
+                        Backend::Containerd { rt, .. } => prepare(rt, &pending).await,
+                        Backend::Kube(c) => prepare_kube(c, &pending).await,
+                    };
                     let _ = ctl.send(Msg::Prepared(Box::new(Prepared { pending, result })));
                 });
             }
@@ -121,14 +157,12 @@ impl Runner {
                 terminal,
             } => {
                 let (term, rx) = self.open_tab(tab, terminal);
-                let backend = Backend::containerd(rt, self.fifo_base.clone());
                 tokio::spawn(tab_worker(backend, tab, plan, term, rx, ctl));
             }
             Effect::Attach { tab, key, terminal } => {
                 let (rows, cols) = terminal.read().size();
                 let size = ConsoleSize { rows, cols };
                 let (term, rx) = self.open_tab(tab, terminal);
-                let backend = Backend::containerd(rt, self.fifo_base.clone());
                 tokio::spawn(attach_worker(backend, tab, (key, size), term, rx, ctl));
             }
             Effect::Dismiss { tab } => {
@@ -144,12 +178,7 @@ impl Runner {
             Effect::Close { tab } => self.send(tab, Control::Cancel),
             Effect::Force { tab } => self.send(tab, Control::Force),
             Effect::Eof { tab } => self.send(tab, Control::Eof),
-            Effect::Kill { key } => {
-                tokio::spawn(async move {
-                    let result = rt.exec_kill(&key, 9).await.map_err(|e| e.to_string());
-                    let _ = ctl.send(Msg::KillDone { key, result });
-                });
-            }
+            Effect::Kill { key } => kill(backend, key, ctl),
         }
         true
     }
@@ -173,12 +202,89 @@ impl Runner {
         (TermLink { cmds, output }, rx)
     }
 
+    /// Answers with a snapshot of the backend: containerd lists its execs; Kubernetes keeps
+    /// none, so the watch's view of the pods comes back with no execs and ours stand.
+    fn resync(&mut self, scope: crate::domain::Scope, believed: Vec<ExecKey>, generation: u64) {
+        let ctl = self.ctl.clone();
+        let Backend::Containerd { rt, .. } = self.backend.clone() else {
+            self.follow(&scope);
+            let _ = ctl.send(Msg::Snapshot(Snapshot {
+                containers: self.pods.containers(),
+                running: Vec::new(),
+                ended: Vec::new(),
+                facts: Vec::new(),
+                generation,
+            }));
+            return;
+        };
+        tokio::spawn(async move {
+            let msg = match monitor::snapshot(&rt, &scope, &believed).await {
+                Ok(s) => Msg::Snapshot(Snapshot { generation, ..s }),
+                Err(e) => Msg::ResyncFailed {
+                    generation,
+                    error: format!("resync: {e}"),
+                },
+            };
+            let _ = ctl.send(msg);
+        });
+    }
+
+    /// Makes the cluster's watch follow `scope`: a new scope ends the old watch and starts
+    /// one for it (its first list fills the view, then tells the console it changed).
+    fn follow(&mut self, scope: &crate::domain::Scope) {
+        let (Backend::Kube(cluster), Some(watch)) = (&self.backend, self.watch.as_mut()) else {
+            return;
+        };
+        if watch.task.is_some() && watch.scope == *scope {
+            return;
+        }
+        if let Some(old) = watch.task.take() {
+            old.abort();
+        }
+        self.pods = crate::kube::watch::PodView::default();
+        let (feed_tx, mut feed_rx) = mpsc::unbounded_channel();
+        let namespace = scope.namespace().map(|n| n.as_str().to_owned());
+        let task = tokio::spawn(crate::kube::watch::follow(
+            cluster.client.clone(),
+            namespace,
+            self.pods.clone(),
+            feed_tx,
+        ));
+        let events = watch.events.clone();
+        tokio::spawn(async move {
+            while let Some(item) = feed_rx.recv().await {
+                if events.send(Msg::Feed(item)).is_err() {
+                    return;
+                }
+            }
+        });
+        watch.scope = scope.clone();
+        watch.task = Some(task.abort_handle());
+    }
+
     /// A control for the tab's session (gone once the session ended: then nothing to do).
     fn send(&self, tab: TabId, cmd: Control) {
         if let Some(t) = self.tabs.get(&tab) {
             let _ = t.control.send(cmd);
         }
     }
+}
+
+/// The `K` key: SIGKILL to an exec's process. Kubernetes names no exec, so there only a
+/// tab's own exec can be ended, by closing the tab.
+fn kill(backend: Backend, key: ExecKey, ctl: mpsc::UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        let result = match &backend {
+            Backend::Containerd { rt, .. } => {
+                rt.exec_kill(&key, 9).await.map_err(|e| e.to_string())
+            }
+            Backend::Kube(_) => Err(
+                "Kubernetes lists no execs: only a tab's own exec can be ended, by closing its tab"
+                    .into(),
+            ),
+        };
+        let _ = ctl.send(Msg::KillDone { key, result });
+    });
 }
 
 /// Writes a file on a blocking thread in the transcripts directory; answers `Saved`.
@@ -241,6 +347,42 @@ async fn prepare(
         }
     };
     Ok((spec::defaults(&spec), key, args))
+}
+
+/// `prepare` on a cluster: no defaults to read (Kubernetes runs an exec with its
+/// container's environment, directory and user), a fresh exec id and, for a shell, the
+/// first of the shells that exists in the container (asked of its `sh`).
+async fn prepare_kube(
+    cluster: &crate::kube::Cluster,
+    p: &PendingExec,
+) -> Result<(crate::domain::ProcessDefaults, ExecKey, Vec<String>), String> {
+    let c = &p.container;
+    let key = ExecKey {
+        namespace: c.namespace.clone(),
+        container: c.container.clone(),
+        exec: new_exec_id(),
+    };
+    let args = match &p.shell {
+        None => p.config.args.clone(),
+        Some(shells) => {
+            let target = c.container.as_str();
+            let (pod, container) = match target.split_once('/') {
+                Some((pod, name)) => (pod, Some(name)),
+                None => (target, None),
+            };
+            let shell = crate::kube::short::first_shell(
+                &cluster.client,
+                c.namespace.as_str(),
+                pod,
+                container,
+                shells,
+            )
+            .await
+            .map_err(|e| format!("{}: {e}", c.container))?;
+            vec![shell]
+        }
+    };
+    Ok((crate::domain::ProcessDefaults::default(), key, args))
 }
 
 /// Owns one exec from launch to deletion: launches it, pumps its output to the tab's

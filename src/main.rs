@@ -110,15 +110,14 @@ fn main() {
             Some(Command::Attach(_)) if global.kube => Err(cmd::CmdError::Usage(
                 "not with --kube: a Kubernetes exec cannot be taken up again".into(),
             )),
-            Some(Command::Demo | Command::Drain(_) | Command::Sandbox { .. }) | None
-                if global.kube && !print_config =>
-            {
+            Some(Command::Demo | Command::Drain(_) | Command::Sandbox { .. }) if global.kube => {
                 Err(cmd::CmdError::Usage(
-                    "not with --kube yet: the console (and demo) run on containerd; \
-                     `execmux exec --kube` and `execmux ps --kube` work on a cluster"
+                    "not with --kube: the demo and its sandbox run on a private containerd; \
+                     `scripts/kube-sandbox.sh up` starts a test cluster for `execmux --kube`"
                         .into(),
                 ))
             }
+            None if global.kube && !print_config => cmd::console::run_kube(&global).await,
             Some(Command::Demo) => cmd::demo::run().await,
             Some(Command::Ps { json }) => cmd::ps::run(&global, json).await,
             Some(Command::Execs {

@@ -126,7 +126,7 @@ pub fn footer(ended: Option<SystemTime>, code: Option<u32>, live: bool) -> Strin
 }
 
 /// A value on one line, without control characters.
-fn one_line(s: &str) -> String {
+pub fn one_line(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()

@@ -553,3 +553,248 @@ fn ps_lists_the_pods_containers_as_kubectl_does() {
     assert!(text.starts_with("NAMESPACE"), "{text}");
     assert!(text.contains("box2"), "{text}");
 }
+
+const CTRL_P: &[u8] = b"\x10";
+const CTRL_Q: &[u8] = b"\x11";
+
+/// An empty directory of this run's own for a console's state.
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("execmux-kube-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("state dir");
+    dir
+}
+
+/// The console on the cluster, as `execmux --kube` in a pty.
+fn console(kc: &PathBuf, state: &std::path::Path, rows: u16, cols: u16) -> Pty {
+    let mut cmd = execmux(kc);
+    cmd.arg("--kube")
+        .env("TERM", "xterm")
+        .env("XDG_STATE_HOME", state)
+        .env("XDG_CONFIG_HOME", state.join("no-config"))
+        .env_remove("EXECMUX_LOG");
+    let pty = Pty::spawn(cmd, rows, cols);
+    pty.wait_screen("connected");
+    for row in ["box/box", "box/side", "box2/box"] {
+        pty.wait_screen(row);
+    }
+    pty
+}
+
+/// The inner size (rows, columns) of the pane whose title starts with `title`, read off
+/// the screen's box-drawing border.
+fn pane_size(screen: &str, title: &str) -> Option<(usize, usize)> {
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    for (y, line) in lines.iter().enumerate() {
+        let text: String = line.iter().collect();
+        for corner in ['┏', '┌'] {
+            let Some(at) = text.find(&format!("{corner} {title}")) else {
+                continue;
+            };
+            let x0 = text[..at].chars().count();
+            let x1 = (x0 + 1..line.len()).find(|&x| matches!(line[x], '┓' | '┐'))?;
+            let y1 = (y + 1..lines.len())
+                .find(|&r| lines[r].get(x0).is_some_and(|c| matches!(c, '┗' | '└')))?;
+            return Some((y1 - y - 1, x1 - x0 - 1));
+        }
+    }
+    None
+}
+
+/// Asks the focused tab's shell for its size until it says the size its pane has, once the
+/// pane is no longer `before` (a frame drawn before the resize is not the answer): 20 s at
+/// most (resizes are debounced).
+fn size_follows(pty: &mut Pty, title: &str, before: Option<(usize, usize)>) -> (usize, usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let Some((rows, cols)) = pane_size(&pty.screen(), title).filter(|s| Some(*s) != before)
+        else {
+            assert!(
+                Instant::now() < deadline,
+                "no pane {title:?}:\n{}",
+                pty.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+            continue;
+        };
+        let said = format!("S{rows} {cols}");
+        pty.write(b"clear; echo S$(stty size)\r");
+        let asked = Instant::now();
+        while asked.elapsed() < Duration::from_millis(500) {
+            if pty.screen().contains(&said) {
+                return (rows, cols);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the shell never said {said}:\n{}",
+            pty.screen()
+        );
+    }
+}
+
+/// From the console: a shell in a pod whose size follows three resizes, `exit 3` shown as
+/// exit 3, a tab closed with `x`, two pods side by side in a split with one broadcast line
+/// reaching both, a transcript naming the pod, and after `q` no process of any of those
+/// execs left in the containers (containerd's own listing on the node).
+#[test]
+fn the_console_on_a_cluster_tabs_split_broadcast_transcript_and_a_clean_quit() {
+    let Some(kc) = kubeconfig() else { return };
+    let state = fresh_dir("console");
+    let pods = [("box", "box"), ("box2", "box"), ("box", "side")];
+    // Shells already there (another client's) are not this run's to count.
+    let before: Vec<Vec<i32>> = pods
+        .iter()
+        .map(|(p, c)| host_pids(&kc, p, c, "/bin/sh"))
+        .collect();
+    let mut pty = console(&kc, &state, 45, 160);
+    let screen = pty.screen();
+    assert!(screen.contains("NODE"), "{screen}");
+    assert!(
+        screen.contains("Kubernetes keeps no list of execs"),
+        "{screen}"
+    );
+    assert!(!screen.contains("K kill"), "{screen}");
+    let marker = format!("sleep {}5", unique());
+    // box/box: a shell, its size through three resizes, and a background job.
+    pty.write(b"\r");
+    pty.wait_screen("1:● box/box: /bin/sh");
+    pty.wait_screen("/ #");
+    let mut sizes = vec![size_follows(&mut pty, "box/box: /bin/sh", None)];
+    for (rows, cols) in [(50u16, 180u16), (30, 110), (45, 160)] {
+        pty.resize(rows, cols);
+        let before = sizes.last().copied();
+        sizes.push(size_follows(&mut pty, "box/box: /bin/sh", before));
+    }
+    assert_eq!(
+        sizes[0], sizes[3],
+        "the same window, the same tab: {sizes:?}"
+    );
+    pty.write(format!("{marker}1 &\r").as_bytes());
+    running(&kc, "box", "box", &marker, 1);
+    pty.write(CTRL_P);
+    pty.write(CTRL_Q);
+    pty.wait_screen_without("TERMINAL");
+    // box/side: a job, then `exit 3`; a second one closed with x while it runs.
+    pty.write(b"j\r");
+    pty.wait_screen("2:● box/side: /bin/sh");
+    pty.wait_screen("/ #");
+    pty.write(b"exit 3\r");
+    pty.wait_screen("exited 3");
+    pty.write(b"x");
+    pty.wait_screen_without("box/side: /bin/sh");
+    pty.write(b"\r");
+    pty.wait_screen("box/side: /bin/sh · running");
+    pty.write(format!("{marker}2 &\r").as_bytes());
+    running(&kc, "box", "side", &marker, 1);
+    pty.write(CTRL_P);
+    pty.write(CTRL_Q);
+    pty.wait_screen_without("TERMINAL");
+    pty.write(b"x");
+    pty.wait_screen("still runs");
+    pty.write(b"y");
+    pty.wait_screen("killed, 137");
+    let left = gone(&kc, "box", "side", &marker, 15);
+    assert!(left.is_empty(), "x left {left:?}");
+    pty.write(b"x");
+    pty.wait_screen_without("box/side: /bin/sh");
+    split_broadcast_and_transcript(&mut pty, &kc, &state, &marker);
+    // q kills every exec and what it started.
+    pty.write(b"q");
+    pty.wait_screen("2 exec(s) still run");
+    pty.write(b"y");
+    assert_eq!(pty.wait(), Some(0));
+    for ((pod, container), before) in pods.iter().zip(&before) {
+        let left = gone(&kc, pod, container, &marker, 15);
+        assert!(left.is_empty(), "q left {left:?} in {pod}/{container}");
+        let shells: Vec<i32> = host_pids(&kc, pod, container, "/bin/sh")
+            .into_iter()
+            .filter(|p| !before.contains(p))
+            .collect();
+        assert!(
+            shells.is_empty(),
+            "q left shells {shells:?} in {pod}/{container}"
+        );
+    }
+}
+
+/// A hang-up of the console's terminal ends its tabs' execs and what they started.
+#[test]
+fn a_hang_up_of_the_console_on_a_cluster_leaves_no_process() {
+    let Some(kc) = kubeconfig() else { return };
+    let state = fresh_dir("hang-up");
+    let mut pty = console(&kc, &state, 30, 120);
+    let marker = format!("sleep {}6", unique());
+    pty.write(b"jj\r");
+    pty.wait_screen("1:● box2/box: /bin/sh");
+    pty.wait_screen("/ #");
+    pty.write(format!("{marker}1 & sh -c '{marker}2 & wait' &\r").as_bytes());
+    running(&kc, "box2", "box", &marker, 2);
+    pty.hang_up();
+    let _ = pty.wait();
+    let left = gone(&kc, "box2", "box", &marker, 15);
+    assert!(left.is_empty(), "a hang-up left {left:?}");
+}
+
+/// box2/box opened beside box/box, both marked: one line typed once reaches both, and the
+/// transcript of the one in front names the pod.
+fn split_broadcast_and_transcript(
+    pty: &mut Pty,
+    kc: &PathBuf,
+    state: &std::path::Path,
+    marker: &str,
+) {
+    // box2/box beside box/box, both marked: one line typed once reaches both.
+    pty.write(b"j\r");
+    pty.wait_screen("box2/box: /bin/sh · running");
+    pty.wait_screen("/ #");
+    pty.write(format!("{marker}3 &\r").as_bytes());
+    running(kc, "box2", "box", marker, 1);
+    pty.write(CTRL_P);
+    pty.write(b"|");
+    pty.write(CTRL_P);
+    pty.write(CTRL_Q);
+    pty.wait_screen_without("TERMINAL");
+    pty.write(b"m[mb");
+    pty.wait_screen("BROADCAST 2");
+    pty.write(b"echo bc-$((6*7))\r");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while pty.screen().matches("bc-42").count() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the line reached one pane:\n{}",
+            pty.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let screen = pty.screen();
+    assert!(
+        pane_size(&screen, "box/box: /bin/sh").is_some()
+            && pane_size(&screen, "box2/box: /bin/sh").is_some(),
+        "side by side:\n{screen}"
+    );
+    pty.write(CTRL_P);
+    pty.write(CTRL_Q);
+    pty.wait_screen_without("BROADCAST");
+    pty.write(b"t");
+    pty.wait_screen("transcript saved to");
+    let dir = state.join("execmux/transcripts");
+    let text = std::fs::read_dir(&dir)
+        .expect("transcripts directory")
+        .filter_map(Result::ok)
+        .find_map(|e| {
+            let t = std::fs::read_to_string(e.path()).ok()?;
+            t.contains("bc-42").then_some(t)
+        })
+        .expect("a transcript with the broadcast line");
+    for want in [
+        "# namespace: default\n",
+        "# backend: kubernetes context ",
+        "# pod: ",
+        "# node: localhost\n",
+        "# tty: true\n",
+    ] {
+        assert!(text.contains(want), "{want:?} in:\n{text}");
+    }
+}

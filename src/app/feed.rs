@@ -16,8 +16,12 @@ impl App {
             }
             FeedItem::Lost(why) => {
                 self.connection = Connection::Reconnecting(why.clone());
-                self.log(format!("containerd events lost: {why}; reconnecting"), true);
+                self.log(format!("events lost: {why}; reconnecting"), true);
                 Vec::new()
+            }
+            FeedItem::Changed => {
+                self.connection = Connection::Connected;
+                self.resync().into_iter().collect()
             }
             FeedItem::Event { event, .. } => {
                 let c = event.container();

@@ -151,6 +151,9 @@ pub struct App {
     pub theme: crate::theme::Theme,
     /// Where the left button went down over a tab's screen (a drag selects from there).
     pub mouse_press: Option<ratatui::layout::Position>,
+    /// The backend is a Kubernetes cluster: pods' containers, and no list of execs but
+    /// this console's own.
+    pub cluster: bool,
     next_tab: u64,
 }
 
@@ -193,6 +196,7 @@ impl App {
             )),
             theme: config.theme(),
             mouse_press: None,
+            cluster: false,
             next_tab: 1,
         }
     }

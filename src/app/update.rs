@@ -337,6 +337,8 @@ fn kind_detail(kind: &LifecycleKind) -> String {
     let code = |c: &Option<u32>| c.map_or_else(|| "?".to_owned(), |c| c.to_string());
     match kind {
         LifecycleKind::Created { command } => command.clone(),
+        // Kubernetes tells no pid (0).
+        LifecycleKind::Started { pid: 0 } => "started".into(),
         LifecycleKind::Started { pid } => format!("pid {pid}"),
         LifecycleKind::Exited { code: c } | LifecycleKind::Killed { code: c } => code(c),
         LifecycleKind::FailedToStart { code, message } => format!("{message} ({code})"),

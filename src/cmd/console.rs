@@ -88,6 +88,38 @@ pub async fn run_on(
             }
         });
     }
+    let address = rt.address().display().to_string();
+    let runner = Runner::new(rt, fifo_base, ctl_tx.clone());
+    console(cfg, address, scope, runner, (ctl_tx, ctl_rx), events_rx).await
+}
+
+/// Runs the console on a cluster: its pods from a watch, its execs over `pods/exec`.
+pub async fn run_kube(global: &Global) -> Result<i32, CmdError> {
+    let cfg = load_config()?;
+    let cluster = super::kube::cluster(global).await?;
+    let scope = if global.all_namespaces {
+        Scope::All
+    } else {
+        Scope::One(cluster.namespace.clone().into())
+    };
+    let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
+    let (events_tx, events_rx) = mpsc::unbounded_channel();
+    let address = format!("kubernetes context {}", cluster.context);
+    let runner = Runner::kube(cluster, events_tx, ctl_tx.clone());
+    console(&cfg, address, scope, runner, (ctl_tx, ctl_rx), events_rx).await
+}
+
+type Control = (mpsc::UnboundedSender<Msg>, mpsc::UnboundedReceiver<Msg>);
+
+/// The console on a runner: its timers, its signals, the terminal, the event loop.
+async fn console(
+    cfg: &Config,
+    address: String,
+    scope: Scope,
+    mut runner: Runner,
+    (ctl_tx, ctl_rx): Control,
+    events_rx: mpsc::UnboundedReceiver<Msg>,
+) -> Result<i32, CmdError> {
     // The GC sweep, one tick per interval.
     {
         let every = Duration::from_secs(cfg.gc_interval_secs);
@@ -135,9 +167,10 @@ pub async fn run_on(
     }
     let mut term = crate::tui::enter()?;
     let size = term.size().map_or((80, 24), |s| (s.width, s.height));
-    let mut app = App::new(cfg, rt.address().display().to_string(), scope, size);
+    let mut app = App::new(cfg, address, scope, size);
+    app.cluster = runner.is_cluster();
     app.theme.no_color = crate::theme::no_color(std::env::var_os("NO_COLOR").as_deref());
-    let mut runner = Runner::new(rt, fifo_base, ctl_tx);
+    drop(ctl_tx);
     for e in app.update(Msg::Resize(size.0, size.1)) {
         runner.run(e);
     }

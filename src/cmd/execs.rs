@@ -117,7 +117,7 @@ async fn watch_changes(
         tokio::select! {
             item = rx.recv() => match item {
                 None => return Ok(0),
-                Some(FeedItem::Subscribed) => {
+                Some(FeedItem::Subscribed | FeedItem::Changed) => {
                     if let Err(e) = monitor::resync(&rt, &scope, &mut registry).await {
                         eprintln!("execmux: resync failed: {}", clean(&e.to_string()));
                     }

@@ -8,8 +8,10 @@ pub mod exec;
 pub mod kill;
 pub mod marker;
 pub mod pods;
+pub mod short;
 pub mod status;
 pub mod stream;
+pub mod watch;
 
 pub use config::{Cluster, connect};
 pub use error::KubeError;

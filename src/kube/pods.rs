@@ -136,6 +136,24 @@ pub async fn check_running(
     Ok(row.container.clone())
 }
 
+/// The cluster's namespaces, by name.
+pub async fn namespaces(client: kube::Client) -> Result<Vec<crate::domain::Namespace>, KubeError> {
+    use k8s_openapi::api::core::v1::Namespace;
+    let api: Api<Namespace> = Api::all(client);
+    let list = api
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| KubeError::from_kube(e, "", ""))?;
+    let mut names: Vec<crate::domain::Namespace> = list
+        .items
+        .into_iter()
+        .filter_map(|n| n.metadata.name)
+        .map(crate::domain::Namespace::from)
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

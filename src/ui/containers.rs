@@ -57,14 +57,9 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
         })
         .collect();
     // The name gets what the other columns leave (the image shares it, 3 to 2).
-    let (caps, header): (Vec<u16>, Vec<&str>) = if narrow {
-        (vec![u16::MAX, 8, 5], vec!["CONTAINER", "TASK", "EXECS"])
-    } else {
-        (
-            vec![u16::MAX, 8, 7, 5],
-            vec!["CONTAINER", "TASK", "PID", "EXECS"],
-        )
-    };
+    let middle = middle_columns(app, area.width);
+    let mut caps = vec![u16::MAX];
+    caps.extend(middle.iter().map(|(_, cap)| *cap));
     let texts: Vec<Vec<usize>> = caps.iter().map(|c| vec![usize::from(*c)]).collect();
     let mut widths = fit::columns(area.width, 0, &caps, &texts);
     if !narrow {
@@ -74,34 +69,25 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
         widths.push(both * 2 / 5);
     }
     let name_w = usize::from(widths[0]);
-    let image_w = widths.get(4).map_or(0, |w| usize::from(*w));
+    let image_w = if narrow {
+        0
+    } else {
+        widths.last().map_or(0, |w| usize::from(*w))
+    };
+    let cell_w: Vec<usize> = widths.iter().map(|w| usize::from(*w)).collect();
     let rows = shown.iter().zip(&names).map(|(c, name)| {
-        let (state, pid, colour) = match c.task {
-            Some(t) => (
-                t.state.to_string(),
-                t.pid.to_string(),
-                match t.state {
-                    TaskState::Running => app.theme.ok,
-                    TaskState::Paused | TaskState::Pausing => app.theme.warn,
-                    _ => app.theme.error,
-                },
-            ),
-            None => ("no task".into(), "-".into(), app.theme.dim),
-        };
-        let mut cells: Vec<Cell<'_>> = vec![
-            fit::end(name, name_w).into(),
-            ratatui::text::Span::styled(state, fg(colour)).into(),
-        ];
-        if !narrow {
-            cells.push(pid.into());
+        let mut cells: Vec<Cell<'_>> = vec![fit::end(name, name_w).into()];
+        for (i, (column, _)) in middle.iter().enumerate() {
+            let w = cell_w.get(i + 1).copied().unwrap_or(0);
+            cells.push(cell(app, c, *column, w));
         }
-        cells.push(app.exec_count(&c.key()).to_string().into());
         if !narrow {
             cells.push(fit::end(&safe(&c.image), image_w).into());
         }
         Row::new(cells)
     });
-    let mut header = header;
+    let mut header: Vec<&str> = vec!["CONTAINER"];
+    header.extend(middle.iter().map(|(c, _)| c.header()));
     if !narrow {
         header.push("IMAGE");
     }
@@ -117,6 +103,95 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     let mut state = TableState::default()
         .with_selected((!visible.is_empty()).then_some(app.selected_container - first));
     f.render_stateful_widget(table, area, &mut state);
+}
+
+/// A column between the name and the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Task,
+    Pid,
+    /// A pod container's state (running, waiting: REASON, terminated: REASON).
+    State,
+    Phase,
+    Node,
+    Restarts,
+    Execs,
+}
+
+impl Column {
+    fn header(self) -> &'static str {
+        match self {
+            Self::Task => "TASK",
+            Self::Pid => "PID",
+            Self::State => "STATE",
+            Self::Phase => "PHASE",
+            Self::Node => "NODE",
+            Self::Restarts => "RESTARTS",
+            Self::Execs => "EXECS",
+        }
+    }
+}
+
+/// From this width a cluster's pane shows the pod's phase too.
+const WIDE: u16 = 90;
+
+/// The columns between the name and the image, with their widest: a node's containers
+/// have a task and its pid, a cluster's a state, a node and restarts (Kubernetes gives no
+/// pid).
+fn middle_columns(app: &App, width: u16) -> Vec<(Column, u16)> {
+    let narrow = width < NARROW;
+    match (app.cluster, narrow) {
+        (false, true) => vec![(Column::Task, 8), (Column::Execs, 5)],
+        (false, false) => vec![(Column::Task, 8), (Column::Pid, 7), (Column::Execs, 5)],
+        (true, true) => vec![(Column::State, 8), (Column::Execs, 5)],
+        (true, false) => {
+            // The name keeps room first: node, restarts and phase come with the width.
+            let mut v = vec![(Column::State, 10)];
+            if width >= 58 {
+                v.push((Column::Node, 12));
+            }
+            if width >= 72 {
+                v.push((Column::Restarts, 8));
+            }
+            if width >= WIDE {
+                v.push((Column::Phase, 9));
+            }
+            v.push((Column::Execs, 5));
+            v
+        }
+    }
+}
+
+/// One container's cell in `column`, `w` wide.
+fn cell<'a>(app: &App, c: &crate::domain::ContainerInfo, column: Column, w: usize) -> Cell<'a> {
+    let label = |k: &str| safe(c.labels.get(k).map_or("-", String::as_str));
+    let colour = match c.task {
+        Some(t) => match t.state {
+            TaskState::Running => app.theme.ok,
+            TaskState::Paused | TaskState::Pausing => app.theme.warn,
+            _ => app.theme.error,
+        },
+        None => app.theme.dim,
+    };
+    match column {
+        Column::Task => {
+            let state = c
+                .task
+                .map_or_else(|| "no task".into(), |t| t.state.to_string());
+            ratatui::text::Span::styled(state, fg(colour)).into()
+        }
+        Column::Pid => c
+            .task
+            .map_or_else(|| "-".into(), |t| t.pid.to_string())
+            .into(),
+        Column::State => {
+            ratatui::text::Span::styled(fit::end(&label("kubernetes/state"), w), fg(colour)).into()
+        }
+        Column::Phase => fit::end(&label("kubernetes/phase"), w).into(),
+        Column::Node => fit::end(&label("kubernetes/node"), w).into(),
+        Column::Restarts => label("kubernetes/restarts").into(),
+        Column::Execs => app.exec_count(&c.key()).to_string().into(),
+    }
 }
 
 #[cfg(test)]

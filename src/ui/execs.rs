@@ -107,6 +107,17 @@ pub fn render(app: &App, f: &mut Frame<'_>, area: Rect) {
     let mut state = TableState::default()
         .with_selected((!execs.is_empty()).then_some(app.selected_exec - first));
     f.render_stateful_widget(table, area, &mut state);
+    if app.cluster && execs.is_empty() && area.height > 3 && area.width > 2 {
+        // An empty list is not a complete one: say why.
+        let note = Rect::new(area.x + 1, area.y + 2, area.width - 2, area.height - 3);
+        let text = "Kubernetes keeps no list of execs: those this console opens show here.";
+        f.render_widget(
+            ratatui::widgets::Paragraph::new(text)
+                .style(fg(t.dim))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            note,
+        );
+    }
 }
 
 /// The header and the widths of the columns: each as wide as what it shows (`texts`: of
@@ -151,6 +162,10 @@ fn title(app: &App, n: usize) -> String {
             .map_or_else(|| "-".to_owned(), |c| safe(c.id.as_str()))
     };
     let mut title = format!(" Execs · {of} · {n}");
+    if app.cluster {
+        // Kubernetes lists none: these are this console's.
+        title.push_str(" · ours");
+    }
     if app.execlist.sort != ExecSort::Started {
         title.push_str(" · by ");
         title.push_str(app.execlist.sort.label());

@@ -73,7 +73,10 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
             if app.panes().len() > 1 {
                 v.push((pane_keys(app), "pane"));
             }
-            v.push((k(Action::KillExec), "kill"));
+            if !app.cluster {
+                // Kubernetes names no exec: a tab's exec ends when the tab closes.
+                v.push((k(Action::KillExec), "kill"));
+            }
             // In the execs pane, its own keys take the place of the containers' ones.
             if app.focus == Pane::Execs {
                 v.extend([
